@@ -1,0 +1,1 @@
+"""Lifeline: keeps a hospital running when its information systems fail."""

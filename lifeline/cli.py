@@ -1,0 +1,19 @@
+"""The `lifeline` command.
+
+Every sub-command is a Django management command (`lifeline plan check`, `lifeline serve`,
+`lifeline worker`, `lifeline demo`, `lifeline token create`, `lifeline audit verify`, and
+Django's own such as `lifeline migrate`), so the CLI and `manage.py` stay one thing.
+"""
+import os
+import sys
+
+
+def main(argv=None):
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lifeline.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["lifeline", *(sys.argv[1:] if argv is None else argv)])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+"""`lifeline worker`: runs the periodic jobs that the apps register.
+
+An app registers a job in its `tasks.py`:
+
+    from lifeline.core.worker import job
+
+    @job(every=5)
+    def fire_due_timers(now): ...
+
+Jobs keep their own durable state in the database and claim rows with
+`SELECT ... FOR UPDATE SKIP LOCKED`, so several workers can run side by side and a
+restart neither loses nor repeats work. The loop only decides when to call them.
+"""
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from importlib import import_module
+
+from django.apps import apps
+
+from lifeline.core import clock
+
+log = logging.getLogger("lifeline.worker")
+
+
+@dataclass
+class Job:
+    name: str
+    func: callable
+    every: float
+    next_run: float = 0.0
+
+
+_jobs: dict[str, Job] = {}
+
+
+def job(every: float):
+    """Register `func(now)` to run every `every` seconds in the worker."""
+
+    def register(func):
+        name = f"{func.__module__}.{func.__name__}"
+        _jobs[name] = Job(name, func, every)
+        return func
+
+    return register
+
+
+def discover() -> list[Job]:
+    for config in apps.get_app_configs():
+        if config.name.startswith("lifeline."):
+            try:
+                import_module(f"{config.name}.tasks")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{config.name}.tasks":
+                    raise
+    return list(_jobs.values())
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Worker:
+    def __init__(self, tick: float = 0.5):
+        self.tick = tick
+        self.stopping = threading.Event()
+        self.name = worker_name()
+
+    def stop(self, *_):
+        log.info("worker %s stopping", self.name)
+        self.stopping.set()
+
+    def run_due(self):
+        """Run every job whose time has come; one failing job never stops the others."""
+        monotonic = time.monotonic()
+        for item in discover():
+            if monotonic < item.next_run:
+                continue
+            # Schedule from the planned time, not from when the job finished, so a slow
+            # run does not push every later run back (no drift).
+            item.next_run = max(item.next_run + item.every, monotonic)
+            try:
+                item.func(clock.now())
+            except Exception:
+                log.exception("job %s failed", item.name)
+
+    def run(self):
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
+        log.info("worker %s started with jobs: %s", self.name, ", ".join(j.name for j in discover()))
+        while not self.stopping.is_set():
+            self.run_due()
+            self.stopping.wait(self.tick)
+        log.info("worker %s stopped", self.name)

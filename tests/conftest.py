@@ -1,0 +1,87 @@
+"""Shared fixtures: the database check, the injected clock, users with roles, a real Chromium."""
+import os
+
+import pytest
+from django.conf import settings
+
+from lifeline.core import clock as lifeline_clock
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the
+# test itself (not by the live server) are still plain synchronous code.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def pytest_configure(config):
+    db = settings.DATABASES["default"]
+    if "postgresql" not in db["ENGINE"]:
+        return
+    import psycopg
+
+    try:
+        psycopg.connect(host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"], dbname="postgres",
+                        password=db.get("PASSWORD") or None, connect_timeout=3).close()
+    except psycopg.OperationalError as exc:
+        where = f"{db['HOST']}:{db['PORT']}"
+        if os.environ.get("CI") == "true":
+            pytest.exit(f"PostgreSQL at {where} is unreachable and CI=true: failing the run ({exc})", returncode=3)
+        pytest.exit(f"SKIPPED the PostgreSQL pass: PostgreSQL at {where} is unreachable ({exc})", returncode=0)
+
+
+@pytest.fixture
+def clock():
+    """The Lifeline clock, frozen; jump it with clock.advance(minutes=30)."""
+    lifeline_clock.freeze()
+    yield lifeline_clock
+    lifeline_clock.unfreeze()
+
+
+@pytest.fixture
+def make_user(db):
+    from django.contrib.auth import get_user_model
+
+    from lifeline.accounts.roles import Role, assign_role
+
+    def make(username, role: Role | None = None, password="correct-horse-9"):
+        user = get_user_model().objects.create_user(username=username, password=password)
+        if role:
+            assign_role(user, role)
+        return user
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="zh-CN", accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def login(live_server):
+    """Log a user in through the real login form."""
+
+    def do(page, username, password="correct-horse-9", next_path="/"):
+        page.goto(f"{live_server.url}/accounts/login/?next={next_path}")
+        page.fill("#id_username", username)
+        page.fill("#id_password", password)
+        page.click("button[type=submit]")
+        page.wait_for_load_state()
+        return page
+
+    return do
