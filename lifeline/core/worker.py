@@ -80,9 +80,11 @@ class Worker:
         for item in discover():
             if monotonic < item.next_run:
                 continue
-            # Schedule from the planned time, not from when the job finished, so a slow
-            # run does not push every later run back (no drift).
-            item.next_run = max(item.next_run + item.every, monotonic)
+            # Schedule on a fixed grid from the planned time, not from when the job ran, so
+            # a slow run does not push every later run back (no drift); missed slots are skipped.
+            item.next_run = (item.next_run or monotonic) + item.every
+            while item.next_run <= monotonic:
+                item.next_run += item.every
             try:
                 item.func(clock.now())
             except Exception:

@@ -1,0 +1,34 @@
+import os
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from lifeline.accounts.roles import Role, assign_role
+from lifeline.audit.services import acting_as
+from lifeline.core import clock
+from lifeline.people import demo as people_demo
+from lifeline.plans import services as plans
+
+
+class Command(BaseCommand):
+    help = "Load the demo hospital: the five bundled plans, ~40 members, a month of rosters, and an admin login."
+
+    def handle(self, *args, **options):
+        password = os.environ.get("LIFELINE_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
+        with acting_as("demo"), transaction.atomic():
+            versions = plans.load_bundled()
+            people = people_demo.load_demo(clock.now().astimezone().date(), password=password)
+            admin = self._admin(password)
+        self.stdout.write(f"Plans loaded: {', '.join(f'{v.plan.plan_id} v{v.number}' for v in versions)}")
+        self.stdout.write(f"Members: {people['members']}; demo users (same password): "
+                          + "; ".join(f"{role}: {', '.join(names)}" for role, names in people["users"].items()))
+        self.stdout.write(f"Admin login: {admin.username} / {password}")
+
+    def _admin(self, password):
+        admin, _created = get_user_model().objects.get_or_create(username="admin")
+        admin.set_password(password)
+        admin.save()
+        assign_role(admin, Role.ADMIN)
+        return admin
