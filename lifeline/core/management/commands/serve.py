@@ -1,4 +1,5 @@
 import os
+import sys
 
 from django.conf import settings
 from django.core.management import call_command
@@ -15,8 +16,8 @@ class Command(BaseCommand):
     def handle(self, *args, bind, workers, **options):
         call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(f"Lifeline listening on http://{bind}/ (data in {settings.DATA_DIR})")
-        os.execvp(
-            "gunicorn",
-            ["gunicorn", "lifeline.wsgi:application", "--bind", bind, "--workers", str(workers),
+        os.execv(
+            sys.executable,
+            [sys.executable, "-m", "gunicorn", "lifeline.wsgi:application", "--bind", bind, "--workers", str(workers),
              "--access-logfile", "-", "--timeout", "120"],
         )
