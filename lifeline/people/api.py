@@ -1,3 +1,145 @@
-from ninja import Router
+"""/api/v1/people: the contact book, teams, who is on duty, check-ins and who can come fastest."""
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from lifeline.people import services
+from lifeline.people.models import CheckIn, Member, TeamMembership
 
 router = Router(tags=["people"])
+
+
+class MemberBrief(Schema):
+    id: int
+    name: str
+    phone: str
+    department: str
+    title: str
+
+
+class Seat(Schema):
+    team: str
+    kind: TeamMembership.Kind
+    lead: bool
+
+    @staticmethod
+    def resolve_team(membership):
+        return membership.team.code
+
+
+class MemberOut(MemberBrief):
+    active: bool
+    skills: list[str]
+    channels: list[str]
+    teams: list[Seat]
+
+    @staticmethod
+    def resolve_skills(member):
+        return member.skill_names()
+
+    @staticmethod
+    def resolve_channels(member):
+        # Kinds only: the Apprise URLs carry webhook keys and stay in the admin and the export.
+        return [channel.kind for channel in member.channels.all()]
+
+    @staticmethod
+    def resolve_teams(member):
+        return member.memberships.all()
+
+
+class TeamSeat(Schema):
+    member: MemberBrief
+    kind: TeamMembership.Kind
+    lead: bool
+
+
+class TeamOut(Schema):
+    code: str
+    name: str
+    description: str
+    core_target: int
+    backup_target: int
+    core: int
+    backup: int
+    members: list[TeamSeat]
+
+    @staticmethod
+    def resolve_members(team):
+        return [m for m in team.memberships.all() if m.member.active]
+
+
+class DutyOut(Schema):
+    role: str
+    label: str
+    primary: MemberBrief | None
+    backup: MemberBrief | None
+
+
+class CheckInIn(Schema):
+    member_id: int | None = None  # default: the caller's own member
+    status: CheckIn.Status
+    eta_minutes: int | None = None
+    note: str = ""
+
+
+class CheckInOut(Schema):
+    id: int
+    member: MemberBrief
+    status: CheckIn.Status
+    eta_minutes: int | None
+    note: str
+    at: datetime
+
+
+class Reachable(Schema):
+    member: MemberBrief
+    eta_minutes: int | None
+
+
+@router.get("/members", response=list[MemberOut])
+def members(request, skill: str = "", team: str = ""):
+    found = Member.objects.prefetch_related("skills", "channels", "memberships__team")
+    if skill:
+        found = found.filter(skills__name=skill)
+    if team:
+        found = found.filter(memberships__team__code=team)
+    return found.distinct()
+
+
+@router.get("/teams", response=list[TeamOut])
+def teams(request):
+    return services.team_strength().prefetch_related("memberships__member")
+
+
+@router.get("/on-duty", response=list[DutyOut])
+def on_duty(request, role: str = "", at: datetime | None = None):
+    """Who holds each role at `at` (default now); with `role`, just that role."""
+    duties = [services.duty_now(role, at)] if role else services.on_duty_all(at)
+    return [{"role": d.role, "label": d.label, "primary": d.primary, "backup": d.backup} for d in duties]
+
+
+@router.post("/check-in", response={201: CheckInOut})
+def check_in(request, payload: CheckInIn):
+    if payload.member_id is None:
+        member = Member.objects.filter(user=request.user).first()
+        if member is None:
+            raise HttpError(400, "member_id: your login is not linked to a member; name one")
+    else:
+        member = get_object_or_404(Member, pk=payload.member_id)
+    if not services.may_check_in(request.user, member):
+        raise HttpError(403, "Only commanders and IT on duty check in someone else")
+    try:
+        entry = services.check_in(member, payload.status, payload.eta_minutes, payload.note)
+    except ValidationError as exc:
+        raise HttpError(400, "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items()))
+    return 201, entry
+
+
+@router.get("/fastest", response=list[Reachable])
+def fastest(request, skill: str = "", team: str = ""):
+    """Who can come fastest: on site first, then by minutes to arrive, then those not checked in."""
+    return [{"member": member, "eta_minutes": eta}
+            for member, eta in services.fastest(skill=skill or None, team=team or None)]

@@ -1,9 +1,118 @@
-from django.shortcuts import render
+from datetime import datetime, time, timedelta
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from lifeline.accounts.roles import Role, require_role
+from lifeline.core import clock
+from lifeline.people import services
+from lifeline.people.forms import CheckInForm
+from lifeline.people.models import CheckIn, Member, Override, Shift, Skill, TeamMembership, role_label
+from lifeline.people.resources import ImportRejected, MemberResource, ShiftResource, export_xlsx, import_xlsx
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SPREADSHEETS = {"members": MemberResource, "shifts": ShiftResource}
 
 
 def organisation(request):
-    return render(request, "base.html")
+    teams = list(services.team_strength().prefetch_related("memberships__member__skills"))
+    for team in teams:
+        team.slots = [(TeamMembership.Kind.CORE, _("Core members"), team.core, team.core_target),
+                      (TeamMembership.Kind.BACKUP, _("Backup members"), team.backup, team.backup_target)]
+    members = Member.objects.prefetch_related("skills", "channels", "memberships__team")
+    return render(request, "people/organisation.html", {
+        "teams": teams, "members": members, "may_manage": services.may_manage(request.user),
+    })
+
+
+def _day(request):
+    """The day asked for with ?date=YYYY-MM-DD (today if absent or unreadable), in the hospital's zone."""
+    today = timezone.localtime(clock.now()).date()
+    try:
+        day = datetime.strptime(request.GET.get("date", ""), "%Y-%m-%d").date()
+    except ValueError:
+        day = today
+    start = timezone.make_aware(datetime.combine(day, time.min))
+    return day, start, start + timedelta(days=1)
 
 
 def roster(request):
-    return render(request, "base.html")
+    day, start, end = _day(request)
+    shifts = Shift.objects.filter(starts_at__lt=end, ends_at__gt=start).select_related("member")
+    overrides = Override.objects.filter(starts_at__lt=end, ends_at__gt=start).select_related("member", "replaces")
+    by_role = {role: [] for role in services.roster_roles(start, end)}
+    for shift in shifts:
+        by_role[shift.role].append(shift)
+    rows = [(role, role_label(role), role_shifts) for role, role_shifts in by_role.items()]
+    return render(request, "people/roster.html", {
+        "day": day, "now": clock.now(), "on_duty": services.on_duty_all(), "rows": rows,
+        "overrides": overrides, "previous": day - timedelta(days=1), "next": day + timedelta(days=1),
+    })
+
+
+def export(request, what):
+    resource = SPREADSHEETS.get(what)
+    if resource is None:
+        raise Http404
+    queryset = None
+    if what == "shifts":
+        # The roster from the day shown on the page, for a month: what people print and edit.
+        _day_, start, _end = _day(request)
+        queryset = Shift.objects.filter(ends_at__gt=start, starts_at__lt=start + timedelta(days=31))
+    stamp = timezone.localtime(clock.now()).strftime("%Y%m%d")
+    response = HttpResponse(export_xlsx(resource(), queryset), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{what}-{stamp}.xlsx"'
+    return response
+
+
+@require_POST
+@require_role(Role.COMMANDER, Role.DUTY)
+def import_spreadsheet(request):
+    resource = SPREADSHEETS.get(request.POST.get("what", "members"))
+    upload = request.FILES.get("file")
+    if resource is None or upload is None:
+        messages.error(request, _("Choose an .xlsx file to import."))
+        return redirect("people:organisation")
+    try:
+        result = import_xlsx(resource(), upload.read())
+    except ImportRejected as rejected:
+        messages.error(request, _("Nothing was imported: %(errors)s") % {"errors": "; ".join(rejected.errors)})
+    else:
+        totals = result.totals
+        messages.success(request, _("Imported: %(new)d new, %(update)d updated.")
+                         % {"new": totals["new"], "update": totals["update"]})
+    return redirect("people:organisation")
+
+
+def check_in(request):
+    own = Member.objects.filter(user=request.user).first()
+    if request.method == "POST":
+        member = get_object_or_404(Member, pk=request.POST.get("member") or getattr(own, "pk", None))
+        if not services.may_check_in(request.user, member):
+            raise PermissionDenied
+        form = CheckInForm(request.POST)
+        try:
+            if not form.is_valid():
+                raise ValidationError(form.errors.as_data())
+            services.check_in(member, **form.cleaned_data)
+        except ValidationError as exc:
+            reasons = [f"{form.fields[field].label if field in form.fields else field}: {' '.join(errors)}"
+                       for field, errors in exc.message_dict.items()]
+            messages.error(request, _("Not checked in: %(reasons)s") % {"reasons": "; ".join(reasons)})
+        else:
+            messages.success(request, _("%(name)s checked in.") % {"name": member.name})
+        return redirect("people:check_in")
+    skill = request.GET.get("skill", "")
+    latest = services.current_check_ins()
+    return render(request, "people/check_in.html", {
+        "own": own, "own_check_in": latest.get(getattr(own, "pk", None)),
+        "fastest": [(member, eta, latest.get(member.pk)) for member, eta in services.fastest(skill=skill or None)],
+        "skills": Skill.objects.all(), "skill": skill, "statuses": CheckIn.Status.choices,
+        "may_manage": services.may_manage(request.user),
+        "members": Member.objects.filter(active=True) if services.may_manage(request.user) else [],
+    })

@@ -1,0 +1,164 @@
+"""A demo hospital organisation: 40 invented people in five teams, logins, a month of rosters.
+
+Every name and number here is made up. Loading twice changes nothing: members are found by
+phone, rotations by name, and shifts by their rotation slot.
+"""
+from datetime import date, datetime, time, timedelta
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from lifeline.accounts.roles import Role, assign_role
+from lifeline.core import clock
+from lifeline.people import services
+from lifeline.people.models import (
+    CheckIn, ContactChannel, DutyKind, Member, RosterRotation, RotationSlot, Shift, Skill, Team, TeamMembership,
+)
+
+TEAMS = [
+    ("hq", "应急指挥部", "信息中心主任牵头，统一指挥、决策和对外协调。"),
+    ("tech", "技术组", "故障排查与系统修复：数据库、网络、服务器、医保接口。"),
+    ("clinical", "临床支持组", "协调线下资源承接线上业务，组织手工流程。"),
+    ("comms", "患者沟通组", "通过短信、公众号、广播向患者传递信息，现场解释安抚。"),
+    ("onsite", "现场保障组", "现场秩序、物资、电力与后勤保障。"),
+]
+
+VENDOR = "华康软件（承建单位）"
+
+# name, username (login) or "", role of the login, department, title, skills, team seat (code:kind[:lead])
+MEMBERS = [
+    ("李建国", "lijianguo", Role.COMMANDER, "信息中心", "主任", "服务器, 网络, 沟通", "hq:core:lead"),
+    ("孙志刚", "", None, "院办", "分管副院长", "沟通", "hq:core"),
+    ("王秀英", "wangxiuying", Role.COMMANDER, "医务处", "处长", "沟通, 临床流程", "hq:core"),
+    ("何玉兰", "", None, "护理部", "主任", "临床流程, 沟通", "hq:core"),
+    ("郑宏", "", None, "药学部", "主任", "药品管理", "hq:core"),
+    ("冯军", "", None, "财务处", "处长", "收费结算, 医保接口", "hq:backup"),
+    ("吴芳", "wufang", Role.AUDITOR, "质控办", "主任", "沟通", "hq:backup"),
+    ("马丽华", "", None, "门诊部", "主任", "临床流程, 沟通", "hq:backup"),
+    ("周建华", "", None, "信息中心", "副主任", "服务器, 数据库恢复, 存储", "tech:core:lead"),
+    ("张伟", "zhangwei", Role.DUTY, "信息中心", "网络工程师", "网络, 安全", "tech:core"),
+    ("刘洋", "liuyang", Role.DUTY, "信息中心", "数据库管理员", "数据库恢复, 存储", "tech:core"),
+    ("陈静", "chenjing", Role.DUTY, "信息中心", "系统工程师", "服务器, 数据库恢复", "tech:core"),
+    ("杨磊", "yanglei", Role.DUTY, "信息中心", "接口工程师", "医保接口, 服务器", "tech:core"),
+    ("高峰", "", None, VENDOR, "驻场工程师", "数据库恢复, 医保接口", "tech:backup"),
+    ("林涛", "", None, VENDOR, "实施工程师", "服务器, 桌面运维", "tech:backup"),
+    ("徐明", "", None, "信息中心", "运维工程师", "网络, 桌面运维", "tech:backup"),
+    ("梁振华", "", None, "医务处", "副处长", "临床流程, 沟通", "clinical:core:lead"),
+    ("黄丽", "huangli", Role.DEPARTMENT, "护理部", "护士长", "临床流程", "clinical:core"),
+    ("宋晓燕", "", None, "门诊部", "护士长", "临床流程, 沟通", "clinical:core"),
+    ("唐伟", "", None, "医务处", "科员", "临床流程", "clinical:core"),
+    ("韩雪", "", None, "药学部", "主管药师", "药品管理", "clinical:core"),
+    ("曹阳", "", None, "急诊科", "主治医师", "临床流程", "clinical:backup"),
+    ("彭静", "", None, "护理部", "住院部护士长", "临床流程", "clinical:backup"),
+    ("董晨", "", None, "检验科", "主管技师", "临床流程", "clinical:backup"),
+    ("蒋文", "", None, "客服中心", "主任", "沟通, 应急广播", "comms:core:lead"),
+    ("谢婷", "", None, "客服中心", "副主任", "沟通", "comms:core"),
+    ("邓佳", "", None, "客服中心", "客服专员", "沟通", "comms:core"),
+    ("萧然", "", None, "宣传科", "科长", "沟通, 应急广播", "comms:core"),
+    ("罗敏", "", None, "门诊部", "导诊组长", "沟通", "comms:core"),
+    ("田甜", "", None, "客服中心", "客服专员", "沟通", "comms:backup"),
+    ("潘悦", "", None, "客服中心", "客服专员", "沟通", "comms:backup"),
+    ("袁媛", "", None, "宣传科", "干事", "沟通", "comms:backup"),
+    ("胡斌", "", None, "总务处", "处长", "电力保障", "onsite:core:lead"),
+    ("朱红", "", None, "保卫处", "处长", "沟通", "onsite:core"),
+    ("赵敏", "zhaomin", Role.DEPARTMENT, "门诊部", "科员", "收费结算, 沟通", "onsite:core"),
+    ("周强", "zhouqiang", Role.DEPARTMENT, "财务处", "收费处组长", "收费结算, 医保接口", "onsite:core"),
+    ("钱坤", "", None, "总务处", "副处长", "电力保障", "onsite:core"),
+    ("孔亮", "", None, "保卫处", "队长", "沟通", "onsite:backup"),
+    ("白雪", "", None, "门诊部", "科员", "收费结算", "onsite:backup"),
+    ("崔浩", "", None, "总务处", "电工", "电力保障", "onsite:backup"),
+]
+
+# role id, shift length in hours, members in turn; the backup rotation is the same list moved on by one.
+ROTATIONS = [
+    ("commander", 168, ["李建国", "周建华", "孙志刚"]),
+    ("duty_it", 24, ["张伟", "刘洋", "陈静", "杨磊"]),
+    ("tech_lead", 168, ["周建华", "陈静"]),
+    ("dba", 168, ["刘洋", "陈静"]),
+    ("network_admin", 168, ["张伟", "徐明"]),
+    ("clinical_lead", 168, ["梁振华", "宋晓燕"]),
+    ("comms_lead", 168, ["蒋文", "谢婷"]),
+    ("onsite_lead", 168, ["胡斌", "钱坤"]),
+    ("vendor", 24, ["高峰", "林涛"]),
+]
+
+# name, status, minutes to arrive, where
+CHECK_INS = [
+    ("张伟", CheckIn.Status.ON_SITE, None, "信息中心机房"),
+    ("周建华", CheckIn.Status.ON_SITE, None, "信息中心办公室"),
+    ("刘洋", CheckIn.Status.OFF_SITE, 20, "家中，距医院约8公里"),
+    ("陈静", CheckIn.Status.OFF_SITE, 45, "城东，开车过来"),
+    ("杨磊", CheckIn.Status.UNAVAILABLE, None, "外地出差"),
+    ("高峰", CheckIn.Status.OFF_SITE, 30, "公司"),
+]
+
+
+def load_demo(today: date, password: str) -> dict:
+    """Create (or find) the demo organisation and a month of rosters from `today`.
+
+    Returns counts and the demo usernames by role: {"members": 40, "users": {"指挥": [...], ...}, ...}.
+    """
+    teams = {code: Team.objects.get_or_create(code=code, defaults={"name": name, "description": text})[0]
+             for code, name, text in TEAMS}
+    members, users = {}, {}
+    for i, (name, username, role, department, title, skills, seat) in enumerate(MEMBERS, start=1):
+        member = _member(i, name, department, title, skills)
+        code, kind, *lead = seat.split(":")
+        TeamMembership.objects.get_or_create(member=member, team=teams[code],
+                                             defaults={"kind": kind, "lead": bool(lead)})
+        if username:
+            _login(member, username, role, password)
+            users.setdefault(role.value, []).append(username)
+        members[name] = member
+    _rosters(members, today)
+    _check_ins(members)
+    return {"members": Member.objects.count(), "teams": Team.objects.count(),
+            "shifts": Shift.objects.count(), "users": users}
+
+
+def _member(i, name, department, title, skills):
+    phone = f"1380010{i:04d}"
+    member, created = Member.objects.get_or_create(
+        phone=phone, defaults={"name": name, "department": department, "title": title})
+    if created:
+        member.skills.set([Skill.objects.get_or_create(name=s.strip())[0] for s in skills.split(",")])
+        ContactChannel.objects.bulk_create([
+            ContactChannel(member=member, order=0, kind="wecom", url=f"wecombot://demo-{i:03d}"),
+            ContactChannel(member=member, order=1, kind="sms", url=f"sms://sms-gateway.hospital.example/{phone}"),
+            ContactChannel(member=member, order=2, kind="email", url=f"mailto://staff{i:03d}@hospital.example"),
+        ])
+    return member
+
+
+def _login(member, username, role, password):
+    user, _created = get_user_model().objects.get_or_create(username=username,
+                                                            defaults={"first_name": member.name})
+    # The demo command prints the password it was given, so every run sets it.
+    user.set_password(password)
+    user.save()
+    assign_role(user, role)
+    if member.user_id != user.pk:
+        member.user = user
+        member.save(update_fields=["user"])
+
+
+def _rosters(members, today):
+    day_start = timezone.make_aware(datetime.combine(today, time.min))
+    # Shifts change at 08:00; starting the day before covers the small hours of `today`.
+    first_shift = day_start - timedelta(days=1) + timedelta(hours=8)
+    for role, hours, names in ROTATIONS:
+        for kind, order in ((DutyKind.PRIMARY, names), (DutyKind.BACKUP, names[1:] + names[:1])):
+            rotation, created = RosterRotation.objects.get_or_create(
+                name=f"{role} · {kind}",
+                defaults={"role": role, "kind": kind, "shift_hours": hours, "starts_at": first_shift})
+            if created:
+                RotationSlot.objects.bulk_create(RotationSlot(rotation=rotation, member=members[name], order=n)
+                                                 for n, name in enumerate(order))
+            services.generate_shifts(rotation, day_start, day_start + timedelta(days=30))
+
+
+def _check_ins(members):
+    fresh = services.current_check_ins()
+    for name, status, eta, note in CHECK_INS:
+        if members[name].pk not in fresh:
+            services.check_in(members[name], status, eta, note)
