@@ -1,0 +1,311 @@
+"""The plan linter: every problem of a plan file, each with its file, line, field and reason.
+
+Two kinds of problem are reported together, so one run shows all of them: the schema's
+(types, required fields, unknown keys, from `schema.Plan`) and the plan's meaning
+(references to roles, levels, scenarios, cards, notices and steps that do not exist,
+duplicate ids, steps without owner, timers without action, overlapping level criteria,
+decision-tree branches nobody can reach, steps that wait for each other in a cycle).
+
+The meaning checks read the raw data rather than a validated plan, so they still run
+when the schema found something, and skip whatever the schema already reported.
+"""
+import difflib
+from dataclasses import asdict, dataclass
+from pathlib import Path as FilePath
+
+from pydantic import ValidationError
+
+from lifeline.plans import schema
+from lifeline.plans.source import Path, Source, SyntaxProblem
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int
+    field: str
+    reason: str
+
+    def __str__(self):
+        return f"{self.file}:{self.line}: {self.field}: {self.reason}"
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def check_file(path) -> list[Problem]:
+    try:
+        text = FilePath(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        return [Problem(str(path), 1, "file", f"not UTF-8 text ({exc.reason} at byte {exc.start})")]
+    except OSError as exc:
+        return [Problem(str(path), 0, "file", f"cannot read the file: {exc.strerror}")]
+    return check_text(text, str(path))
+
+
+def check_text(text: str, filename: str = "<text>") -> list[Problem]:
+    try:
+        source = Source.parse(text)
+    except SyntaxProblem as exc:
+        return [Problem(filename, exc.line, "yaml", f"not valid YAML: {exc.reason}")]
+    linter = _Linter(filename, source)
+    linter.check_duplicate_keys()
+    linter.check_schema()
+    linter.check_meaning()
+    return sorted(set(linter.problems), key=lambda p: (p.line, p.field, p.reason))
+
+
+def dotted(path: Path) -> str:
+    """("scenarios", 2, "steps", 0, "owner") -> "scenarios[2].steps[0].owner"."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else part
+    return text or "plan"
+
+
+def _get(data, path: Path):
+    for part in path:
+        if isinstance(part, str) and isinstance(data, dict) and part in data:
+            data = data[part]
+        elif isinstance(part, int) and isinstance(data, list) and 0 <= part < len(data):
+            data = data[part]
+        else:
+            return None
+    return data
+
+
+def _schema_path(data, loc: tuple) -> Path:
+    """The part of a pydantic error location that is a path in the file (a missing key included)."""
+    path = ()
+    for part in loc:
+        node = _get(data, path)
+        if isinstance(part, int) and isinstance(node, list) or isinstance(part, str) and isinstance(node, dict):
+            path += (part,)
+        else:
+            break  # a pydantic union tag or validator name, not a key of the file
+    return path
+
+
+def _schema_reason(error: dict) -> str:
+    if error["type"] == "extra_forbidden":
+        return "unknown field (not part of the plan schema; check the spelling)"
+    return error["msg"].removeprefix("Value error, ")
+
+
+def _did_you_mean(value: str, known) -> str:
+    close = difflib.get_close_matches(value, list(known), n=1)
+    if close:
+        return f"; did you mean {close[0]!r}?"
+    if known and len(known) <= 12:
+        return "; known: " + ", ".join(sorted(known))
+    return ""
+
+
+def _ranges_overlap(a: schema.Percent, b: schema.Percent) -> bool:
+    a_low, a_low_in, a_high, a_high_in = a.bounds()
+    b_low, b_low_in, b_high, b_high_in = b.bounds()
+    # On equal values the excluding bound is the tighter one, hence the tuple order.
+    low, low_excluded = max((a_low, not a_low_in), (b_low, not b_low_in))
+    high, high_included = min((a_high, a_high_in), (b_high, b_high_in))
+    return low < high or (low == high and not low_excluded and high_included)
+
+
+class _Linter:
+    def __init__(self, filename: str, source: Source):
+        self.filename = filename
+        self.source = source
+        self.data = source.data if isinstance(source.data, dict) else {}
+        self.problems: list[Problem] = []
+
+    def report(self, path: Path, reason: str):
+        self.problems.append(Problem(self.filename, self.source.line_of(path), dotted(path), reason))
+
+    def check_duplicate_keys(self):
+        for path, _line, first in self.source.duplicate_keys():
+            self.report(path, f"key given twice (first at line {first}); only the last one would count")
+
+    def check_schema(self):
+        try:
+            schema.Plan.model_validate(self.source.data)
+        except ValidationError as exc:
+            for error in exc.errors():
+                self.report(_schema_path(self.source.data, error["loc"]), _schema_reason(error))
+
+    # -- the plan's meaning --------------------------------------------------------------
+
+    def items(self, path: Path) -> list[tuple[Path, dict]]:
+        """(path, mapping) of each entry of the list at `path`."""
+        value = _get(self.data, path)
+        if not isinstance(value, list):
+            return []
+        return [(path + (i,), item) for i, item in enumerate(value) if isinstance(item, dict)]
+
+    def unique_ids(self, *lists: Path, what: str) -> dict[str, Path]:
+        """The ids of the entries of some lists, which share one namespace; reports duplicates."""
+        seen: dict[str, Path] = {}
+        for list_path in lists:
+            for path, item in self.items(list_path):
+                ident = item.get("id")
+                if not isinstance(ident, str):
+                    continue
+                if ident in seen:
+                    first = self.source.line_of(seen[ident] + ("id",))
+                    self.report(path + ("id",), f"duplicate {what} id {ident!r} (first at line {first})")
+                else:
+                    seen[ident] = path
+        return seen
+
+    def refer(self, path: Path, value, known, what: str):
+        if isinstance(value, str) and value not in known:
+            self.report(path, f"unknown {what} {value!r}{_did_you_mean(value, known)}")
+
+    def refer_all(self, path: Path, values, known, what: str):
+        if isinstance(values, list):
+            for i, value in enumerate(values):
+                self.refer(path + (i,), value, known, what)
+
+    def check_meaning(self):
+        actors = self.unique_ids(("groups",), ("roles",), what="role/group")
+        groups = {ident for ident, path in actors.items() if path[0] == "groups"}
+        levels = self.unique_ids(("levels",), what="level")
+        scenarios = self.unique_ids(("scenarios",), what="scenario")
+        cards = self.unique_ids(("duty_cards",), what="duty card")
+        notices = self.unique_ids(("notices",), what="notice")
+        self.unique_ids(("problem_categories",), what="problem category")
+        self.unique_ids(("preparedness",), what="measure")
+
+        for path, group in self.items(("groups",)):
+            self.refer(path + ("lead",), group.get("lead"), actors, "role")
+            self.refer(path + ("parent",), group.get("parent"), groups, "group")
+        for path, role in self.items(("roles",)):
+            self.refer(path + ("group",), role.get("group"), groups, "group")
+        for path, level in self.items(("levels",)):
+            self.refer(path + ("lead",), level.get("lead"), actors, "role")
+            self.refer_all(path + ("notify",), level.get("notify"), actors, "role or group")
+        for path, category in self.items(("problem_categories",)):
+            self.refer(path + ("level",), category.get("level"), levels, "level")
+        for path, measure in self.items(("preparedness",)):
+            self.refer(path + ("owner",), measure.get("owner"), actors, "role")
+        self.check_level_overlaps()
+
+        known = {"actors": actors, "levels": levels, "scenarios": scenarios, "cards": cards, "notices": notices}
+        for path, scenario in self.items(("scenarios",)):
+            self.check_scenario(path, scenario, known)
+
+    def check_scenario(self, path: Path, scenario: dict, known: dict):
+        self.refer(path + ("level",), scenario.get("level"), known["levels"], "level")
+        self.refer_all(path + ("duty_cards",), scenario.get("duty_cards"), known["cards"], "duty card")
+        self.refer_all(path + ("notices",), scenario.get("notices"), known["notices"], "notice")
+        self.check_steps(path, known)
+        self.check_timers(path, known)
+        if isinstance(scenario.get("decision_tree"), dict):
+            self.check_tree(path + ("decision_tree",), known)
+
+    def check_steps(self, scenario_path: Path, known: dict):
+        steps = self.unique_ids(scenario_path + ("steps",), what="step")
+        for path, step in self.items(scenario_path + ("steps",)):
+            if not step.get("owner"):
+                self.report(path + ("owner",), f"step {step.get('id')!r} has no owner")
+            self.refer(path + ("owner",), step.get("owner"), known["actors"], "role")
+            self.refer_all(path + ("after",), step.get("after"), steps, "step")
+            self.refer(path + ("switch_to",), step.get("switch_to"), known["scenarios"], "scenario")
+        self.check_step_cycles(scenario_path + ("steps",))
+
+    def check_step_cycles(self, steps_path: Path):
+        """Steps wait for `after`, or for the previous step; report each cycle once."""
+        waits_for: dict[str, list[str]] = {}
+        paths: dict[str, Path] = {}
+        previous = None
+        for path, step in self.items(steps_path):
+            ident = step.get("id")
+            if not isinstance(ident, str) or ident in waits_for:
+                continue
+            after = step.get("after")
+            waits_for[ident] = [a for a in after if isinstance(a, str)] if isinstance(after, list) else (
+                [previous] if previous else [])
+            paths[ident] = path
+            previous = ident
+        done: set[str] = set()
+        for start in waits_for:
+            trail: list[str] = []
+            self._walk(start, waits_for, trail, done, paths)
+
+    def _walk(self, ident, waits_for, trail, done, paths):
+        if ident in done or ident not in waits_for:
+            return
+        if ident in trail:
+            cycle = trail[trail.index(ident):] + [ident]
+            self.report(paths[cycle[0]] + ("after",), "steps wait for each other in a cycle: " + " → ".join(cycle))
+            return
+        trail.append(ident)
+        for before in waits_for[ident]:
+            self._walk(before, waits_for, trail, done, paths)
+        trail.pop()
+        done.add(ident)
+
+    def check_timers(self, scenario_path: Path, known: dict):
+        self.unique_ids(scenario_path + ("timers",), what="timer")
+        for path, timer in self.items(scenario_path + ("timers",)):
+            action = timer.get("action")
+            if not action:
+                self.report(path + ("action",), f"timer {timer.get('id')!r} has no action")
+            if not isinstance(action, dict):
+                continue
+            path += ("action",)
+            self.refer_all(path + ("roles",), action.get("roles"), known["actors"], "role or group")
+            self.refer_all(path + ("cards",), action.get("cards"), known["cards"], "duty card")
+            self.refer(path + ("notice",), action.get("notice"), known["notices"], "notice")
+            self.refer(path + ("level",), action.get("level"), known["levels"], "level")
+            self.refer(path + ("scenario",), action.get("scenario"), known["scenarios"], "scenario")
+
+    def check_tree(self, tree_path: Path, known: dict):
+        nodes = self.unique_ids(tree_path + ("nodes",), what="node")
+        leads_to: dict[str, list[str]] = {}
+        for path, node in self.items(tree_path + ("nodes",)):
+            self.refer(path + ("owner",), node.get("owner"), known["actors"], "role")
+            for answer_path, answer in self.items(path + ("answers",)):
+                self.refer(answer_path + ("next",), answer.get("next"), nodes, "node")
+                leads_to.setdefault(node.get("id"), []).append(answer.get("next"))
+        start = _get(self.data, tree_path + ("start",))
+        self.refer(tree_path + ("start",), start, nodes, "node")
+        if start not in nodes:
+            return  # without a start every node would look unreachable
+        reached, queue = {start}, [start]
+        while queue:
+            for following in leads_to.get(queue.pop(), []):
+                if following in nodes and following not in reached:
+                    reached.add(following)
+                    queue.append(following)
+        for ident, path in nodes.items():
+            if ident not in reached:
+                self.report(path + ("id",), f"node {ident!r} cannot be reached from start {start!r}")
+
+    def check_level_overlaps(self):
+        """Two levels overlap when one incident could match both criteria.
+
+        Only levels that state a scope or a share of users are compared: a level graded by
+        words alone cannot be told apart by rule, and the people on duty decide. An empty
+        scope, share or service list means "any"; levels for different services differ.
+        """
+        stated = []
+        for path, level in self.items(("levels",)):
+            criteria = level.get("criteria")
+            if not isinstance(criteria, dict) or not (criteria.get("scope") or criteria.get("users_pct")):
+                continue
+            try:
+                share = schema.Percent.model_validate(criteria["users_pct"]) if criteria.get("users_pct") else None
+                scope = set(criteria.get("scope") or [])
+                services = set(criteria.get("services") or [])
+            except (ValidationError, TypeError):
+                continue  # the schema reports it
+            stated.append((path, level.get("id"), scope, share, services))
+        for i, (path, ident, scope, share, services) in enumerate(stated):
+            for _path, other, other_scope, other_share, other_services in stated[:i]:
+                if scope and other_scope and not scope & other_scope:
+                    continue
+                if services and other_services and not services & other_services:
+                    continue
+                if share and other_share and not _ranges_overlap(share, other_share):
+                    continue
+                self.report(path + ("criteria",),
+                            f"criteria of level {ident!r} overlap level {other!r}: one incident could be at both")

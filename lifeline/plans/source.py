@@ -1,0 +1,85 @@
+"""A plan file as written: its data, and the line every value came from.
+
+The linter reports problems by line, so the YAML is composed into nodes (which keep
+their marks) before it is turned into plain data.
+"""
+from dataclasses import dataclass
+
+import yaml
+
+Path = tuple[str | int, ...]  # ("scenarios", 2, "steps", 0, "owner")
+
+
+class SyntaxProblem(Exception):
+    """The text is not YAML; `line` is 1-based."""
+
+    def __init__(self, line: int, reason: str):
+        super().__init__(f"line {line}: {reason}")
+        self.line = line
+        self.reason = reason
+
+
+@dataclass
+class Source:
+    data: object
+    root: yaml.Node | None
+
+    @classmethod
+    def parse(cls, text: str) -> "Source":
+        loader = yaml.SafeLoader(text)
+        try:
+            root = loader.get_single_node()
+            data = loader.construct_document(root) if root is not None else None
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            reason = exc.problem or exc.context or "not YAML"
+            if exc.context and exc.context_mark and exc.problem:
+                reason += f" ({exc.context} at line {exc.context_mark.line + 1})"
+            raise SyntaxProblem(mark.line + 1 if mark else 1, reason) from exc
+        except yaml.YAMLError as exc:
+            raise SyntaxProblem(1, str(exc)) from exc
+        finally:
+            loader.dispose()
+        return cls(data, root)
+
+    def line_of(self, path: Path) -> int:
+        """Line of the value at `path`; for a key that is missing, the line of its mapping."""
+        if self.root is None:
+            return 1
+        node = self.root
+        line = node.start_mark.line
+        for part in path:
+            found = _child(node, part, with_key=True)
+            if found is None:
+                break
+            key, node = found
+            line = (key or node).start_mark.line
+        return line + 1
+
+    def duplicate_keys(self) -> list[tuple[Path, int, int]]:
+        """Keys given twice in one mapping (YAML keeps the last silently): (path, line, first line)."""
+        found = []
+        stack = [((), self.root)]
+        while stack:
+            path, node = stack.pop()
+            if isinstance(node, yaml.MappingNode):
+                seen = {}
+                for key, value in node.value:
+                    if key.value in seen:
+                        found.append((path + (key.value,), key.start_mark.line + 1, seen[key.value]))
+                    seen.setdefault(key.value, key.start_mark.line + 1)
+                    stack.append((path + (key.value,), value))
+            elif isinstance(node, yaml.SequenceNode):
+                stack += [(path + (i,), item) for i, item in enumerate(node.value)]
+        return sorted(found, key=lambda item: item[1])
+
+
+def _child(node, part, with_key=False):
+    if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+        # The last of equal keys wins, as in the constructed data.
+        for key, value in reversed(node.value):
+            if key.value == part:
+                return (key, value) if with_key else value
+    elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+        return (None, node.value[part]) if with_key else node.value[part]
+    return None
