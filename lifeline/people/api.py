@@ -3,7 +3,7 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
 from lifeline.people import services
@@ -135,7 +135,7 @@ def check_in(request, payload: CheckInIn):
         entry = services.check_in(member, payload.status, payload.eta_minutes, payload.note)
     except ValidationError as exc:
         raise HttpError(400, "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items()))
-    return 201, entry
+    return Status(201, entry)
 
 
 @router.get("/fastest", response=list[Reachable])

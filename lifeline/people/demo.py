@@ -9,7 +9,6 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from lifeline.accounts.roles import Role, assign_role
-from lifeline.core import clock
 from lifeline.people import services
 from lifeline.people.models import (
     CheckIn, ContactChannel, DutyKind, Member, RosterRotation, RotationSlot, Shift, Skill, Team, TeamMembership,

@@ -162,9 +162,18 @@ def team_gaps() -> list[TeamGap]:
 
 # --- who may change what -----------------------------------------------------------------
 
+# Commanders, IT on duty and admins change the organisation and rosters.
+MANAGERS = (Role.COMMANDER, Role.DUTY)
+# The spreadsheets hold the channels' Apprise URLs (webhook keys): not for every login.
+EXPORTERS = (*MANAGERS, Role.AUDITOR)
+
+
 def may_manage(user) -> bool:
-    """Commanders, IT on duty and admins change the organisation and rosters."""
-    return has_role(user, Role.COMMANDER, Role.DUTY)
+    return has_role(user, *MANAGERS)
+
+
+def may_export(user) -> bool:
+    return has_role(user, *EXPORTERS)
 
 
 def may_check_in(user, member: Member) -> bool:

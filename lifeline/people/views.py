@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from lifeline.accounts.roles import Role, require_role
+from lifeline.accounts.roles import require_role
 from lifeline.core import clock
 from lifeline.people import services
 from lifeline.people.forms import CheckInForm
@@ -27,6 +27,7 @@ def organisation(request):
     members = Member.objects.prefetch_related("skills", "channels", "memberships__team")
     return render(request, "people/organisation.html", {
         "teams": teams, "members": members, "may_manage": services.may_manage(request.user),
+        "may_export": services.may_export(request.user),
     })
 
 
@@ -51,10 +52,12 @@ def roster(request):
     rows = [(role, role_label(role), role_shifts) for role, role_shifts in by_role.items()]
     return render(request, "people/roster.html", {
         "day": day, "now": clock.now(), "on_duty": services.on_duty_all(), "rows": rows,
-        "overrides": overrides, "previous": day - timedelta(days=1), "next": day + timedelta(days=1),
+        "overrides": overrides, "may_export": services.may_export(request.user),
+        "previous": day - timedelta(days=1), "next": day + timedelta(days=1),
     })
 
 
+@require_role(*services.EXPORTERS)
 def export(request, what):
     resource = SPREADSHEETS.get(what)
     if resource is None:
@@ -62,7 +65,7 @@ def export(request, what):
     queryset = None
     if what == "shifts":
         # The roster from the day shown on the page, for a month: what people print and edit.
-        _day_, start, _end = _day(request)
+        start = _day(request)[1]
         queryset = Shift.objects.filter(ends_at__gt=start, starts_at__lt=start + timedelta(days=31))
     stamp = timezone.localtime(clock.now()).strftime("%Y%m%d")
     response = HttpResponse(export_xlsx(resource(), queryset), content_type=XLSX_TYPE)
@@ -71,7 +74,7 @@ def export(request, what):
 
 
 @require_POST
-@require_role(Role.COMMANDER, Role.DUTY)
+@require_role(*services.MANAGERS)
 def import_spreadsheet(request):
     resource = SPREADSHEETS.get(request.POST.get("what", "members"))
     upload = request.FILES.get("file")

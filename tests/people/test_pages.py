@@ -77,6 +77,12 @@ def test_export_downloads_a_spreadsheet(client, make_user, make_member):
     assert client.get("/people/export/secrets.xlsx").status_code == 404
 
 
+def test_department_user_cannot_download_the_channel_urls(client, make_user):
+    client.force_login(make_user("ward", Role.DEPARTMENT))
+    assert client.get(reverse("people:export", args=["members"])).status_code == 403
+    assert "/people/export/" not in client.get(reverse("people:organisation")).content.decode()
+
+
 def test_member_checks_in_off_site_and_appears_in_fastest(client, make_user, make_member, monday_9am):
     user = make_user("liuyang", Role.DEPARTMENT)
     me = make_member("刘洋", user=user, skills=["数据库恢复"])
