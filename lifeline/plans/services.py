@@ -46,13 +46,25 @@ def load_text(text: str, filename: str = "<upload>", user=None, activate=True) -
     return _store_all([(text, filename)], user, make_active=activate)[0]
 
 
+def read_plan(path) -> schema.Plan:
+    """A plan file as a plan, without storing it; raises PlanInvalid."""
+    problems = lint.check_file(path)
+    if problems:
+        raise PlanInvalid(problems)
+    return _parse(Path(path).read_text(encoding="utf-8"))
+
+
+def _parse(text: str) -> schema.Plan:
+    return schema.Plan.model_validate(yaml.safe_load(text))
+
+
 @transaction.atomic
 def _store_all(texts, user, make_active: bool) -> list[PlanVersion]:
     return [_store(text, user, make_active) for text, _filename in texts]
 
 
 def _store(text: str, user, make_active: bool) -> PlanVersion:
-    content = schema.Plan.model_validate(yaml.safe_load(text))
+    content = _parse(text)
     plan, _created = Plan.objects.select_for_update().get_or_create(
         id=content.id, defaults=_plan_fields(content))
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()

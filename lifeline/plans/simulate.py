@@ -1,0 +1,102 @@
+"""A dry run of one scenario: what happens when, if nobody acknowledges or resolves anything.
+
+Used by `lifeline plan simulate` and the plan pages to show a plan's timing before a drill.
+"""
+from typing import NamedTuple
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from lifeline.plans import schema
+
+
+UNLESS = {"resolved": gettext_lazy("unless resolved by then"),
+          "acknowledged": gettext_lazy("unless acknowledged by then")}
+
+
+class UnknownScenario(ValueError):
+    pass
+
+
+class Event(NamedTuple):
+    minute: float  # from the start of the scenario
+    kind: str  # start, level, duty_card, notice, step, page, renotify, timer
+    text: str
+
+
+def _minutes(duration: str) -> float:
+    return schema.to_timedelta(duration).total_seconds() / 60
+
+
+def format_offset(minute: float) -> str:
+    """0 -> T+0, 30 -> T+30min, 90 -> T+1h30min, 1.5 -> T+1min30s, 2880 -> T+2d."""
+    seconds = round(minute * 60)
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60), ("s", 1)):
+        if seconds >= size:
+            parts.append(f"{seconds // size}{unit}")
+            seconds %= size
+    return "T+" + ("".join(parts) or "0")
+
+
+def simulate(plan: schema.Plan, scenario_id: str) -> list[Event]:
+    scenario = next((s for s in plan.scenarios if s.id == scenario_id), None)
+    if scenario is None:
+        raise UnknownScenario(_("plan %(plan)s has no scenario %(scenario)r; its scenarios: %(known)s") % {
+            "plan": plan.id, "scenario": scenario_id, "known": ", ".join(s.id for s in plan.scenarios)})
+    names = _Names(plan)
+    level = next((lv for lv in plan.levels if lv.id == scenario.level), None)
+    events = [Event(0, "start", _("%(scenario)s starts at level %(level)s") % {
+        "scenario": scenario.name, "level": level.name if level else scenario.level})]
+    if level:
+        events.append(Event(0, "level", _("lead: %(lead)s; notify: %(notify)s") % {
+            "lead": names.actor(level.lead) if level.lead else "-",
+            "notify": ", ".join(names.actor(n) for n in level.notify) or "-"}))
+    events += [Event(0, "duty_card", names.card(card)) for card in scenario.duty_cards]
+    events += [Event(0, "notice", _("suggested: %(title)s") % {"title": names.notice(n)}) for n in scenario.notices]
+    for step in scenario.steps:
+        owner = names.actor(step.owner) if step.owner else _("no owner")
+        events.append(Event(_minutes(step.due) if step.due else 0, "step",
+                            f"{step.title} ({owner})" + ("" if step.due else " " + _("[no deadline]"))))
+    for timer in scenario.timers:
+        text = timer.action.text if timer.action else _("(no action)")
+        events.append(Event(_minutes(timer.after), "timer", f"{text} ({UNLESS[timer.unless]})"))
+    events += _escalation(plan.escalation, names)
+    return sorted(events, key=lambda e: e.minute)
+
+
+def _escalation(escalation: schema.Escalation, names: "_Names") -> list[Event]:
+    """Each hop of the chain is paged one ack timeout after the one before; then all again, repeatedly."""
+    timeout = _minutes(escalation.ack_timeout)
+    hops = {
+        "on_duty": _("IT on duty"),
+        "backup": _("backup on duty"),
+        "group_lead": _("lead of the group on duty"),
+        "command_centre": _("command centre") + (f" ({names.command_centre})" if names.command_centre else ""),
+    }
+    events = [Event(i * timeout, "page", _("page %(who)s until acknowledged") % {"who": hops[hop]})
+              for i, hop in enumerate(escalation.chain)]
+    if escalation.renotify_after and events:
+        events.append(Event(events[-1].minute + _minutes(escalation.renotify_after), "renotify",
+                            _("nobody acknowledged: page the whole chain again, every %(every)s") % {
+                                "every": escalation.renotify_after}))
+    return events
+
+
+class _Names:
+    """Titles for the ids a plan uses, in the plan's own words."""
+
+    def __init__(self, plan: schema.Plan):
+        self.actors = {g.id: g.name for g in plan.groups} | {r.id: r.title for r in plan.roles}
+        self.cards = {c.id: c.department for c in plan.duty_cards}
+        self.notices = {n.id: n.title for n in plan.notices}
+        self.command_centre = next((g.name for g in plan.groups if g.kind == "command"), "")
+
+    def actor(self, ident: str) -> str:
+        return self.actors.get(ident, ident)
+
+    def card(self, ident: str) -> str:
+        return _("duty card of %(department)s") % {"department": self.cards.get(ident, ident)}
+
+    def notice(self, ident: str) -> str:
+        return self.notices.get(ident, ident)
