@@ -7,6 +7,7 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -181,7 +182,8 @@ class RosterRotation(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     role = models.CharField(_("role id"), max_length=50, help_text=_("The plan role id, e.g. duty_it."))
     kind = models.CharField(_("kind"), max_length=10, choices=DutyKind.choices, default=DutyKind.PRIMARY)
-    shift_hours = models.PositiveSmallIntegerField(_("shift length (hours)"), default=24)
+    shift_hours = models.PositiveSmallIntegerField(_("shift length (hours)"), default=24,
+                                                   validators=[MinValueValidator(1)])
     starts_at = models.DateTimeField(_("first shift starts at"))
     members = models.ManyToManyField(Member, through="RotationSlot", related_name="+", verbose_name=_("members"))
 
@@ -192,10 +194,6 @@ class RosterRotation(models.Model):
 
     def __str__(self):
         return self.name
-
-    def clean(self):
-        if self.shift_hours == 0:
-            raise ValidationError({"shift_hours": _("A shift lasts at least one hour.")})
 
     def ordered_members(self) -> list[Member]:
         return [slot.member for slot in self.slots.select_related("member")]
