@@ -11,4 +11,6 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from lifeline.accounts.roles import ensure_roles
 
-        post_migrate.connect(ensure_roles, sender=self)
+        # Not tied to this app's own signal: permissions of apps listed after accounts only
+        # exist once their post_migrate has run, so the groups are refreshed after each app.
+        post_migrate.connect(ensure_roles, dispatch_uid="lifeline.accounts.ensure_roles")

@@ -123,16 +123,7 @@ def test_auditor_cannot_check_in_even_themselves(client, make_user, make_member,
     assert CheckIn.objects.count() == 0
 
 
-@pytest.fixture
-def role_permissions(db):
-    # ensure_roles runs on post_migrate for the accounts app, before the people app's permissions
-    # exist in a fresh database; run it again as a second `migrate` would.
-    from lifeline.accounts.roles import ensure_roles
-
-    ensure_roles()
-
-
-def test_admin_action_generates_the_next_30_days(client, make_user, make_member, monday_9am, role_permissions):
+def test_admin_action_generates_the_next_30_days(client, make_user, make_member, monday_9am):
     from lifeline.people.models import RosterRotation, RotationSlot
 
     rot = RosterRotation.objects.create(name="duty", role="duty_it", shift_hours=24, starts_at=monday_9am)
@@ -144,7 +135,7 @@ def test_admin_action_generates_the_next_30_days(client, make_user, make_member,
     assert Shift.objects.count() == 30
 
 
-def test_auditor_may_not_import_in_admin(client, make_user, role_permissions):
+def test_auditor_may_not_import_in_admin(client, make_user):
     client.force_login(make_user("audit", Role.AUDITOR))
     assert client.get(reverse("admin:people_member_changelist")).status_code == 200
     assert client.get(reverse("admin:people_member_import")).status_code == 403
