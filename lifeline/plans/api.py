@@ -94,22 +94,7 @@ def list_plans(request):
                     active_version=active.get(p.id)) for p in Plan.objects.all()]
 
 
-@router.get("/{plan_id}", response={200: dict, 404: Detail}, summary="The active version of a plan, as JSON")
-def get_plan(request, plan_id: str):
-    try:
-        return services.active_version(plan_id).data
-    except PlanVersion.DoesNotExist:
-        return Status(404, {"detail": f"no plan {plan_id!r}"})
-
-
-@router.get("/{plan_id}/versions", response={200: list[VersionOut], 404: Detail},
-            summary="Every stored version of a plan, newest first")
-def list_versions(request, plan_id: str):
-    if not Plan.objects.filter(pk=plan_id).exists():
-        return Status(404, {"detail": f"no plan {plan_id!r}"})
-    return PlanVersion.objects.filter(plan_id=plan_id).select_related("loaded_by").order_by("-number")
-
-
+# Before /{plan_id}, which would otherwise take "load" for a plan id.
 @router.post(
     "/load", response={201: VersionOut, 403: Detail, 422: ProblemsOut},
     summary="Load a plan file (YAML in the request body) as a new version",
@@ -131,6 +116,22 @@ def load_plan(request, activate: bool = True):
         return Status(422, {"detail": f"the plan has {len(exc.problems)} problem(s); nothing was stored",
                             "problems": [p.as_dict() for p in exc.problems]})
     return Status(201, version)
+
+
+@router.get("/{plan_id}", response={200: dict, 404: Detail}, summary="The active version of a plan, as JSON")
+def get_plan(request, plan_id: str):
+    try:
+        return services.active_version(plan_id).data
+    except PlanVersion.DoesNotExist:
+        return Status(404, {"detail": f"no plan {plan_id!r}"})
+
+
+@router.get("/{plan_id}/versions", response={200: list[VersionOut], 404: Detail},
+            summary="Every stored version of a plan, newest first")
+def list_versions(request, plan_id: str):
+    if not Plan.objects.filter(pk=plan_id).exists():
+        return Status(404, {"detail": f"no plan {plan_id!r}"})
+    return PlanVersion.objects.filter(plan_id=plan_id).select_related("loaded_by").order_by("-number")
 
 
 @router.post("/{plan_id}/versions/{number}/activate", response={200: VersionOut, 403: Detail, 404: Detail},

@@ -142,3 +142,13 @@ def planted(text: str, *edits: tuple[str, str]) -> str:
         assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times"
         text = text.replace(old, new)
     return text
+
+
+# Three errors on known lines: a step without owner, a timer without action, an unknown role.
+THREE_ERRORS = planted(
+    PLAN_YAML,
+    ("        owner: dba\n        due: 30min\n", "        due: 30min\n"),
+    ("        action: {kind: duty_cards, text: 启动收费处应急职责卡, cards: [cashier]}\n", ""),
+    ("roles: [tech_lead]}", "roles: [tech_leader]}"),
+)
+

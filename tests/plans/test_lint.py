@@ -6,15 +6,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from lifeline.plans.lint import check_file, check_text
-from tests.plans.sample import PLAN_YAML, line_of, planted
-
-# Three errors on known lines: a step without owner, a timer without action, an unknown role.
-THREE_ERRORS = planted(
-    PLAN_YAML,
-    ("        owner: dba\n        due: 30min\n", "        due: 30min\n"),
-    ("        action: {kind: duty_cards, text: 启动收费处应急职责卡, cards: [cashier]}\n", ""),
-    ("roles: [tech_lead]}", "roles: [tech_leader]}"),
-)
+from tests.plans.sample import PLAN_YAML, THREE_ERRORS, line_of, planted
 
 
 def problems_of(text):

@@ -1,0 +1,85 @@
+"""A dry run of a scenario shows when each step is due, who is paged and when each timer fires."""
+import io
+
+import pytest
+import yaml
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from lifeline.plans import schema, services
+from lifeline.plans.simulate import UnknownScenario, format_offset, simulate
+from tests.plans.sample import PLAN_YAML, THREE_ERRORS
+
+
+@pytest.fixture
+def plan():
+    return schema.Plan.model_validate(yaml.safe_load(PLAN_YAML))
+
+
+def at(events, kind):
+    return [(e.minute, e.text) for e in events if e.kind == kind]
+
+
+def test_timers_fire_at_their_minutes(plan):
+    assert at(simulate(plan, "db_down"), "timer") == [
+        (15, "通知技术组组长到场 (unless resolved by then)"),
+        (30, "启动收费处应急职责卡 (unless resolved by then)"),
+        (180, "转入手工流程 (unless resolved by then)"),
+    ]
+
+
+def test_steps_are_due_at_their_minutes_with_their_owner(plan):
+    assert at(simulate(plan, "db_down"), "step") == [(5, "评估故障范围 (信息中心值班人员)"), (30, "切换备库 (数据库管理员)")]
+
+
+def test_escalation_pages_one_hop_per_ack_timeout_then_renotifies(plan):
+    events = simulate(plan, "db_down")
+    assert [minute for minute, _text in at(events, "page")] == [0, 5, 10, 15]
+    assert "应急指挥中心" in at(events, "page")[-1][1]
+    assert at(events, "renotify") == [(45, "nobody acknowledged: page the whole chain again, every 30min")]
+
+
+def test_start_activates_duty_cards_and_suggests_notices(plan):
+    events = simulate(plan, "db_down")
+    assert events[0] == (0, "start", "数据库宕机 starts at level 一级")
+    assert at(events, "duty_card") == [(0, "duty card of 收费处")]
+    assert at(events, "notice") == [(0, "suggested: 系统维护通知")]
+    assert [e.minute for e in events] == sorted(e.minute for e in events)
+
+
+def test_unknown_scenario_lists_the_plan_scenarios(plan):
+    with pytest.raises(UnknownScenario, match="no scenario 'his_down'; its scenarios: db_down, paper"):
+        simulate(plan, "his_down")
+
+
+@pytest.mark.parametrize("minute, text", [(0, "T+0"), (30, "T+30min"), (180, "T+3h"), (90, "T+1h30min"),
+                                          (1.5, "T+1min30s"), (2880, "T+2d")])
+def test_offsets_read_like_the_plan_writes_them(minute, text):
+    assert format_offset(minute) == text
+
+
+def test_plan_simulate_prints_a_timeline_from_a_file(write_plan):
+    out = io.StringIO()
+    call_command("plan", "simulate", str(write_plan(PLAN_YAML)), "--scenario", "db_down", stdout=out)
+    rows = [line.split(None, 2) for line in out.getvalue().splitlines()]
+    assert ["T+30min", "timer", "启动收费处应急职责卡 (unless resolved by then)"] in rows
+    assert ["T+3h", "timer", "转入手工流程 (unless resolved by then)"] in rows
+
+
+@pytest.mark.django_db
+def test_plan_simulate_reads_a_loaded_plan_and_names_a_wrong_scenario(write_plan):
+    services.load_files([write_plan(PLAN_YAML)])
+    out = io.StringIO()
+    call_command("plan", "simulate", "demo-his", "--scenario", "paper", stdout=out)
+    assert "发放手工单据 (总指挥)" in out.getvalue()
+    with pytest.raises(CommandError, match="--scenario: plan demo-his has no scenario 'nope'"):
+        call_command("plan", "simulate", "demo-his", "--scenario", "nope", stdout=out)
+    with pytest.raises(CommandError, match="no loaded plan 'other'"):
+        call_command("plan", "simulate", "other", "--scenario", "paper", stdout=out)
+
+
+def test_plan_simulate_of_a_bad_file_shows_its_problems(write_plan):
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="3 problem"):
+        call_command("plan", "simulate", str(write_plan(THREE_ERRORS)), "--scenario", "db_down", stdout=out)
+    assert "has no owner" in out.getvalue()
