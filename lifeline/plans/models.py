@@ -80,10 +80,11 @@ class PlanVersion(models.Model):
     def __str__(self):
         return f"{self.plan_id} v{self.number}"
 
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
+    def save(self, *args, update_fields=None, **kwargs):
+        # Saving (not a queryset update) so the audit log sees activations too.
+        if not self._state.adding and not (update_fields and set(update_fields) <= ACTIVATION_FIELDS):
             raise VersionImmutable("plan versions cannot be changed; load the changed file as a new version")
-        super().save(*args, **kwargs)
+        super().save(*args, update_fields=update_fields, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise VersionImmutable("plan versions are kept as history and cannot be deleted")

@@ -86,14 +86,25 @@ def _plan_fields(content: schema.Plan) -> dict:
 
 @transaction.atomic
 def activate(version: PlanVersion, user=None) -> PlanVersion:
-    """Make `version` the one active version of its plan; the others stay as history."""
+    """Make `version` the one active version of its plan; the others stay as history.
+
+    Rows are saved one by one (not updated in bulk) so each change reaches the audit log.
+    """
     plan = Plan.objects.select_for_update().get(pk=version.plan_id)
-    # Switch the old one off first: the database allows one active version per plan.
-    plan.versions.exclude(pk=version.pk).filter(is_active=True).update(is_active=False)
-    plan.versions.filter(pk=version.pk, is_active=False).update(
-        is_active=True, activated_at=clock.now(), activated_by=user)
-    Plan.objects.filter(pk=plan.pk).update(**_plan_fields(version.content))
-    return PlanVersion.objects.select_related("plan").get(pk=version.pk)
+    version = plan.versions.get(pk=version.pk)
+    if not version.is_active:
+        # Switch the old one off first: the database allows one active version per plan.
+        for old in plan.versions.filter(is_active=True):
+            old.is_active = False
+            old.save(update_fields=["is_active"])
+        version.is_active, version.activated_at, version.activated_by = True, clock.now(), user
+        version.save(update_fields=["is_active", "activated_at", "activated_by"])
+    fields = _plan_fields(version.content)
+    if any(getattr(plan, name) != value for name, value in fields.items()):
+        for name, value in fields.items():
+            setattr(plan, name, value)
+        plan.save()
+    return version
 
 
 def active_version(plan_id: str) -> PlanVersion:

@@ -91,6 +91,8 @@ def test_a_stored_version_cannot_be_changed_or_deleted(write_plan):
     with pytest.raises(PlanVersion.Immutable):
         version.save()
     with pytest.raises(PlanVersion.Immutable):
+        version.save(update_fields=["source"])
+    with pytest.raises(PlanVersion.Immutable):
         PlanVersion.objects.filter(pk=version.pk).update(source="id: hacked")
     with pytest.raises(PlanVersion.Immutable):
         version.delete()
