@@ -89,6 +89,10 @@ def _schema_path(data, loc: tuple) -> Path:
 def _schema_reason(error: dict) -> str:
     if error["type"] == "extra_forbidden":
         return "unknown field (not part of the plan schema; check the spelling)"
+    if error["type"] == "string_pattern_mismatch":  # the only pattern is the one of ids
+        return f"{error['input']!r} is not an id: use letters, digits, _ . or -, starting with a letter or digit"
+    if error["type"] == "model_type" and not error["loc"]:
+        return "a plan file must be a YAML mapping (id: …, name: …, scenarios: …)"
     return error["msg"].removeprefix("Value error, ")
 
 
@@ -156,7 +160,7 @@ class _Linter:
         return seen
 
     def refer(self, path: Path, value, known, what: str):
-        if isinstance(value, str) and value not in known:
+        if value and isinstance(value, str) and value not in known:
             self.report(path, f"unknown {what} {value!r}{_did_you_mean(value, known)}")
 
     def refer_all(self, path: Path, values, known, what: str):

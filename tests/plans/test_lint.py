@@ -168,3 +168,11 @@ def test_a_key_given_twice_is_reported():
 def test_missing_file_is_a_problem_not_a_crash(tmp_path):
     [problem] = check_file(tmp_path / "nope.yaml")
     assert problem.field == "file" and "cannot read" in problem.reason
+
+
+def test_bad_ids_and_a_file_that_is_no_mapping_get_plain_reasons():
+    text = planted(PLAN_YAML, ("        owner: duty_it\n", "        owner: 值班员\n"))
+    assert problems_of(text)[0] == (
+        line_of(text, "owner: 值班员"), "scenarios[0].steps[0].owner",
+        "'值班员' is not an id: use letters, digits, _ . or -, starting with a letter or digit")
+    assert problems_of("- 预案\n") == [(1, "plan", "a plan file must be a YAML mapping (id: …, name: …, scenarios: …)")]

@@ -1,5 +1,6 @@
 """Loading plan files: checked first, stored as versions, one active, history kept and unchangeable."""
 import io
+import zipfile
 
 import pytest
 from django.core.management import call_command
@@ -124,3 +125,11 @@ def test_admin_shows_versions_read_only_and_activates_one(client, make_user, wri
     response = client.post("/admin/plans/planversion/", {"action": "activate", "_selected_action": [second.pk]})
     assert response.status_code == 302
     assert services.active_version("demo-his").number == 2
+
+
+def test_plan_print_writes_the_binder_of_a_loaded_plan(write_plan, tmp_path):
+    services.load_files([write_plan(PLAN_YAML)])
+    target = tmp_path / "binder.docx"
+    assert run("print", "demo-his", "--format", "docx", "-o", target).strip() == f"{target} written (docx)"
+    with zipfile.ZipFile(target) as docx:
+        assert "示范医院HIS系统故障应急预案" in docx.read("word/document.xml").decode()
