@@ -6,3 +6,8 @@ class AuditConfig(AppConfig):
     name = "lifeline.audit"
     label = "audit"
     verbose_name = _("Audit log")
+
+    def ready(self):
+        from lifeline.audit import signals
+
+        signals.connect()

@@ -1,8 +1,12 @@
+from lifeline.audit.actor import acting_as
+
+
 class ActorMiddleware:
-    """Placeholder until the audit app records who made each change."""
+    """Changes made while answering a request are recorded as made by the request's user."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        with acting_as(request):
+            return self.get_response(request)
