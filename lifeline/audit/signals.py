@@ -7,8 +7,8 @@ import hashlib
 import json
 
 from django.apps import apps
-from django.core.serializers.json import DjangoJSONEncoder
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
 from lifeline.audit import services

@@ -11,6 +11,7 @@ from lifeline.audit.middleware import ActorMiddleware
 from lifeline.audit.models import AuditEntry
 from lifeline.audit.services import history, verify
 from lifeline.people.models import ContactChannel, Member
+from lifeline.plans.services import bundled_paths, load_files
 
 pytestmark = pytest.mark.django_db
 
@@ -147,3 +148,16 @@ def test_entries_chain_in_order(make_user):
     assert [e.seq for e in entries] == list(range(1, len(entries) + 1))
     assert all(e.prev_hash == p.hash for p, e in zip(entries, entries[1:]))
     assert all(e.hash == e.compute_hash() for e in entries)
+
+
+def test_loading_a_plan_records_its_text_by_digest(make_user):
+    chief = make_user("chief", Role.COMMANDER)
+    with acting_as(chief):
+        version = load_files(bundled_paths()[:1], user=chief)[0]
+
+    created = history(version).first()
+    assert (created.action, created.actor) == ("create", chief)
+    assert created.changes["source"].startswith("sha256:")
+    assert created.changes["sha256"] == version.sha256
+    assert history(version.plan).get().changes["name"] == version.plan.name
+    assert verify().ok
