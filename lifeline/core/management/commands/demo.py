@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from lifeline.accounts.roles import Role, assign_role
-from lifeline.audit.services import acting_as
+from lifeline.audit.actor import acting_as
 from lifeline.core import clock
 from lifeline.people import demo as people_demo
 from lifeline.plans import services as plans
@@ -21,7 +21,7 @@ class Command(BaseCommand):
             versions = plans.load_bundled()
             people = people_demo.load_demo(clock.now().astimezone().date(), password=password)
             admin = self._admin(password)
-        self.stdout.write(f"Plans loaded: {', '.join(f'{v.plan.plan_id} v{v.number}' for v in versions)}")
+        self.stdout.write(f"Plans loaded: {', '.join(f'{v.plan_id} v{v.number}' for v in versions)}")
         self.stdout.write(f"Members: {people['members']}; demo users (same password): "
                           + "; ".join(f"{role}: {', '.join(names)}" for role, names in people["users"].items()))
         self.stdout.write(f"Admin login: {admin.username} / {password}")
