@@ -238,6 +238,11 @@ class Form:
     def blank_rows(self) -> range:
         return range(self.rows)
 
+    @property
+    def field_rows(self) -> list[list[tuple[str, list[str]]]]:
+        """Fields two to a line, as the paper form lays them out."""
+        return [self.fields[i:i + 2] for i in range(0, len(self.fields), 2)]
+
 
 @dataclass
 class Binder:
@@ -749,11 +754,13 @@ def _docx_forms(doc, b):
         mark.add_run(f"    {t['serial']}{t['colon']}________________")
         fields = doc.add_table(rows=0, cols=4)
         fields.style = "Table Grid"
-        for start in range(0, len(form.fields), 2):
+        for row in form.field_rows:
             cells = fields.add_row().cells
-            for offset, (label, choices) in enumerate(form.fields[start:start + 2]):
+            for offset, (label, choices) in enumerate(row):
                 cells[offset * 2].text = label
                 cells[offset * 2 + 1].text = "   ".join(f"☐ {c}" for c in choices)
+            if len(row) == 1:  # a last field alone gets the whole line to write on
+                cells[1].merge(cells[3])
         doc.add_paragraph()
         if form.columns:
             _table(doc, [label for label, _size in form.columns], [[""] * len(form.columns) for _ in form.blank_rows])
