@@ -697,7 +697,7 @@ def _step_text(step: dict, t: dict) -> str:
     if step["step"].detail:
         text += f"\n{step['step'].detail}"
     if step["switch_to"]:
-        text += f"\n{t['switch_to']}: {step['switch_to']}"
+        text += f"\n{t['switch_to']}{t['colon']}{step['switch_to']}"
     return text
 
 
