@@ -4,6 +4,7 @@ Every sub-command is a Django management command (`lifeline plan check`, `lifeli
 `lifeline worker`, `lifeline demo`, `lifeline token create`, `lifeline audit verify`, and
 Django's own such as `lifeline migrate`), so the CLI and `manage.py` stay one thing.
 """
+import getpass
 import os
 import sys
 
@@ -12,7 +13,11 @@ def main(argv=None):
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lifeline.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["lifeline", *(sys.argv[1:] if argv is None else argv)])
+    from lifeline.audit.actor import acting_as
+
+    # Changes made from the command line are credited to the operating-system user.
+    with acting_as(f"cli:{getpass.getuser()}"):
+        execute_from_command_line(["lifeline", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":

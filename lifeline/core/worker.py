@@ -22,6 +22,7 @@ from importlib import import_module
 
 from django.apps import apps
 
+from lifeline.audit.actor import acting_as
 from lifeline.core import clock
 
 log = logging.getLogger("lifeline.worker")
@@ -86,7 +87,8 @@ class Worker:
             while item.next_run <= monotonic:
                 item.next_run += item.every
             try:
-                item.func(clock.now())
+                with acting_as("worker"):
+                    item.func(clock.now())
             except Exception:
                 log.exception("job %s failed", item.name)
 

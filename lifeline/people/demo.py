@@ -121,11 +121,11 @@ def _member(i, name, department, title, skills):
         phone=phone, defaults={"name": name, "department": department, "title": title})
     if created:
         member.skills.set([Skill.objects.get_or_create(name=s.strip())[0] for s in skills.split(",")])
-        ContactChannel.objects.bulk_create([
-            ContactChannel(member=member, order=0, kind="wecom", url=f"wecombot://demo-{i:03d}"),
-            ContactChannel(member=member, order=1, kind="sms", url=f"sms://sms-gateway.hospital.example/{phone}"),
-            ContactChannel(member=member, order=2, kind="email", url=f"mailto://staff{i:03d}@hospital.example"),
-        ])
+        channels = [("wecom", f"wecombot://demo-{i:03d}"),
+                    ("sms", f"sms://sms-gateway.hospital.example/{phone}"),
+                    ("email", f"mailto://staff{i:03d}@hospital.example")]
+        for order, (kind, url) in enumerate(channels):  # create(), not bulk_create: audited
+            ContactChannel.objects.create(member=member, order=order, kind=kind, url=url)
     return member
 
 
@@ -151,8 +151,8 @@ def _rosters(members, today):
                 name=f"{role} · {kind}",
                 defaults={"role": role, "kind": kind, "shift_hours": hours, "starts_at": first_shift})
             if created:
-                RotationSlot.objects.bulk_create(RotationSlot(rotation=rotation, member=members[name], order=n)
-                                                 for n, name in enumerate(order))
+                for n, name in enumerate(order):
+                    RotationSlot.objects.create(rotation=rotation, member=members[name], order=n)
             services.generate_shifts(rotation, day_start, day_start + timedelta(days=30))
 
 

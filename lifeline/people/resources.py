@@ -102,13 +102,14 @@ class MemberResource(resources.ModelResource):
             member.skills.set([Skill.objects.get_or_create(name=name)[0] for name in member.import_skills])
         if hasattr(member, "import_channels"):
             member.channels.all().delete()
-            ContactChannel.objects.bulk_create(ContactChannel(member=member, order=i, kind=kind, url=url)
-                                               for i, (kind, url) in enumerate(member.import_channels))
+            # One create() per row, not bulk_create: the audit log hears only per-row saves.
+            for i, (kind, url) in enumerate(member.import_channels):
+                ContactChannel.objects.create(member=member, order=i, kind=kind, url=url)
         if hasattr(member, "import_teams"):
             member.memberships.all().delete()
             teams = Team.objects.in_bulk(field_name="code")
-            TeamMembership.objects.bulk_create(TeamMembership(member=member, team=teams[code], kind=kind, lead=lead)
-                                               for code, kind, lead in member.import_teams)
+            for code, kind, lead in member.import_teams:
+                TeamMembership.objects.create(member=member, team=teams[code], kind=kind, lead=lead)
 
 
 class ShiftResource(resources.ModelResource):

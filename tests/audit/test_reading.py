@@ -72,3 +72,9 @@ def test_log_command_lists_newest_entries_of_a_model(wang):
     assert len(lines) == 2
     assert "system create auth.user#" in lines[0] and " li " in lines[0]
     assert 'cli update auth.user#' in lines[1] and '"email": ["", "wang@hospital.cn"]' in lines[1]
+
+
+def test_auditor_reads_the_log_in_the_admin_site(client, make_user, wang):
+    client.force_login(make_user("reader", Role.AUDITOR))
+    assert client.get("/admin/audit/auditentry/").status_code == 200
+    assert client.get("/admin/audit/auditentry/add/").status_code == 403
