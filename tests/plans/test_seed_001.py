@@ -1,14 +1,12 @@
 """Seed 001 (an internet hospital's outage measures) as a bundled plan."""
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-import yaml
 
-from lifeline.plans import lint
 from lifeline.plans.schema import Channel, Plan, to_timedelta
+from tests.plans.seeds import bundled_file, read, scenario
 
-PLAN_FILE = Path(__file__).resolve().parents[2] / "lifeline/plans/bundled/001_internet_hospital.yaml"
+PLAN_FILE = bundled_file("001")
 
 # The seed names two colleagues by nickname; the plan keeps their skills, not their names.
 SEED_NAMES = ["小李", "王姐"]
@@ -16,20 +14,12 @@ SEED_NAMES = ["小李", "王姐"]
 
 @pytest.fixture(scope="module")
 def plan() -> Plan:
-    return Plan.model_validate(yaml.safe_load(PLAN_FILE.read_text(encoding="utf-8")))
+    return read(PLAN_FILE)
 
 
 @pytest.fixture(scope="module")
 def levels(plan):
     return {level.name: level for level in plan.levels}
-
-
-def scenario(plan, ident):
-    return next(s for s in plan.scenarios if s.id == ident)
-
-
-def test_the_linter_finds_nothing():
-    assert lint.check_file(PLAN_FILE) == []
 
 
 def test_no_personal_name_from_the_seed():

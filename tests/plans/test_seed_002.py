@@ -1,27 +1,17 @@
 """Seed 002 (maintenance and emergency plan of a reproductive-medicine system) as a bundled plan."""
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
-import yaml
 
-from lifeline.plans import lint
 from lifeline.plans.schema import Plan, deadline_after, to_timedelta
+from tests.plans.seeds import bundled_file, read, scenario
 
-PLAN_FILE = Path(__file__).resolve().parents[2] / "lifeline/plans/bundled/002_reproductive_center.yaml"
+PLAN_FILE = bundled_file("002")
 
 
 @pytest.fixture(scope="module")
 def plan() -> Plan:
-    return Plan.model_validate(yaml.safe_load(PLAN_FILE.read_text(encoding="utf-8")))
-
-
-def scenario(plan, ident):
-    return next(s for s in plan.scenarios if s.id == ident)
-
-
-def test_the_linter_finds_nothing():
-    assert lint.check_file(PLAN_FILE) == []
+    return read(PLAN_FILE)
 
 
 def test_fault_grades_with_their_response_and_handling_times(plan):

@@ -1,31 +1,21 @@
 """The bundled plan of seed 003 (总医院信息系统应急方案) says what the seed says."""
 import re
-from pathlib import Path
 
 import pytest
-import yaml
 
-from lifeline.plans import lint
 from lifeline.plans.schema import Plan
+from tests.plans.seeds import bundled_file, read, scenario
 
-PLAN_FILE = Path(__file__).resolve().parents[2] / "lifeline/plans/bundled/003_general_hospital_his.yaml"
+PLAN_FILE = bundled_file("003")
 
 
 @pytest.fixture(scope="module")
 def plan() -> Plan:
-    return Plan.model_validate(yaml.safe_load(PLAN_FILE.read_text(encoding="utf-8")))
-
-
-def scenario(plan, ident):
-    return next(s for s in plan.scenarios if s.id == ident)
+    return read(PLAN_FILE)
 
 
 def step(found, ident):
     return next(s for s in found.steps if s.id == ident)
-
-
-def test_the_linter_finds_nothing():
-    assert lint.check_file(PLAN_FILE) == []
 
 
 def test_plan_is_in_simplified_chinese(plan):

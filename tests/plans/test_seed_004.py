@@ -1,27 +1,17 @@
 """The bundled plan of seed 004 (information system failure emergency plan) says what the seed says."""
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-import yaml
 
-from lifeline.plans import lint
 from lifeline.plans.schema import Plan, TimerActionKind, to_timedelta
+from tests.plans.seeds import bundled_file, read, scenario
 
-PLAN_FILE = Path(__file__).resolve().parents[2] / "lifeline/plans/bundled/004_his_failure.yaml"
+PLAN_FILE = bundled_file("004")
 
 
 @pytest.fixture(scope="module")
 def plan() -> Plan:
-    return Plan.model_validate(yaml.safe_load(PLAN_FILE.read_text(encoding="utf-8")))
-
-
-def scenario(plan, ident):
-    return next(s for s in plan.scenarios if s.id == ident)
-
-
-def test_the_linter_finds_nothing():
-    assert lint.check_file(PLAN_FILE) == []
+    return read(PLAN_FILE)
 
 
 def test_plan_is_in_english(plan):
