@@ -27,7 +27,7 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 messages: $(BIN)/.installed
-	cd lifeline && ../$(BIN)/lifeline compilemessages -v0
+	$(BIN)/lifeline compilemessages -v0 --ignore=.venv --ignore=var
 
 run: setup
 	$(BIN)/lifeline migrate -v0
