@@ -11,6 +11,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 APPRISE_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$")
 
@@ -66,7 +67,7 @@ class Skill(models.Model):
 class Member(models.Model):
     """A person in the emergency organisation, with or without a login."""
 
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)  # 姓名, not a thing's 名称
     # The mobile number is the contact book's key: imports match members by it.
     phone = models.CharField(_("phone"), max_length=30, unique=True)
     department = models.CharField(_("department"), max_length=100, blank=True)

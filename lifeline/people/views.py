@@ -104,8 +104,9 @@ def check_in(request):
                 raise ValidationError(form.errors.as_data())
             services.check_in(member, **form.cleaned_data)
         except ValidationError as exc:
-            reasons = [f"{form.fields[field].label if field in form.fields else field}: {' '.join(errors)}"
-                       for field, errors in exc.message_dict.items()]
+            reasons = [_("%(field)s: %(errors)s") % {
+                "field": form.fields[field].label if field in form.fields else field, "errors": " ".join(errors)}
+                for field, errors in exc.message_dict.items()]
             messages.error(request, _("Not checked in: %(reasons)s") % {"reasons": "; ".join(reasons)})
         else:
             messages.success(request, _("%(name)s checked in.") % {"name": member.name})

@@ -27,7 +27,7 @@ def test_on_duty_answers_with_token(client, bearer, make_member, monday_9am):
 
     assert client.get("/api/v1/people/on-duty", {"role": "duty_it"}).status_code == 401
     answer = client.get("/api/v1/people/on-duty", {"role": "duty_it"}, **auth).json()
-    assert answer == [{"role": "duty_it", "label": "IT on duty", "backup": None,
+    assert answer == [{"role": "duty_it", "label": "值班", "backup": None,
                        "primary": {"id": zhang.pk, "name": "张伟", "phone": "13800001111", "department": "",
                                    "title": ""}}]
     later = (monday_9am + timedelta(days=1)).isoformat()

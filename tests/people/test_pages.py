@@ -26,7 +26,7 @@ def test_organisation_page_shows_teams_members_and_gaps(client, make_user, make_
     TeamMembership.objects.create(member=liu, team=tech_team, lead=True)
     page = client.get(reverse("people:organisation")).content.decode()
     assert "技术组" in page and "刘洋" in page and "数据库恢复" in page and liu.phone in page
-    assert "1 of 5" in page  # core members short of the target
+    assert "1/5（缺员）" in page  # core members short of the target
     assert 'action="/people/import/"' not in page  # an auditor is not offered the import
 
 
@@ -57,14 +57,14 @@ def test_department_user_cannot_import(client, make_user):
 def test_duty_imports_a_good_file(client, make_user):
     client.force_login(make_user("duty", Role.DUTY))
     response = client.post(reverse("people:import"), {"what": "members", "file": upload(GOOD_FILE)}, follow=True)
-    assert "1 new" in response.content.decode()
+    assert "新增 1 条" in response.content.decode()
     assert Member.objects.get().name == "刘洋"
 
 
 def test_bad_file_shows_row_and_field_and_imports_nothing(client, make_user):
     client.force_login(make_user("boss", Role.COMMANDER))
     response = client.post(reverse("people:import"), {"what": "members", "file": upload(BAD_FILE)}, follow=True)
-    assert "Row 3, name" in response.content.decode()
+    assert "第 3 行，name：" in response.content.decode()
     assert Member.objects.count() == 0
 
 
@@ -99,7 +99,7 @@ def test_off_site_without_minutes_says_which_field(client, make_user, make_membe
     make_member("刘洋", user=user)
     client.force_login(user)
     response = client.post(reverse("people:check_in"), {"status": "off_site"}, follow=True)
-    assert "minutes to arrive" in response.content.decode()
+    assert "到场所需分钟：" in response.content.decode()
     assert CheckIn.objects.count() == 0
 
 

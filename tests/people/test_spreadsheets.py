@@ -45,7 +45,7 @@ def test_missing_name_on_row_3_names_row_and_field_and_imports_nothing():
     with pytest.raises(ImportRejected) as rejected:
         import_xlsx(MemberResource(), content)
     assert len(rejected.value.errors) == 1
-    assert rejected.value.errors[0].startswith("Row 3, name:")
+    assert rejected.value.errors[0].startswith("第 3 行，name：")
     assert Member.objects.count() == 0
 
 
@@ -56,15 +56,15 @@ def test_bad_channel_url_names_row_and_column_and_imports_nothing(tech_team):
     with pytest.raises(ImportRejected) as rejected:
         import_xlsx(MemberResource(), content)
     errors = rejected.value.errors
-    assert errors[0].startswith("Row 3, channels:") and "13800002222 is not an Apprise URL" in errors[0]
-    assert errors[1].startswith("Row 4, teams:") and "nosuch" in errors[1]
+    assert errors[0].startswith("第 3 行，channels：") and "13800002222 不是 Apprise URL" in errors[0]
+    assert errors[1].startswith("第 4 行，teams：") and "nosuch" in errors[1]
     assert Member.objects.count() == 0 and ContactChannel.objects.count() == 0
 
 
 def test_missing_key_column_or_not_a_spreadsheet_is_rejected():
     with pytest.raises(ImportRejected, match="phone"):
         import_xlsx(MemberResource(), xlsx(["name"], ["刘洋"]))
-    with pytest.raises(ImportRejected, match="not an .xlsx"):
+    with pytest.raises(ImportRejected, match=r"不是 \.xlsx 表格"):
         import_xlsx(MemberResource(), b"name,phone\n")
     assert Member.objects.count() == 0
 
@@ -106,6 +106,6 @@ def test_roster_export_round_trip(make_member, monday_9am):
 def test_roster_row_with_unknown_phone_is_rejected():
     content = xlsx(["role", "kind", "member_phone", "starts_at", "ends_at"],
                    ["dba", "primary", "13999999999", "2025-03-03 08:00:00", "2025-03-04 08:00:00"])
-    with pytest.raises(ImportRejected, match=r"Row 2, member_phone: no member with phone 13999999999"):
+    with pytest.raises(ImportRejected, match="第 2 行，member_phone：没有电话为 13999999999 的成员"):
         import_xlsx(ShiftResource(), content)
     assert Shift.objects.count() == 0
