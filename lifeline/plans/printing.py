@@ -275,7 +275,7 @@ def prepare(plan: schema.Plan, contacts: list[Contact] | None = None) -> Binder:
     t = LABELS[plan.language]
     names = {g.id: g.name for g in plan.groups} | {r.id: r.title for r in plan.roles}
     levels = {lv.id: lv.name for lv in plan.levels}
-    words = _Words(t, names, levels)
+    words = _Words(plan.language, names, levels)
     binder = Binder(
         plan=plan, t=t, printed=timezone.localtime(clock.now()).date().isoformat(), contents=[],
         groups=[_group(g, plan, words) for g in plan.groups],
@@ -297,11 +297,20 @@ def prepare(plan: schema.Plan, contacts: list[Contact] | None = None) -> Binder:
     return binder
 
 
+def say_duration(text: str, language: str) -> str:
+    """A plan duration in words of `language` (a plan language): 30min -> "30 分钟" or "30 min"."""
+    t = LABELS[language]
+    if text == "immediate":
+        return t["immediate"]
+    m = re.match(r"^(\d+)\s*(\w+)$", text)
+    return f"{m[1]}{t['unit_sep']}{t['units'][m[2]]}"
+
+
 class _Words:
     """The plan's ids and enums said in the plan's language."""
 
-    def __init__(self, t, names, levels):
-        self.t, self.names, self.levels = t, names, levels
+    def __init__(self, language, names, levels):
+        self.language, self.t, self.names, self.levels = language, LABELS[language], names, levels
 
     def name(self, ident: str | None) -> str:
         return self.names.get(ident, ident) if ident else ""
@@ -319,12 +328,7 @@ class _Words:
         return self.levels.get(ident, ident) if ident else ""
 
     def duration(self, text: str | None) -> str:
-        if text is None:
-            return self.t["as_decided"]
-        if text == "immediate":
-            return self.t["immediate"]
-        m = re.match(r"^(\d+)\s*(\w+)$", text)
-        return f"{m[1]}{self.t['unit_sep']}{self.t['units'][m[2]]}"
+        return self.t["as_decided"] if text is None else say_duration(text, self.language)
 
     def offset(self, text: str) -> str:
         """A timer's moment from the start of the incident: T+30 min."""
@@ -421,7 +425,7 @@ def _outline(tree: schema.DecisionTree, words: _Words) -> list[Line]:
         node = nodes.get(node_id)
         if node is None or node_id in path:
             target = node.question or node.action if node else node_id
-            lines.append(Line(depth, "see", f"{words.t['see_above']}: {target}"))
+            lines.append(Line(depth, "see", words.t["see_above"] + words.t["colon"] + target))
             return
         if node.action:
             owner = f" ({words.name(node.owner)})" if node.owner else ""

@@ -1,13 +1,18 @@
 """A dry run of one scenario: what happens when, if nobody acknowledges or resolves anything.
 
 Used by `lifeline plan simulate` and the plan pages to show a plan's timing before a drill.
+The timeline mixes the plan's own words with ours, so it is told in the plan's language,
+whatever the reader's interface language is; a wrong scenario id is the reader's mistake
+and is told in the reader's language.
 """
 from typing import NamedTuple
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from lifeline.plans import schema
+from lifeline.plans.printing import say_duration
 
 
 UNLESS = {"resolved": gettext_lazy("unless resolved by then"),
@@ -44,6 +49,11 @@ def simulate(plan: schema.Plan, scenario_id: str) -> list[Event]:
     if scenario is None:
         raise UnknownScenario(_("plan %(plan)s has no scenario %(scenario)r; its scenarios: %(known)s") % {
             "plan": plan.id, "scenario": scenario_id, "known": ", ".join(s.id for s in plan.scenarios)})
+    with translation.override(plan.language):
+        return _timeline(plan, scenario)
+
+
+def _timeline(plan: schema.Plan, scenario: schema.Scenario) -> list[Event]:
     names = _Names(plan)
     level = next((lv for lv in plan.levels if lv.id == scenario.level), None)
     events = [Event(0, "start", _("%(scenario)s starts at level %(level)s") % {
@@ -55,31 +65,34 @@ def simulate(plan: schema.Plan, scenario_id: str) -> list[Event]:
     events += [Event(0, "duty_card", names.card(card)) for card in scenario.duty_cards]
     events += [Event(0, "notice", _("suggested: %(title)s") % {"title": names.notice(n)}) for n in scenario.notices]
     for step in scenario.steps:
-        owner = names.actor(step.owner) if step.owner else _("no owner")
-        events.append(Event(_minutes(step.due) if step.due else 0, "step",
-                            f"{step.title} ({owner})" + ("" if step.due else " " + _("[no deadline]"))))
+        words = {"title": step.title, "owner": names.actor(step.owner) if step.owner else _("no owner")}
+        if step.due:
+            events.append(Event(_minutes(step.due), "step", _("%(title)s (%(owner)s)") % words))
+        else:
+            events.append(Event(0, "step", _("%(title)s (%(owner)s), no deadline") % words))
     for timer in scenario.timers:
-        text = timer.action.text if timer.action else _("(no action)")
-        events.append(Event(_minutes(timer.after), "timer", f"{text} ({UNLESS[timer.unless]})"))
-    events += _escalation(plan.escalation, names)
+        events.append(Event(_minutes(timer.after), "timer", _("%(action)s (%(unless)s)") % {
+            "action": timer.action.text if timer.action else _("no action"), "unless": UNLESS[timer.unless]}))
+    events += _escalation(plan.escalation, plan.language, names)
     return sorted(events, key=lambda e: e.minute)
 
 
-def _escalation(escalation: schema.Escalation, names: "_Names") -> list[Event]:
+def _escalation(escalation: schema.Escalation, language: str, names: "_Names") -> list[Event]:
     """Each hop of the chain is paged one ack timeout after the one before; then all again, repeatedly."""
     timeout = _minutes(escalation.ack_timeout)
     hops = {
         "on_duty": _("IT on duty"),
         "backup": _("backup on duty"),
         "group_lead": _("lead of the group on duty"),
-        "command_centre": _("command centre") + (f" ({names.command_centre})" if names.command_centre else ""),
+        "command_centre": _("command centre (%(name)s)") % {"name": names.command_centre}
+        if names.command_centre else _("command centre"),
     }
     events = [Event(i * timeout, "page", _("page %(who)s until acknowledged") % {"who": hops[hop]})
               for i, hop in enumerate(escalation.chain)]
     if escalation.renotify_after and events:
         events.append(Event(events[-1].minute + _minutes(escalation.renotify_after), "renotify",
                             _("nobody acknowledged: page the whole chain again, every %(every)s") % {
-                                "every": escalation.renotify_after}))
+                                "every": say_duration(escalation.renotify_after, language)}))
     return events
 
 

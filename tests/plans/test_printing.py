@@ -142,7 +142,7 @@ def test_scenario_shows_owner_titles_due_times_timers_and_the_tree(small_pdf):
     assert "T+30 分钟" in page and "启用各部门职责卡" in page
     assert "问：重启后数据库能否连接？" in page
     # The loop back to the first question is written as a reference, not drawn forever.
-    assert "见上文: 重启后数据库能否连接？" in page
+    assert "见上文：重启后数据库能否连接？" in page
     assert page.index("重启应用服务器") < page.index("桌面应急系统能否启动？")
 
 
