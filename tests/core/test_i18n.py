@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 import lifeline
 from lifeline.accounts.roles import Role
@@ -43,7 +44,10 @@ def commander(client, make_user, clock):
     Shift.objects.create(role="duty_it", member=member, starts_at=clock.now() - timedelta(hours=1),
                          ends_at=clock.now() + timedelta(hours=23))
     client.force_login(make_user("commander", Role.COMMANDER))
-    return client
+    yield client
+    # A request activates its language in this thread and leaves it there: put the default back, so
+    # that tests after an English page read messages made outside a request in Chinese again.
+    translation.deactivate()
 
 
 @pytest.mark.parametrize("path", PAGES)
