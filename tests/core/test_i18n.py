@@ -24,9 +24,9 @@ PLAN = "internet_hospital"
 PAGES = {
     "/": (["应急保障平台", "当前谁在值班，谁能最快到场。"],
           ["Who is on duty now, and who can come fastest."]),
-    "/plans/": (["应急预案", "故障场景", "部门职责卡", "复审期限", "互联网医院系统瘫痪应急措施"],
+    "/plans/": (["应急预案", "主管单位", "故障场景", "部门职责卡", "复审期限", "互联网医院系统瘫痪应急措施"],
                 ["Emergency plans", "Scenarios", "Duty cards", "Review by"]),
-    f"/plans/{PLAN}/": (["下载预案手册（PDF）", "级别", "响应时限", "版本历史"],
+    f"/plans/{PLAN}/": (["下载预案手册（PDF）", "主管单位", "级别", "响应时限", "版本历史"],
                         ["Download binder (PDF)", "Levels", "Respond", "Version history"]),
     "/people/": (["工作组", "通讯录", "核心成员", "0/5（缺员）", "姓名", "到岗签到"],
                  ["Teams", "Contact book", "Core members", "0 of 5", "Name", "Check in"]),
@@ -76,6 +76,32 @@ def test_switching_to_english_shows_the_same_page_in_english(commander, path):
         assert text in html, f"{text} missing on {path} in English"
     for label in NAV_ZH:
         assert f">{label}<" not in html
+
+
+def test_a_label_and_its_value_read_as_one_chinese_phrase(commander):
+    """The colon belongs to the translation: Chinese pages write 分类：数据库, not 分类: 数据库."""
+    scenario = commander.get(f"/plans/{PLAN}/scenarios/database_crash/").content.decode()
+    assert "分类：数据库" in scenario
+    assert f'启用的部门职责卡：<a href="/plans/{PLAN}/duty-cards/">' in scenario
+    detail = commander.get(f"/plans/{PLAN}/").content.decode()
+    assert "上级：互联网医院应急指挥部" in detail and "影响范围：" in detail
+    cards = commander.get(f"/plans/{PLAN}/duty-cards/").content.decode()
+    assert "协调人：临床支持组组长" in cards and "适用时机：系统瘫痪时" in cards
+    for html in (scenario, detail, cards):
+        assert not re.search(r"[\u4e00-\u9fff]: ", html), "a Chinese label followed by an English colon"
+
+
+def test_title_and_top_bar_speak_the_reader_language(commander):
+    assert "<title>预案 · 应急保障平台</title>" in commander.get("/plans/").content.decode()
+    commander.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    home = commander.get("/").content.decode()
+    assert "<title>Hospital IT emergency command · Lifeline</title>" in home
+    assert "commander · Commander</span>" in home  # the role's label, not the group name 指挥
+
+
+def test_a_member_name_is_labelled_as_a_person_name(commander):
+    form = commander.get("/admin/people/member/add/").content.decode()
+    assert "姓名" in form and "名称" not in form
 
 
 def read_po(text: str) -> list[dict]:
