@@ -85,3 +85,12 @@ def login(live_server):
         return page
 
     return do
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """A request in English leaves English active in this thread; give each test the default back."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
