@@ -39,3 +39,5 @@ api = NinjaAPI(
 api.add_router("/plans", "lifeline.plans.api.router")
 api.add_router("/people", "lifeline.people.api.router")
 api.add_router("/audit", "lifeline.audit.api.router")
+api.add_router("/", "lifeline.incidents.api.router")
+api.add_router("/continuity", "lifeline.continuity.api.router")

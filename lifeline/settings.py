@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "lifeline.audit",
     "lifeline.plans",
     "lifeline.people",
+    "lifeline.incidents",
+    "lifeline.continuity",
 ]
 
 MIDDLEWARE = [

@@ -15,6 +15,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("plans/", include("lifeline.plans.urls")),
     path("people/", include("lifeline.people.urls")),
+    path("incidents/", include("lifeline.incidents.urls")),
+    path("continuity/", include("lifeline.continuity.urls")),
 ]
 
 admin.site.site_header = "Lifeline 应急保障平台"

@@ -26,9 +26,12 @@ class Role(TextChoices):
 # Actions per app label; apps that later issues add join these lists.
 STAFF_ROLES = {Role.COMMANDER, Role.DUTY, Role.AUDITOR}
 PERMISSIONS = {
-    Role.COMMANDER: {"plans": "add change delete view", "people": "add change delete view", "audit": "view"},
-    Role.DUTY: {"plans": "view", "people": "add change view", "audit": "view"},
-    Role.AUDITOR: {"plans": "view", "people": "view", "audit": "view", "accounts": "view"},
+    Role.COMMANDER: {"plans": "add change delete view", "people": "add change delete view",
+                     "incidents": "add change delete view", "continuity": "add change view", "audit": "view"},
+    Role.DUTY: {"plans": "view", "people": "add change view", "incidents": "add change view",
+                "continuity": "add change view", "audit": "view"},
+    Role.AUDITOR: {"plans": "view", "people": "view", "incidents": "view", "continuity": "view",
+                   "audit": "view", "accounts": "view"},
     Role.DEPARTMENT: {},
 }
 
