@@ -16,7 +16,7 @@ from pathlib import Path as FilePath
 from pydantic import ValidationError
 
 from lifeline.plans import schema
-from lifeline.plans.source import Path, Source, SyntaxProblem
+from lifeline.core.yamlsource import Path, Source, SyntaxProblem
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
-"""A plan file as written: its data, and the line every value came from.
+"""A YAML file as written: its data, and the line every value came from.
 
-The linter reports problems by line, so the YAML is composed into nodes (which keep
-their marks) before it is turned into plain data.
+Linters (plans, HIS mappings) report problems by line, so the YAML is composed into nodes
+(which keep their marks) before it is turned into plain data.
 """
 from dataclasses import dataclass
 
