@@ -74,6 +74,38 @@ class Source:
         return sorted(found, key=lambda item: item[1])
 
 
+def dotted(path: Path) -> str:
+    """("scenarios", 2, "steps", 0, "owner") -> "scenarios[2].steps[0].owner"."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else part
+    return text
+
+
+def value_at(data, path: Path):
+    """The value at `path` in plain data, or None."""
+    for part in path:
+        if isinstance(part, str) and isinstance(data, dict) and part in data:
+            data = data[part]
+        elif isinstance(part, int) and isinstance(data, list) and 0 <= part < len(data):
+            data = data[part]
+        else:
+            return None
+    return data
+
+
+def path_of_error(data, loc: tuple) -> Path:
+    """The part of a pydantic error location that is a path in the file (a missing key included)."""
+    path = ()
+    for part in loc:
+        node = value_at(data, path)
+        if isinstance(part, int) and isinstance(node, list) or isinstance(part, str) and isinstance(node, dict):
+            path += (part,)
+        else:
+            break  # a pydantic union tag or validator name, not a key of the file
+    return path
+
+
 def _child(node, part, with_key=False):
     if isinstance(node, yaml.MappingNode) and isinstance(part, str):
         # The last of equal keys wins, as in the constructed data.

@@ -16,7 +16,7 @@ from pathlib import Path as FilePath
 from pydantic import ValidationError
 
 from lifeline.plans import schema
-from lifeline.core.yamlsource import Path, Source, SyntaxProblem
+from lifeline.core.yamlsource import Path, Source, SyntaxProblem, dotted, path_of_error, value_at
 
 
 @dataclass(frozen=True)
@@ -55,37 +55,6 @@ def check_text(text: str, filename: str = "<text>") -> list[Problem]:
     return sorted(set(linter.problems), key=lambda p: (p.line, p.field, p.reason))
 
 
-def dotted(path: Path) -> str:
-    """("scenarios", 2, "steps", 0, "owner") -> "scenarios[2].steps[0].owner"."""
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else part
-    return text or "plan"
-
-
-def _get(data, path: Path):
-    for part in path:
-        if isinstance(part, str) and isinstance(data, dict) and part in data:
-            data = data[part]
-        elif isinstance(part, int) and isinstance(data, list) and 0 <= part < len(data):
-            data = data[part]
-        else:
-            return None
-    return data
-
-
-def _schema_path(data, loc: tuple) -> Path:
-    """The part of a pydantic error location that is a path in the file (a missing key included)."""
-    path = ()
-    for part in loc:
-        node = _get(data, path)
-        if isinstance(part, int) and isinstance(node, list) or isinstance(part, str) and isinstance(node, dict):
-            path += (part,)
-        else:
-            break  # a pydantic union tag or validator name, not a key of the file
-    return path
-
-
 def _schema_reason(error: dict) -> str:
     if error["type"] == "extra_forbidden":
         return "unknown field (not part of the plan schema; check the spelling)"
@@ -122,7 +91,7 @@ class _Linter:
         self.problems: list[Problem] = []
 
     def report(self, path: Path, reason: str):
-        self.problems.append(Problem(self.filename, self.source.line_of(path), dotted(path), reason))
+        self.problems.append(Problem(self.filename, self.source.line_of(path), dotted(path) or "plan", reason))
 
     def check_duplicate_keys(self):
         for path, _line, first in self.source.duplicate_keys():
@@ -133,13 +102,13 @@ class _Linter:
             schema.Plan.model_validate(self.source.data)
         except ValidationError as exc:
             for error in exc.errors():
-                self.report(_schema_path(self.source.data, error["loc"]), _schema_reason(error))
+                self.report(path_of_error(self.source.data, error["loc"]), _schema_reason(error))
 
     # -- the plan's meaning --------------------------------------------------------------
 
     def items(self, path: Path) -> list[tuple[Path, dict]]:
         """(path, mapping) of each entry of the list at `path`."""
-        value = _get(self.data, path)
+        value = value_at(self.data, path)
         if not isinstance(value, list):
             return []
         return [(path + (i,), item) for i, item in enumerate(value) if isinstance(item, dict)]
@@ -270,7 +239,7 @@ class _Linter:
             for answer_path, answer in self.items(path + ("answers",)):
                 self.refer(answer_path + ("next",), answer.get("next"), nodes, "node")
                 leads_to.setdefault(node.get("id"), []).append(answer.get("next"))
-        start = _get(self.data, tree_path + ("start",))
+        start = value_at(self.data, tree_path + ("start",))
         self.refer(tree_path + ("start",), start, nodes, "node")
         if start not in nodes:
             return  # without a start every node would look unreachable
