@@ -2,16 +2,22 @@
 
 Everything that depends on time asks `clock.now()`. Tests freeze and jump it
 (`clock.freeze(...)`, `clock.advance(minutes=30)`) instead of sleeping.
+
+LIFELINE_CLOCK_OFFSET_SECONDS (default 0) shifts the running clock of a whole process by
+that many seconds. Tests set it for a `lifeline worker` subprocess, which cannot share the
+test's frozen clock, to make it live at T+30 min; never set it in production.
 """
+import os
 from datetime import datetime, timedelta
 
 from django.utils import timezone
 
 _frozen: datetime | None = None
+_offset = timedelta(seconds=float(os.environ.get("LIFELINE_CLOCK_OFFSET_SECONDS", "0")))
 
 
 def now() -> datetime:
-    return _frozen if _frozen is not None else timezone.now()
+    return _frozen if _frozen is not None else timezone.now() + _offset
 
 
 def freeze(at: datetime | None = None) -> datetime:

@@ -1,3 +1,445 @@
-from ninja import Router
+"""/api/v1/reports and /api/v1/incidents: intake and incident command, thin over services.
+
+Who may do what is checked here on the server: department staff submit reports and read
+their own; IT on duty and commanders run incidents; only commanders change a level;
+auditors read. `GET /incidents?status=open` and `POST /reports` keep their shape: outside
+tools call them.
+"""
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404
+from ninja import Field, Router, Schema, Status
+from ninja.errors import HttpError
+
+from lifeline.accounts.roles import Role, has_role
+from lifeline.incidents import services, timers
+from lifeline.incidents.models import Incident, Report, Timer
+from lifeline.people.models import Member
 
 router = Router(tags=["incidents"])
+
+REPORTERS = (Role.DEPARTMENT, Role.DUTY, Role.COMMANDER)
+RUNNERS = (Role.DUTY, Role.COMMANDER)
+READERS = (Role.DUTY, Role.COMMANDER, Role.AUDITOR)
+
+
+def _require(request, *roles):
+    if not has_role(request.user, *roles):
+        raise HttpError(403, "Your role may not do this")
+
+
+def _refused(exc):
+    if isinstance(exc, ValidationError):
+        return HttpError(400, "; ".join(f"{f}: {' '.join(m)}" for f, m in exc.message_dict.items()))
+    return HttpError(400, str(exc))
+
+
+def _run(func, *args, **kwargs):
+    """Call a service; its refusals become 400 answers naming the field."""
+    try:
+        return func(*args, **kwargs)
+    except (services.Refused, ValidationError) as exc:
+        raise _refused(exc) from exc
+
+
+def _seconds(delta: timedelta | None) -> float | None:
+    return delta.total_seconds() if delta is not None else None
+
+
+# --- schemas -----------------------------------------------------------------------------
+
+class ReportIn(Schema):
+    department: str = Field(examples=["收费处"])
+    workstation: str = Field("", examples=["门诊收费 3 号窗口"])
+    description: str = Field(examples=["HIS 登录后白屏，无法收费"], description="What they see (at most 2000 characters)")
+    people_affected: int = Field(1, examples=[12])
+    contact: str = Field(examples=["分机 8021"])
+    source: Report.Source = Field(Report.Source.API, examples=["hotline"])
+
+
+class ReportOut(Schema):
+    number: str = Field(examples=["BG-20261122-0007"])
+    source: str
+    department: str
+    workstation: str
+    description: str
+    people_affected: int
+    contact: str
+    created_at: datetime
+    incident: int | None = Field(alias="incident_id")
+    incident_status: str | None
+
+    @staticmethod
+    def resolve_incident_status(report):
+        return report.incident.status if report.incident_id else None
+
+
+class IncidentListItem(Schema):
+    id: int
+    title: str = Field(examples=["全院 HIS 瘫痪"])
+    level: str = Field(alias="level_id", examples=["class_1"])
+    status: str = Field(examples=["reported"])
+    opened_at: datetime
+    is_drill: bool
+
+
+class IncidentIn(Schema):
+    plan: str = Field(examples=["his_failure"])
+    title: str = Field(examples=["Whole-hospital HIS down"])
+    reports: list[str] = Field([], examples=[["BG-20261122-0007"]])
+    scenario: str = Field("", examples=["overall_fault"])
+    level: str = Field("", description="Empty: the level the plan's criteria suggest", examples=[""])
+    category: str = ""
+    scope: str = Field("", examples=["whole"])
+    users_pct: float | None = Field(None, examples=[60])
+    services: list[str] = []
+    is_drill: bool = False
+
+
+class AttachIn(Schema):
+    report: str = Field(examples=["BG-20261122-0008"])
+
+
+class TransitionIn(Schema):
+    status: Incident.Status = Field(examples=["acknowledged"])
+    note: str = ""
+
+
+class ReclassifyIn(Schema):
+    level: str = Field(examples=["L1"])
+    reason: str = Field(examples=["超过一半用户无法挂号"])
+
+
+class RoleIn(Schema):
+    role: str = Field(examples=["commander"])
+    member_id: int
+    note: str = ""
+
+
+class SkipIn(Schema):
+    reason: str = Field(examples=["备用服务器已接管，无需重启"])
+
+
+class ReassignIn(Schema):
+    member_id: int
+
+
+class AnswerIn(Schema):
+    node: str = Field(examples=["short_time"])
+    answer: str = Field(examples=["No"])
+
+
+class NoteIn(Schema):
+    text: str = Field(examples=["厂商工程师 10 分钟后到场"])
+
+
+class ScenarioIn(Schema):
+    scenario: str = Field(examples=["overall_fault"])
+
+
+class ReminderIn(Schema):
+    minutes: int = Field(examples=[20])
+    text: str = Field(examples=["再次确认数据库主备状态"])
+
+
+class TimerOut(Schema):
+    id: int
+    kind: str
+    key: str
+    due_at: datetime
+    unless: str
+    text: str
+    action: dict
+    status: str
+    fired_at: datetime | None
+    fired_by: str
+
+
+class TimelineOut(Schema):
+    at: datetime
+    kind: str
+    text: str
+    by: str
+    data: dict
+
+    @staticmethod
+    def resolve_by(entry):
+        return entry.actor.get_username() if entry.actor_id else entry.actor_name
+
+
+class ChecklistOut(Schema):
+    id: int
+    scenario: str = Field(alias="scenario_id")
+    step: str = Field(alias="step_id")
+    title: str
+    owner_role: str
+    order: int
+    after: list[str]
+    due_at: datetime | None
+    status: str
+    reason: str
+    assignee: str | None
+
+    @staticmethod
+    def resolve_assignee(item):
+        return item.assignee.name if item.assignee_id else None
+
+
+class DutyCardOut(Schema):
+    card: str = Field(alias="card_id")
+    department: str
+    activated_at: datetime
+    acknowledged_at: datetime | None
+
+
+class RoleOut(Schema):
+    role: str
+    member_id: int
+    member: str
+    since: datetime
+
+
+class TreeOut(Schema):
+    node: str
+    question: str | None
+    answers: list[str]
+    action: str | None
+
+
+class ClassificationOut(Schema):
+    suggested_level: str | None
+    matched: list[str]
+    reports: int
+    departments: list[str]
+
+
+class IncidentOut(IncidentListItem):
+    plan: str
+    plan_version: int
+    level_name: str
+    scenario: str
+    category: str
+    scope: str
+    users_pct: float | None
+    services: list[str]
+    respond_by: datetime | None
+    resolve_by: datetime | None
+    acknowledged_at: datetime | None
+    investigating_at: datetime | None
+    mitigated_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    time_to_acknowledge_s: float | None
+    time_to_resolve_s: float | None
+    modes: dict
+    classification: ClassificationOut
+    roles: list[RoleOut]
+    checklist: list[ChecklistOut]
+    tree: TreeOut | None
+    timers: list[TimerOut]
+    timeline: list[TimelineOut]
+    reports: list[ReportOut]
+    duty_cards: list[DutyCardOut]
+
+
+def _detail(incident: Incident) -> dict:
+    incident = Incident.objects.select_related("plan_version").get(pk=incident.pk)
+    found = services.classify(incident)
+    node = services.tree_position(incident)
+    return {
+        **{f: getattr(incident, f) for f in (
+            "id", "title", "level_id", "status", "opened_at", "is_drill", "scope", "users_pct", "services",
+            "respond_by", "resolve_by", "acknowledged_at", "investigating_at", "mitigated_at", "resolved_at",
+            "closed_at", "modes")},
+        "plan": incident.plan_version.plan_id, "plan_version": incident.plan_version.number,
+        "level_name": incident.level.name if incident.level else incident.level_id,
+        "scenario": incident.scenario_id, "category": incident.category_id,
+        "time_to_acknowledge_s": _seconds(incident.time_to_acknowledge),
+        "time_to_resolve_s": _seconds(incident.time_to_resolve),
+        "classification": {"suggested_level": found.level, "matched": found.matched, "reports": found.reports,
+                           "departments": found.departments},
+        "roles": [{"role": a.role, "member_id": a.member_id, "member": a.member.name, "since": a.starts_at}
+                  for a in incident.assignments.filter(ends_at__isnull=True).select_related("member")],
+        "checklist": list(incident.checklist.select_related("assignee")),
+        "tree": node and {"node": node.id, "question": node.question, "answers": [a.answer for a in node.answers],
+                          "action": node.action},
+        "timers": list(incident.timers.all()),
+        "timeline": list(incident.timeline.select_related("actor")),
+        "reports": list(incident.reports.select_related("incident")),
+        "duty_cards": list(incident.duty_cards.all()),
+    }
+
+
+def _incident(incident_id) -> Incident:
+    return get_object_or_404(Incident.objects.select_related("plan_version"), pk=incident_id)
+
+
+def _member(member_id) -> Member:
+    member = Member.objects.filter(pk=member_id).first()
+    if member is None:
+        raise HttpError(400, f"member_id: no member {member_id}")
+    return member
+
+
+# --- reports -----------------------------------------------------------------------------
+
+@router.post("/reports", response={201: ReportOut})
+def submit_report(request, payload: ReportIn):
+    """Report a fault; the answer carries the number to quote (报告编号)."""
+    _require(request, *REPORTERS)
+    report = _run(services.submit_report, reporter=request.user, **payload.dict())
+    return Status(201, report)
+
+
+@router.get("/reports", response=list[ReportOut])
+def reports(request, untriaged: bool = False):
+    """Reports, newest first: all of them for the command centre, one's own for department staff."""
+    found = Report.objects.select_related("incident")
+    if not has_role(request.user, *READERS):
+        _require(request, *REPORTERS)
+        found = found.filter(reporter=request.user)
+    if untriaged:
+        found = found.filter(incident__isnull=True)
+    return found[:500]
+
+
+@router.get("/reports/{number}", response=ReportOut)
+def report(request, number: str):
+    found = get_object_or_404(Report.objects.select_related("incident"), number=number)
+    if not has_role(request.user, *READERS) and found.reporter_id != request.user.pk:
+        raise HttpError(403, "You may read your own reports only")
+    return found
+
+
+# --- incidents ---------------------------------------------------------------------------
+
+@router.get("/incidents", response=list[IncidentListItem])
+def incidents(request, status: str = "", drills: bool = True):
+    """Incidents, newest first. `status=open`: not resolved or closed; or one status by name."""
+    _require(request, *READERS)
+    found = Incident.objects.all()
+    if status == "open":
+        found = found.open()
+    elif status:
+        if status not in Incident.Status.values:
+            raise HttpError(400, f"status: use open or one of {', '.join(Incident.Status.values)}")
+        found = found.filter(status=status)
+    if not drills:
+        found = found.real()
+    return found[:1000]
+
+
+@router.post("/incidents", response={201: IncidentOut})
+def open_incident(request, payload: IncidentIn):
+    """Open an incident (from reports, or directly); without a level the plan's criteria suggest one."""
+    _require(request, *RUNNERS)
+    data = payload.dict()
+    incident = _run(services.open_incident, plan_id=data.pop("plan"), scenario_id=data.pop("scenario"),
+                    level_id=data.pop("level"), category_id=data.pop("category"), user=request.user, **data)
+    return Status(201, _detail(incident))
+
+
+@router.get("/incidents/{incident_id}", response=IncidentOut)
+def incident(request, incident_id: int):
+    _require(request, *READERS)
+    return _detail(_incident(incident_id))
+
+
+@router.post("/incidents/{incident_id}/reports", response=IncidentOut)
+def attach_report(request, incident_id: int, payload: AttachIn):
+    """Triage: attach a report to this incident."""
+    _require(request, *RUNNERS)
+    incident = _incident(incident_id)
+    _run(services.attach_report, incident, payload.report, request.user)
+    return _detail(incident)
+
+
+@router.post("/incidents/{incident_id}/transition", response=IncidentOut)
+def transition(request, incident_id: int, payload: TransitionIn):
+    _require(request, *RUNNERS)
+    incident = _incident(incident_id)
+    _run(services.transition, incident, payload.status, request.user, payload.note)
+    return _detail(incident)
+
+
+@router.post("/incidents/{incident_id}/reclassify", response=IncidentOut)
+def reclassify(request, incident_id: int, payload: ReclassifyIn):
+    """Change the level (commanders only), with a reason; the SLA deadlines follow."""
+    _require(request, Role.COMMANDER)
+    incident = _incident(incident_id)
+    _run(services.reclassify, incident, payload.level, payload.reason, request.user)
+    return _detail(incident)
+
+
+@router.post("/incidents/{incident_id}/roles", response=IncidentOut)
+def assign_role(request, incident_id: int, payload: RoleIn):
+    """Give a role (commander, deputy, scribe, liaison or a plan role/group) to a member: a handover."""
+    _require(request, *RUNNERS)
+    incident = _incident(incident_id)
+    _run(services.assign, incident, payload.role, _member(payload.member_id), request.user, payload.note)
+    return _detail(incident)
+
+
+@router.post("/incidents/{incident_id}/scenario", response=IncidentOut)
+def start_scenario(request, incident_id: int, payload: ScenarioIn):
+    _require(request, *RUNNERS)
+    incident = _incident(incident_id)
+    _run(services.start_scenario, incident, payload.scenario, request.user)
+    return _detail(incident)
+
+
+@router.post("/incidents/{incident_id}/checklist/{item_id}/tick", response=ChecklistOut)
+def tick(request, incident_id: int, item_id: int):
+    _require(request, *RUNNERS)
+    return _run(services.tick, _incident(incident_id), item_id, request.user)
+
+
+@router.post("/incidents/{incident_id}/checklist/{item_id}/skip", response=ChecklistOut)
+def skip(request, incident_id: int, item_id: int, payload: SkipIn):
+    _require(request, *RUNNERS)
+    return _run(services.skip, _incident(incident_id), item_id, payload.reason, request.user)
+
+
+@router.post("/incidents/{incident_id}/checklist/{item_id}/reassign", response=ChecklistOut)
+def reassign(request, incident_id: int, item_id: int, payload: ReassignIn):
+    _require(request, *RUNNERS)
+    return _run(services.reassign, _incident(incident_id), item_id, _member(payload.member_id), request.user)
+
+
+@router.post("/incidents/{incident_id}/tree/answer", response=TreeOut)
+def answer(request, incident_id: int, payload: AnswerIn):
+    """Answer the decision tree's current question; the answer is the node it leads to."""
+    _require(request, *RUNNERS)
+    node = _run(services.answer, _incident(incident_id), payload.node, payload.answer, request.user)
+    return {"node": node.id, "question": node.question, "answers": [a.answer for a in node.answers],
+            "action": node.action}
+
+
+@router.post("/incidents/{incident_id}/notes", response={201: TimelineOut})
+def add_note(request, incident_id: int, payload: NoteIn):
+    """A note on the timeline (at most 10,000 characters)."""
+    _require(request, *RUNNERS)
+    return Status(201, _run(services.add_note, _incident(incident_id), payload.text, request.user))
+
+
+@router.get("/incidents/{incident_id}/timers", response=list[TimerOut])
+def incident_timers(request, incident_id: int):
+    _require(request, *READERS)
+    return Timer.objects.filter(incident=_incident(incident_id))
+
+
+@router.post("/incidents/{incident_id}/timers", response={201: TimerOut})
+def add_reminder(request, incident_id: int, payload: ReminderIn):
+    """A reminder in `minutes`; refused for a resolved or closed incident."""
+    _require(request, *RUNNERS)
+    return Status(201, _run(timers.add_reminder, _incident(incident_id), payload.minutes, payload.text,
+                            request.user))
+
+
+@router.post("/incidents/{incident_id}/duty-cards/{card_id}/acknowledge", response=DutyCardOut)
+def acknowledge_card(request, incident_id: int, card_id: str):
+    """The department acknowledges its duty card (department staff of that department, or the command centre)."""
+    _require(request, *REPORTERS)
+    return _run(services.acknowledge_card, _incident(incident_id), card_id, request.user)
+
