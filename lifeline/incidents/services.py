@@ -234,7 +234,7 @@ def open_incident(*, plan_id, title, reports=(), scenario_id="", level_id="", ca
         fill_roles(incident, user)
         timers.schedule_on_open(incident)
         if scenario_id:
-            start_scenario(incident, scenario_id, user)
+            incident = start_scenario(incident, scenario_id, user)
     return incident
 
 
@@ -281,7 +281,6 @@ def reclassify(incident: Incident, level_id: str, reason: str, user) -> Incident
         raise Refused("reason", _("say why the level changes"))
     incident = _locked(incident)
     _require_open(incident)
-    _level(incident.plan, level_id)
     if level_id == incident.level_id:
         raise Refused("level", _("the incident is already at this level"))
     return set_level(incident, level_id, reason.strip(), user)
@@ -289,6 +288,7 @@ def reclassify(incident: Incident, level_id: str, reason: str, user) -> Incident
 
 def set_level(incident: Incident, level_id: str, reason: str, actor) -> Incident:
     """Move a locked incident to another level and recompute its deadlines (callers check who may)."""
+    _level(incident.plan, level_id)
     old = incident.level
     incident.level_id = level_id
     _set_deadlines(incident)

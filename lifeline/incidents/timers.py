@@ -170,7 +170,7 @@ def _fire(timer: Timer, now, by: str):
         try:
             with transaction.atomic():
                 services.record(incident, TimelineEntry.Kind.TIMER, _("Timer fired: %(text)s") % {"text": timer.text},
-                                by, timer=timer.pk, kind=timer.kind, key=timer.key)
+                                by, timer=timer.pk, timer_kind=timer.kind, key=timer.key)
                 perform(incident, timer, by)
                 _end(timer, Timer.Status.FIRED, by)
         except Exception as exc:  # a broken action must not block the timers behind it
