@@ -1,0 +1,72 @@
+"""`lifeline his check|demo|churn|doc`: HIS mappings, the demo HIS and the canonical model."""
+import time
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from lifeline.continuity import adapter, canonical, demo_his, mapping
+
+
+class Command(BaseCommand):
+    help = "Check HIS mapping files, build or churn the demo HIS, write the canonical model's documentation."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        check = sub.add_parser("check", help="report every problem of a mapping file (exit 1 if any)")
+        check.add_argument("mapping_file", metavar="MAPPING", type=Path)
+        check.add_argument("--connect", action="store_true",
+                           help="also run each query against the HIS and check its columns")
+        demo = sub.add_parser("demo", help="create a demo HIS (vendor-like schema, realistic data)")
+        demo.add_argument("--url", required=True, help="SQLAlchemy URL of an existing, empty database")
+        demo.add_argument("--patients", type=int, default=10_000)
+        demo.add_argument("--seed", type=int, default=1, help="the same seed gives the same HIS")
+        demo.add_argument("--mapping-out", type=Path, help="write the matching mapping file here")
+        churn = sub.add_parser("churn", help="change a share of the demo HIS's base data")
+        churn.add_argument("--url", required=True)
+        churn.add_argument("--percent", type=float, required=True)
+        churn.add_argument("--seed", type=int)
+        doc = sub.add_parser("doc", help="write the canonical model's documentation (Markdown)")
+        doc.add_argument("-o", "--output", type=Path, default=Path("docs/canonical-model.md"))
+
+    def handle(self, *args, action, **options):
+        getattr(self, f"do_{action}")(**options)
+
+    def do_check(self, mapping_file: Path, connect, **options):
+        problems = [str(p) for p in mapping.check_file(mapping_file)]
+        if connect and not problems:
+            try:
+                found = adapter.check_columns(mapping.load(mapping_file))
+            except adapter.HisError as exc:
+                raise CommandError(str(exc))
+            problems = [f"{mapping_file}:{mapping.line_of(mapping_file, ('entities', entity, 'query'))}: "
+                        f"entities.{entity}.query: {reason}" for entity, reason in found]
+        for problem in problems:
+            self.stdout.write(problem)
+        if problems:
+            raise CommandError(f"{len(problems)} problem(s) in {mapping_file}")
+        self.stdout.write(self.style.SUCCESS(
+            f"{mapping_file}: no problems" + (" (every query ran and yields its canonical columns)" if connect else "")))
+
+    def do_demo(self, url, patients, seed, mapping_out, **options):
+        if patients < 1:
+            raise CommandError("--patients: at least 1")
+        started = time.perf_counter()
+        counts = demo_his.build(url, patients, seed)
+        for table, count in counts.items():
+            self.stdout.write(f"{table:<18} {count:>10,} rows")
+        self.stdout.write(f"demo HIS built in {time.perf_counter() - started:.1f} s")
+        if mapping_out:
+            mapping_out.write_text(demo_his.mapping_text(url), encoding="utf-8")
+            self.stdout.write(f"mapping written to {mapping_out}")
+
+    def do_churn(self, url, percent, seed, **options):
+        if not 0 < percent <= 100:
+            raise CommandError("--percent: more than 0 and at most 100")
+        for entity, keys in demo_his.churn(url, percent, seed).items():
+            self.stdout.write(f"{entity:<12} {len(keys):>8,} rows changed")
+
+    def do_doc(self, output: Path, **options):
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(canonical.markdown(), encoding="utf-8")
+        self.stdout.write(f"{output} written")
+
