@@ -61,7 +61,7 @@ def test_problems_name_line_and_field(good):
     found = lines(good)
     assert "11: entities: no query for the canonical entity 'patient' (Patient master index)" in found
     assert "12: entities.patients: unknown canonical entity 'patients'; did you mean 'patient'?" in found
-    assert any(line.startswith("13: entities.patients.watermark: 'his modified' is not a plain") for line in found)
+    assert any(line.startswith("14: entities.patients.watermark: 'his modified' is not a plain") for line in found)
     drug = good.read_text().splitlines().index("    on_invalid_row: ignore") + 1
     assert f"{drug}: entities.drug.on_invalid_row: Input should be 'fail' or 'skip'" in found
 
