@@ -350,6 +350,9 @@ def build(url: str, patients: int, seed: int = 1, now: datetime.datetime | None 
     pools = Pools(seed)
     engine = sa.create_engine(url)
     try:
+        if engine.dialect.name == "sqlite":  # readers keep their snapshot while churn writes
+            with engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA journal_mode=WAL")
         metadata.drop_all(engine)
         metadata.create_all(engine)
         base = base_rows(pools, now)
@@ -516,22 +519,23 @@ MERGE_BACK = {
 }
 
 
-class _Quoted(dict):
-    """{NAME} -> NAME quoted as this database needs (upper-case names are quoted on PostgreSQL)."""
+class QuotedNames(dict):
+    """{NAME} -> NAME as this database needs it: quoted on PostgreSQL, which folds bare names to
+    lower case; bare elsewhere (on SQLite a quoted name that is no column silently becomes a string)."""
 
     def __init__(self, dialect):
         super().__init__(CATEGORIES=" ".join(f"WHEN '{code}' THEN '{name}'" for code, name in CATEGORY.items())
                          + " ELSE '其他'")
-        self.quote = dialect.identifier_preparer.quote
+        self.quoted = dialect.name == "postgresql"
 
     def __missing__(self, name):
-        return self.quote(name)
+        return f'"{name}"' if self.quoted else name
 
 
 def mapping_text(url: str, password_env: str | None = None) -> str:
     """The mapping file for the demo HIS at `url` (its password, if any, left out)."""
     address = sa.engine.make_url(url)
-    quoted = _Quoted(address.get_dialect()())
+    quoted = QuotedNames(address.get_dialect()())
     lines = [
         "# HIS mapping for the Lifeline demo HIS (written by `lifeline his demo`).",
         "# Each query's columns are the canonical fields (docs/canonical-model.md);",

@@ -1,0 +1,161 @@
+"""The HIS adapter against a demo HIS on SQLite, PostgreSQL and MariaDB."""
+import datetime
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+from django.core.management import CommandError, call_command
+
+from lifeline.continuity import adapter, mapping
+from lifeline.continuity.canonical import ENTITIES, id_card_check_digit
+from tests.continuity.conftest import build_demo
+
+PATIENTS = 3000
+# Rows each entity should yield, counted in the vendor's own tables.
+SOURCE_COUNTS = {
+    "patient": "SELECT COUNT(*) FROM {PAT_MASTER_INDEX}",
+    "department": "SELECT COUNT(*) FROM {DEPT_DICT}",
+    "staff": "SELECT COUNT(*) FROM {STAFF_DICT}",
+    "clinic_schedule": "SELECT COUNT(*) FROM {CLINIC_SCHEDULE}",
+    "drug": "SELECT COUNT(*) FROM {DRUG_DICT}",
+    "drug_stock": "SELECT COUNT(*) FROM {DRUG_STOCK}",
+    "price_item": "SELECT COUNT(*) FROM {PRICE_LIST} WHERE {STOP_DATE} IS NULL",
+    "insurance_type": "SELECT COUNT(*) FROM {INSURANCE_DICT}",
+    "invoice_range": "SELECT COUNT(*) FROM {BILL_RANGE} WHERE {USE_FLAG} = '1'",
+}
+
+
+@pytest.fixture(scope="module")
+def his(his_url, tmp_path_factory):
+    return build_demo(his_url, tmp_path_factory, PATIENTS)
+
+
+@pytest.fixture(scope="module")
+def canonical(his):
+    """Every entity read through the adapter in one snapshot: name -> (rows by key, read)."""
+    found = {}
+    with adapter.HisSource(his.mapping).snapshot() as snap:
+        for name in ENTITIES:
+            read = snap.read(name)
+            found[name] = ({ENTITIES[name].key_of(row): row for row in read}, read)
+    return found
+
+
+def test_demo_mapping_passes_the_check_with_connect(his, capsys):
+    call_command("his", "check", str(his.mapping_path), "--connect")
+    assert "no problems (every query ran and yields its canonical columns)" in capsys.readouterr().out
+
+
+def test_every_entity_has_the_source_row_count(his, canonical):
+    assert his.counts["PAT_MASTER_INDEX"] == PATIENTS
+    for name, sql in SOURCE_COUNTS.items():
+        rows, read = canonical[name]
+        assert len(rows) == read.count == his.scalar(sql) > 0, name
+        assert read.skipped == []
+
+
+def test_values_match_the_source(his, canonical):
+    patient = canonical["patient"][0]["0000000042"]
+    assert patient["name"] == his.scalar("SELECT {NAME} FROM {PAT_MASTER_INDEX} WHERE {PATIENT_ID} = '0000000042'")
+    sex = his.scalar("SELECT {SEX} FROM {PAT_MASTER_INDEX} WHERE {PATIENT_ID} = '0000000042'")
+    assert patient["sex"] == {"男": "1", "女": "2"}[sex]
+    drug = canonical["drug"][0]["Y000001"]
+    assert drug["name"] == "阿莫西林胶囊" and drug["unit"] == "盒"
+    source_price = his.scalar("SELECT {RETAIL_PRICE} FROM {DRUG_DICT} WHERE {DRUG_CODE} = 'Y000001'")
+    assert drug["price"] == Decimal(str(source_price)) and drug["price"] > 0
+    assert {row["category"] for row in canonical["price_item"][0].values()} >= {"挂号费", "化验费", "材料费"}
+    assert {row["insurance_category"] for row in canonical["drug"][0].values()} == {"甲", "乙", "丙"}
+    departments = {row["name"]: row for row in canonical["department"][0].values()}
+    assert departments["儿科"]["kind"] == "clinical" and departments["门诊西药房"]["kind"] == "pharmacy"
+    assert canonical["insurance_type"][0]["09"] == {"code": "09", "name": "自费", "insured": False}
+
+
+def test_id_card_numbers_are_valid_and_agree_with_birth_date_and_sex(canonical):
+    patients = list(canonical["patient"][0].values())
+    with_id = [p for p in patients if p["id_card_no"]]
+    assert len(with_id) > 0.9 * len(patients)
+    for p in with_id:
+        number = p["id_card_no"]
+        assert number[17] == id_card_check_digit(number[:17])
+        assert number[6:14] == p["birth_date"].strftime("%Y%m%d")
+        assert int(number[16]) % 2 == (1 if p["sex"] == "1" else 0)
+    assert all(p["phone"] is None or len(p["phone"]) == 11 for p in patients)
+
+
+def test_watermark_is_the_newest_last_modified(his, canonical):
+    newest = his.scalar("SELECT MAX({LAST_MODIFY_DATE}) FROM {PAT_MASTER_INDEX}")
+    assert str(canonical["patient"][1].watermark)[:19] == str(newest)[:19]
+
+
+def test_a_snapshot_does_not_see_later_commits(his):
+    source = adapter.HisSource(his.mapping)
+    with source.snapshot() as snap:
+        before = sum(1 for _ in snap.read("insurance_type"))
+        engine = sa.create_engine(his.url)
+        with engine.begin() as connection:
+            from lifeline.continuity.demo_his import INSURANCE_DICT
+
+            connection.execute(INSURANCE_DICT.insert().values(INSUR_CODE="77", INSUR_NAME="商业保险",
+                                                              SELF_PAY_FLAG="0",
+                                                              LAST_MODIFY_DATE=datetime.datetime.now()))
+        engine.dispose()
+        assert sum(1 for _ in snap.read("insurance_type")) == before
+    with source.snapshot() as snap:
+        assert sum(1 for _ in snap.read("insurance_type")) == before + 1
+
+
+def test_a_column_the_his_lacks_names_the_entity(his, tmp_path):
+    changed = his.with_mapping(f"{his.q('PHONE_NUMBER')} AS phone", f"{his.q('MOBILE')} AS phone", tmp_path)
+    with pytest.raises(adapter.QueryFailed, match=r"^patient: the HIS rejected the query: .*MOBILE"):
+        with adapter.HisSource(mapping.load(changed)).snapshot() as snap:
+            list(snap.read("patient"))
+    with pytest.raises(CommandError, match="1 problem"):
+        call_command("his", "check", str(changed), "--connect")
+
+
+def test_a_missing_canonical_column_is_named_with_its_entity(his, tmp_path, capsys):
+    changed = his.with_mapping("AS phone,", "AS telephone,", tmp_path)
+    with pytest.raises(adapter.MissingColumns, match="^patient: the query yields no column phone"):
+        with adapter.HisSource(mapping.load(changed)).snapshot() as snap:
+            list(snap.read("patient"))
+    with pytest.raises(CommandError):
+        call_command("his", "check", str(changed), "--connect")
+    assert ": entities.patient.query: patient: the query yields no column phone" in capsys.readouterr().out
+
+
+def test_an_unreachable_his_is_a_clear_error(his, tmp_path):
+    if his.engine_name == "sqlite":
+        changed = his.with_mapping("his.db", "gone.db", tmp_path)
+        expected = "HIS database file .*gone.db does not exist"
+    else:
+        changed = his.with_mapping("127.0.0.1:", "127.0.0.1:1", tmp_path)  # port 1xxxx: nobody listens
+        expected = "HIS at 127.0.0.1:1.* is unreachable"
+    with pytest.raises(adapter.HisUnreachable, match=expected):
+        with adapter.HisSource(mapping.load(changed)).snapshot():
+            pass
+
+
+def test_a_slow_query_times_out_naming_the_entity(his, tmp_path):
+    slow = his.with_mapping("query_timeout: 600", "query_timeout: 1", tmp_path)
+    patients = his.q("PAT_MASTER_INDEX")
+    text = slow.read_text(encoding="utf-8")
+    slow.write_text(text.replace(f"FROM {his.q('DEPT_DICT')}", f"FROM {his.q('DEPT_DICT')} WHERE (SELECT COUNT(*) "
+                                 f"FROM {patients} a, {patients} b, {patients} c) > 0", 1), encoding="utf-8")
+    assert slow.read_text(encoding="utf-8") != text
+    with pytest.raises(adapter.HisTimeout, match=r"^department: the query took longer than 1 s"):
+        with adapter.HisSource(mapping.load(slow)).snapshot() as snap:
+            list(snap.read("department"))
+
+
+def test_a_bad_row_fails_the_read_or_is_skipped_as_the_mapping_says(his, tmp_path):
+    bad = his.with_mapping(f"{his.q('RETAIL_PRICE')} AS price", f"CASE WHEN {his.q('DRUG_CODE')} = 'Y000002' "
+                           f"THEN -1 ELSE {his.q('RETAIL_PRICE')} END AS price", tmp_path)
+    with pytest.raises(ValueError, match=r"drug Y000002: price: -1(\.0+)? is negative"):
+        with adapter.HisSource(mapping.load(bad)).snapshot() as snap:
+            list(snap.read("drug"))
+    bad.write_text(bad.read_text().replace("  drug:\n", "  drug:\n    on_invalid_row: skip\n", 1))
+    with adapter.HisSource(mapping.load(bad)).snapshot() as snap:
+        read = snap.read("drug")
+        codes = [row["code"] for row in read]
+    assert "Y000002" not in codes and len(codes) == his.counts["DRUG_DICT"] - 1
+    assert [(p.key, p.field) for p in read.skipped] == [("Y000002", "price")]
