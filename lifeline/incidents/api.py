@@ -7,6 +7,7 @@ tools call them.
 """
 from datetime import datetime, timedelta
 
+import pydantic
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
@@ -14,7 +15,7 @@ from ninja.errors import HttpError
 
 from lifeline.accounts.roles import Role, has_role
 from lifeline.incidents import services, timers
-from lifeline.incidents.models import Incident, Report, Timer
+from lifeline.incidents.models import NOTE_MAX_CHARS, Incident, Report, Timer
 from lifeline.people.models import Member
 
 router = Router(tags=["incidents"])
@@ -416,11 +417,26 @@ def answer(request, incident_id: int, payload: AnswerIn):
             "action": node.action}
 
 
-@router.post("/incidents/{incident_id}/notes", response={201: TimelineOut})
-def add_note(request, incident_id: int, payload: NoteIn):
+# A note's JSON is read here, not by Django: a body over Django's upload limit would get a bare
+# "400 Bad Request" page. 10,000 characters fit in this many bytes even as \uXXXX escapes.
+NOTE_BODY_MAX_BYTES = 6 * NOTE_MAX_CHARS + 1024
+
+
+@router.post("/incidents/{incident_id}/notes", response={201: TimelineOut},
+             openapi_extra={"requestBody": {"required": True,
+                                            "content": {"application/json": {"schema": NoteIn.model_json_schema()}}}})
+def add_note(request, incident_id: int):
     """A note on the timeline (at most 10,000 characters)."""
     _require(request, *RUNNERS)
-    return Status(201, _run(services.add_note, _incident(incident_id), payload.text, request.user))
+    incident = _incident(incident_id)
+    size = int(request.META.get("CONTENT_LENGTH") or 0)
+    if size > NOTE_BODY_MAX_BYTES:
+        raise HttpError(413, f"text: a note holds at most {NOTE_MAX_CHARS} characters; this request is {size} bytes")
+    try:
+        payload = NoteIn.model_validate_json(request.body)
+    except pydantic.ValidationError as exc:
+        raise HttpError(400, 'text: send {"text": "..."} as JSON') from exc
+    return Status(201, _run(services.add_note, incident, payload.text, request.user))
 
 
 @router.get("/incidents/{incident_id}/timers", response=list[TimerOut])
