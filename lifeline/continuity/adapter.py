@@ -176,7 +176,7 @@ class EntityRead:
             try:
                 names = [c.lower() for c in result.keys()]
                 self._check_columns(names)
-                for batch in result.partitions():
+                for batch in result.partitions(source.batch_size):  # no size: fetches all rows at once
                     restart()
                     yield from self._clean(names, batch)
             finally:
