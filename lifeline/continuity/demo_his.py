@@ -311,7 +311,7 @@ def _columns(table: sa.Table) -> list[str]:
     return [c.name for c in table.columns if not (c.primary_key and isinstance(c.default, sa.Sequence))]
 
 
-def _copy_text(rows) -> str:
+def copy_text(rows) -> str:
     out = io.StringIO()
     for row in rows:
         out.write("\t".join("\\N" if v is None else str(v) for v in row))
@@ -327,7 +327,7 @@ def insert_rows(connection: sa.Connection, table: sa.Table, rows):
         sql = f"COPY {quote(table.name)} ({', '.join(map(quote, columns))}) FROM STDIN"
         with connection.connection.driver_connection.cursor() as cursor, cursor.copy(sql) as copy:
             for batch in _batches(rows):
-                copy.write(_copy_text(batch))
+                copy.write(copy_text(batch))
         return
     for batch in _batches(rows):
         connection.execute(table.insert(), [dict(zip(columns, row)) for row in batch])
