@@ -8,7 +8,6 @@ Timers, escalation and the outbox live in timers.py.
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Length
 from django.utils import timezone, translation

@@ -3,7 +3,7 @@ from datetime import timedelta
 
 import pytest
 
-from lifeline.incidents import services, tasks, timers
+from lifeline.incidents import services, timers
 from lifeline.incidents.models import Incident, OutboxMessage, TimelineEntry, Timer
 from lifeline.people.models import DutyKind
 
@@ -11,8 +11,8 @@ pytestmark = pytest.mark.django_db
 
 
 def fire(clock):
-    """What `lifeline worker` does every second, at the clock's time."""
-    tasks.fire_due_timers(clock.now())
+    """What `lifeline worker` does every second (tasks.fire_due_timers), at the clock's time."""
+    timers.fire_due_timers(clock.now(), "test-worker")
 
 
 @pytest.fixture
@@ -163,3 +163,34 @@ def test_reminder_reaches_the_commander(load_seed, roster, clock):
     fire(clock)
     assert paged(incident)[-1] == ("王组长", "commander")
     assert OutboxMessage.objects.last().subject == "再次确认数据库主备状态"
+
+
+def test_every_kind_of_plan_action(load_seed, on_duty, clock, t0):
+    """Seed 003: a timer activates the 收费处 card, posts a notice, tells a role, escalates, switches scenario."""
+    plan = load_seed("003")
+    incident = services.open_incident(plan_id=plan, title="HIS 全院瘫痪", scope="region")
+    dba = on_duty("dba", "孙工")
+    liaison = on_duty("none", "周联络")
+    services.assign(incident, "liaison", liaison)
+    most_severe = min(incident.plan.levels, key=lambda lv: lv.rank).id
+    actions = {
+        "cards": {"kind": "duty_cards", "text": "收费处启用应急", "cards": ["cashier"]},
+        "notice": {"kind": "notice", "text": "通知全院", "notice": "staff_emergency_server"},
+        "tell": {"kind": "notify", "text": "通知数据库管理员", "roles": ["dba"]},
+        "up": {"kind": "escalate", "text": "升级", "level": most_severe},
+        "switch": {"kind": "switch_scenario", "text": "启用桌面应急系统", "scenario": "desktop_emergency_system"},
+    }
+    for minute, (key, action) in enumerate(actions.items(), start=1):
+        timers.schedule(incident, Timer.Kind.PLAN, key, t0 + timedelta(minutes=minute), action)
+    clock.advance(minutes=10)
+    fire(clock)
+    incident = Incident.objects.get(pk=incident.pk)
+    assert set(incident.timers.filter(kind=Timer.Kind.PLAN).values_list("status", flat=True)) == {"fired"}
+    cards = list(incident.duty_cards.values_list("card_id", flat=True))
+    assert cards[0] == "cashier" and cards.count("cashier") == 1 and len(cards) > 1
+    assert incident.timeline.filter(kind=TimelineEntry.Kind.NOTICE, text__startswith="启用门诊应急服务器的通知").exists()
+    recipients = set(OutboxMessage.objects.filter(incident=incident).values_list("member__name", "subject"))
+    assert {("周联络", "通知全院 · 启用门诊应急服务器的通知"), ("孙工", "通知数据库管理员")} <= recipients
+    assert incident.level_id == most_severe
+    assert incident.scenario_id == "desktop_emergency_system" and incident.checklist.exists()
+    assert dba in [m.member for m in OutboxMessage.objects.filter(incident=incident)]
