@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "lifeline.people",
     "lifeline.incidents",
     "lifeline.continuity",
+    "lifeline.reports",
 ]
 
 MIDDLEWARE = [

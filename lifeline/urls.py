@@ -17,6 +17,7 @@ urlpatterns = [
     path("people/", include("lifeline.people.urls")),
     path("incidents/", include("lifeline.incidents.urls")),
     path("continuity/", include("lifeline.continuity.urls")),
+    path("reports/", include("lifeline.reports.urls")),
 ]
 
 admin.site.site_header = "Lifeline 应急保障平台"

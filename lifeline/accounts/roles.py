@@ -27,11 +27,12 @@ class Role(TextChoices):
 STAFF_ROLES = {Role.COMMANDER, Role.DUTY, Role.AUDITOR}
 PERMISSIONS = {
     Role.COMMANDER: {"plans": "add change delete view", "people": "add change delete view",
-                     "incidents": "add change delete view", "continuity": "add change view", "audit": "view"},
+                     "incidents": "add change delete view", "continuity": "add change view",
+                     "reports": "add change delete view", "audit": "view"},
     Role.DUTY: {"plans": "view", "people": "add change view", "incidents": "add change view",
-                "continuity": "add change view", "audit": "view"},
+                "continuity": "add change view", "reports": "add change view", "audit": "view"},
     Role.AUDITOR: {"plans": "view", "people": "view", "incidents": "view", "continuity": "view",
-                   "audit": "view", "accounts": "view"},
+                   "reports": "view", "audit": "view", "accounts": "view"},
     Role.DEPARTMENT: {},
 }
 

@@ -14,7 +14,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_sa
 from lifeline.audit import services
 from lifeline.audit.models import AuditEntry
 
-AUDITED_APPS = ["plans", "people", "incidents", "continuity"]
+AUDITED_APPS = ["plans", "people", "incidents", "continuity", "reports"]
 # Accounts and their role groups; users' group membership is how people get their roles.
 AUDITED_MODELS = ["auth.User", "auth.Group"]
 
