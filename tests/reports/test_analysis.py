@@ -1,0 +1,95 @@
+"""The fault analysis report built from an incident run through the incident services."""
+import io
+from datetime import timedelta
+
+import pytest
+from django.utils import translation
+from docx import Document
+from pypdf import PdfReader
+
+from lifeline.incidents import services as incidents
+from lifeline.reports import printing, services
+from lifeline.reports.models import FaultAnalysis
+from tests.reports.conftest import TITLE
+
+pytestmark = pytest.mark.django_db
+
+
+def test_impact_duration_and_sla_figures(resolved, t0):
+    facts = services.build(resolved).figures
+    assert facts.reports == 3 and facts.people_affected == 6
+    assert facts.departments == ["检验科", "生殖医学中心"]
+    assert facts.time_to_acknowledge == timedelta(minutes=30)
+    assert facts.duration == facts.time_to_resolve == timedelta(hours=26)
+    assert facts.respond_by == t0 + timedelta(hours=2) and facts.acknowledged_in_time is True
+    assert facts.resolve_by == t0 + timedelta(hours=24) and facts.resolved_in_time is False
+
+
+def test_timeline_actions_and_timers_in_order(resolved):
+    report = services.build(resolved)
+    texts = [e["text"] for e in report.timeline]
+    assert "一般故障" in texts[0]  # opened at the general level
+    assert [e["at"] for e in report.timeline] == sorted(e["at"] for e in report.timeline)
+    assert len(texts) == resolved.timeline.count()
+    skipped = [i for i in report.checklist if i["reason"]]
+    assert [i["reason"] for i in skipped] == ["厂商远程处理，无需重装系统"]
+    fired = [tm["text"] for tm in report.timers]
+    assert "系统故障24小时内未恢复运行，向医院及项目组报告势态进程。" in fired
+    assert report.timers[0]["at"] == "2026-11-23 09:00"
+
+
+def test_the_analysis_is_prefilled_from_the_record(resolved):
+    analysis = services.analysis_of(resolved)
+    assert analysis.pk is None  # nothing stored until someone saves it
+    with translation.override("en"):
+        suggested = services.suggest(resolved)
+    assert "Acknowledged within the response deadline (30 min)." in suggested["went_well"]
+    assert "Resolution deadline missed: resolved after 1 d 2 h." in suggested["went_badly"]
+    assert "Step skipped: " in suggested["went_badly"] and "厂商远程处理" in suggested["went_badly"]
+    assert "Resolution deadline passed" in suggested["went_badly"]  # the SLA timer that fired
+
+
+def test_saving_keeps_what_people_wrote(resolved, make_user):
+    user = make_user("duty")
+    analysis = services.save_analysis(resolved, user, cause="应用服务器操作系统损坏", lessons="每季度巡检")
+    assert FaultAnalysis.objects.get(pk=analysis.pk).cause == "应用服务器操作系统损坏"
+    assert analysis.went_badly  # the prefill stays where nobody wrote
+    report = services.build(resolved)
+    assert report.cause == "应用服务器操作系统损坏"
+    assert (report.t["lessons"], "每季度巡检") in report.texts
+
+
+def test_an_open_incident_is_not_analysed_yet(load_seed, t0):
+    incident = incidents.open_incident(plan_id=load_seed("002"), title=TITLE, level_id="general")
+    with pytest.raises(incidents.Refused) as caught:
+        services.save_analysis(incident, cause="x")
+    assert caught.value.field == "incident"
+    assert not FaultAnalysis.objects.exists()
+
+
+def test_a_cause_too_long_is_refused(resolved):
+    with pytest.raises(incidents.Refused) as caught:
+        services.save_analysis(resolved, cause="x" * 10_001)
+    assert caught.value.field == "cause"
+    assert not FaultAnalysis.objects.exists()
+
+
+def test_pdf_has_the_section_titles_and_the_incident(resolved):
+    report = services.build(resolved)
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(printing.render(report, "pdf"))).pages)
+    for key in ("document", "summary", "timeline", "impact", "cause", "actions", "went_well", "went_badly",
+                "follow_ups"):
+        assert report.t[key] in text
+    assert TITLE in text
+    assert "生殖医学中心" in text and "厂商远程处理，无需重装系统" in text
+
+
+def test_docx_opens_with_headings(resolved):
+    report = services.build(resolved)
+    doc = Document(io.BytesIO(printing.render(report, "docx")))
+    headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
+    assert headings[:5] == [report.t[k] for k in ("summary", "timeline", "impact", "cause", "actions")]
+    assert report.t["follow_ups"] in headings
+    assert any(p.text == TITLE for p in doc.paragraphs if p.style.name == "Title")
+    cells = {cell.text for table in doc.tables for row in table.rows for cell in row.cells}
+    assert "厂商远程处理，无需重装系统" in cells
