@@ -9,12 +9,13 @@ from datetime import datetime, timedelta
 
 import pydantic
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from lifeline.accounts.roles import Role, has_role
-from lifeline.incidents import services, timers
+from lifeline.incidents import services, timers, tracking
 from lifeline.incidents.models import NOTE_MAX_CHARS, Incident, Report, Timer
 from lifeline.people.models import Member
 
@@ -329,6 +330,23 @@ def incidents(request, status: str = "", drills: bool = True):
     if not drills:
         found = found.real()
     return found[:1000]
+
+
+@router.get("/incidents/tracking.xlsx", openapi_extra={"responses": {200: {
+    "description": "上线问题跟踪表 as an Excel workbook",
+    "content": {tracking.XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}}}}}})
+def tracking_xlsx(request, status: str = "", category: str = "", level: str = "", since: str = "",
+                  until: str = "", drill: str = ""):
+    """The problem tracking table (上线问题跟踪表) as .xlsx, filtered like the page:
+    status (a status, open or untriaged), category, level, since/until (YYYY-MM-DD), drill (only|none)."""
+    _require(request, *READERS)
+    filters, errors = tracking.Filters.from_query(
+        {"status": status, "category": category, "level": level, "since": since, "until": until, "drill": drill})
+    if errors:
+        raise HttpError(400, "; ".join(errors))
+    response = HttpResponse(tracking.workbook(filters), content_type=tracking.XLSX_TYPE)
+    response["Content-Disposition"] = 'attachment; filename="tracking.xlsx"'
+    return response
 
 
 @router.post("/incidents", response={201: IncidentOut})

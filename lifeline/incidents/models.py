@@ -87,10 +87,10 @@ class Incident(models.Model):
     plan_version = models.ForeignKey(PlanVersion, on_delete=models.PROTECT, related_name="incidents",
                                      verbose_name=_("plan version"))
     scenario_id = models.CharField(_("scenario"), max_length=64, blank=True)
-    level_id = models.CharField(_("level"), max_length=64)
+    level_id = models.CharField(_("level"), max_length=64, db_index=True)
     respond_by = models.DateTimeField(_("respond by"), null=True, blank=True)
     resolve_by = models.DateTimeField(_("resolve by"), null=True, blank=True)
-    category_id = models.CharField(_("problem category"), max_length=64, blank=True)
+    category_id = models.CharField(_("problem category"), max_length=64, blank=True, db_index=True)
     scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices, blank=True)
     users_pct = models.FloatField(_("share of users affected (%)"), null=True, blank=True,
                                   validators=[MinValueValidator(0), MaxValueValidator(100)])
@@ -115,6 +115,9 @@ class Incident(models.Model):
         ordering = ["-opened_at", "-pk"]
         verbose_name = _("incident")
         verbose_name_plural = _("incidents")
+        # The dashboard lists open incidents newest first; the tracking table filters drills out.
+        indexes = [models.Index(fields=["status", "opened_at"], name="incidents_status_opened"),
+                   models.Index(fields=["is_drill", "opened_at"], name="incidents_drill_opened")]
 
     def __str__(self):
         return f"{DRILL_MARK if self.is_drill else ''}#{self.pk} {self.title}"
@@ -350,8 +353,10 @@ class OutboxMessage(models.Model):
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="outbox",
                                  verbose_name=_("incident"))
-    member = models.ForeignKey("people.Member", on_delete=models.PROTECT, related_name="+",
+    # A member of the organisation, or (for a reporter without one) the contact they left.
+    member = models.ForeignKey("people.Member", on_delete=models.PROTECT, related_name="+", null=True, blank=True,
                                verbose_name=_("recipient"))
+    contact = models.CharField(_("contact"), max_length=100, blank=True)
     role = models.CharField(_("as role"), max_length=64, blank=True)
     subject = models.CharField(_("subject"), max_length=300)
     body = models.TextField(_("body"), blank=True)
@@ -366,7 +371,7 @@ class OutboxMessage(models.Model):
         verbose_name_plural = _("outbox")
 
     def __str__(self):
-        return f"{self.member} · {self.subject}"
+        return f"{self.member or self.contact} · {self.subject}"
 
 
 class DutyCardActivation(models.Model):

@@ -34,6 +34,8 @@ TRANSITIONS = {
     S.RESOLVED: {S.CLOSED},
     S.CLOSED: set(),
 }
+# The changes a reporter is told about (seed 000: the result goes back to whoever reported).
+REPORTER_NEWS = {S.ACKNOWLEDGED, S.MITIGATED, S.RESOLVED}
 # Incident roles filled from the roster, with the plan role each one looks for.
 # The commander is whoever leads the incident's level (see lead_role).
 ROSTER_ROLES = {
@@ -321,7 +323,9 @@ def transition(incident: Incident, status: str, user=None, note="") -> Incident:
     with in_plan_language(incident):
         text = _("Status %(old)s → %(new)s") % {"old": old, "new": status}
         record(incident, TimelineEntry.Kind.STATUS, f"{text}: {note}" if note else text, user,
-               old=old, new=status)
+               old=old, new=status, note=note)
+        if status in REPORTER_NEWS:
+            timers.tell_reporters(incident, note)
         if status == S.ACKNOWLEDGED:
             timers.cancel_after(incident, status, user)
             timers.schedule_renotify(incident, 1)

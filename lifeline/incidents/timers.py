@@ -18,7 +18,7 @@ from lifeline.core import clock
 from lifeline.incidents import services
 from lifeline.incidents.models import DRILL_MARK, Incident, OutboxMessage, TimelineEntry, Timer
 from lifeline.people import services as people
-from lifeline.people.models import DutyKind
+from lifeline.people.models import DutyKind, Member
 from lifeline.plans import schema
 
 log = logging.getLogger("lifeline.incidents.timers")
@@ -311,3 +311,19 @@ def _write(incident, member, role, subject, body, dedupe_key) -> OutboxMessage:
         defaults={"incident": incident, "member": member, "role": role or "",
                   "subject": f"{prefix}{subject}"[:300], "body": body, "created_at": clock.now()})
     return message
+
+
+def tell_reporters(incident: Incident, note: str = ""):
+    """Tell everyone who reported into the incident its new status: their member record if
+    their login has one, else the contact they left on the report (the outbox's `contact`)."""
+    members = {m.user_id: m for m in Member.objects.filter(user__fault_reports__incident=incident).distinct()}
+    subject = _("Your report %(number)s: the incident is now %(status)s")
+    for report in incident.reports.all():
+        member = members.get(report.reporter_id)
+        text = subject % {"number": report.number, "status": incident.get_status_display()}
+        body = f"{_page_body(incident)}\n{note}" if note else _page_body(incident)
+        OutboxMessage.objects.get_or_create(
+            dedupe_key=f"{incident.pk}:report:{report.number}:{incident.status}"[:200],
+            defaults={"incident": incident, "member": member, "contact": "" if member else report.contact,
+                      "role": "reporter", "subject": f"{DRILL_MARK if incident.is_drill else ''}{text}"[:300],
+                      "body": body, "created_at": clock.now()})

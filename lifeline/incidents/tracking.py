@@ -1,0 +1,204 @@
+"""上线问题跟踪表 (seed 000) and the command dashboard: read-side queries for the incident pages.
+
+Built for many rows: filters hit indexed columns, a page of rows costs a fixed number of
+queries (prefetches, no per-row lookups), and each plan version is parsed once per request.
+"""
+import io
+from dataclasses import dataclass
+from datetime import datetime, time
+
+from django.db.models import Count, Prefetch, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+
+from lifeline.incidents.models import (
+    Assignment, ChecklistItem, DutyCardActivation, Incident, Report, TimelineEntry, Timer,
+)
+from lifeline.plans.models import PlanVersion
+
+VENDOR_ROLES = ("vendor", "hardware_vendor")
+# The dashboard shows at most this many open incidents (newest first): more is not a dashboard.
+BOARD_LIMIT = 100
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def share_plans(incidents):
+    """Give the incidents one parsed plan per plan version (loaded once, without its YAML source)."""
+    ids = {i.plan_version_id for i in incidents}
+    versions = PlanVersion.objects.defer("source").in_bulk(ids)
+    for incident in incidents:
+        incident.plan_version = versions[incident.plan_version_id]
+    return incidents
+
+
+def _holders():
+    return Prefetch("assignments", to_attr="holders",
+                    queryset=Assignment.objects.filter(ends_at__isnull=True).select_related("member"))
+
+
+# --- the tracking table ------------------------------------------------------------------
+
+@dataclass
+class Filters:
+    status: str = ""  # a status, "open" or "untriaged" (reports nobody has triaged yet)
+    category: str = ""
+    level: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+    drill: str = ""  # "": all, "only", "none"
+
+    @classmethod
+    def from_query(cls, query) -> tuple["Filters", list[str]]:
+        """Filters from a GET query; unreadable values are dropped and named in the errors."""
+        errors = []
+        status = query.get("status", "")
+        if status and status not in ("open", "untriaged", *Incident.Status.values):
+            errors.append(_("status: unknown status %(status)s") % {"status": status})
+            status = ""
+        drill = query.get("drill", "")
+        if drill not in ("", "only", "none"):
+            errors.append(_("drill: use only or none"))
+            drill = ""
+        days = {}
+        for name, at in (("since", time.min), ("until", time.max)):
+            text = query.get(name, "")
+            try:
+                days[name] = timezone.make_aware(datetime.combine(datetime.strptime(text, "%Y-%m-%d"), at)) \
+                    if text else None
+            except ValueError:
+                errors.append(_("%(field)s: %(value)s is not a date like 2026-11-22") % {"field": name, "value": text})
+                days[name] = None
+        return cls(status, query.get("category", ""), query.get("level", ""), drill=drill, **days), errors
+
+    def incidents(self):
+        found = Incident.objects.all()
+        if self.status == "open":
+            found = found.open()
+        elif self.status == "untriaged":
+            return found.none()
+        elif self.status:
+            found = found.filter(status=self.status)
+        if self.category:
+            found = found.filter(category_id=self.category)
+        if self.level:
+            found = found.filter(level_id=self.level)
+        if self.drill:
+            found = found.filter(is_drill=self.drill == "only")
+        return found.filter(**self._dates("opened_at"))
+
+    def untriaged(self):
+        """Reports not yet in an incident: shown unless the filters ask for incident facts."""
+        if (self.status and self.status != "untriaged") or self.category or self.level or self.drill == "only":
+            return Report.objects.none()
+        return Report.objects.filter(incident__isnull=True, **self._dates("created_at"))
+
+    def _dates(self, field):
+        found = {}
+        if self.since:
+            found[f"{field}__gte"] = self.since
+        if self.until:
+            found[f"{field}__lte"] = self.until
+        return found
+
+
+def with_row_data(incidents):
+    """What a tracking row needs, fetched in a fixed number of queries for any number of rows."""
+    return incidents.prefetch_related(
+        _holders(),
+        Prefetch("reports", queryset=Report.objects.only("number", "department", "incident_id")),
+        Prefetch("timeline", to_attr="outcome", queryset=TimelineEntry.objects.filter(
+            kind=TimelineEntry.Kind.STATUS, data__new__in=Incident.Status.finished())))
+
+
+def incident_row(incident) -> dict:
+    plan = incident.plan
+    category = next((c for c in plan.problem_categories if c.id == incident.category_id), None)
+    holders = {a.role: a.member.name for a in incident.holders}
+    outcome = incident.outcome[-1] if incident.outcome else None
+    return {
+        "incident": incident, "number": f"#{incident.pk}", "at": incident.opened_at, "title": incident.title,
+        "reports": [r.number for r in incident.reports.all()],
+        "departments": sorted({r.department for r in incident.reports.all()}),
+        "category": category.name if category else "", "level": incident.level.name if incident.level else "",
+        "owner": holders.get(Assignment.Kind.COMMANDER, ""),
+        "vendor": ", ".join(holders[r] for r in VENDOR_ROLES if r in holders),
+        "deadline": incident.resolve_by or incident.respond_by, "status": incident.get_status_display(),
+        "result": (outcome.data.get("note") or outcome.text) if outcome else "", "is_drill": incident.is_drill,
+    }
+
+
+def report_row(report) -> dict:
+    return {"incident": None, "number": report.number, "at": report.created_at, "title": report.description,
+            "reports": [report.number], "departments": [report.department], "category": "", "level": "",
+            "owner": "", "vendor": "", "deadline": None, "status": _("untriaged"), "result": "",
+            "is_drill": False}
+
+
+COLUMNS = [("number", _("No.")), ("at", _("Reported or opened at")), ("title", _("Problem")),
+           ("departments", _("Departments")), ("reports", _("Reports")), ("category", _("Category")),
+           ("level", _("Level")), ("owner", _("Owner")), ("vendor", _("Vendor")), ("deadline", _("Deadline")),
+           ("status", _("Status")), ("result", _("Result")), ("is_drill", _("Drill"))]
+
+
+def _cell(value):
+    if isinstance(value, datetime):
+        return timezone.localtime(value).replace(tzinfo=None)
+    if isinstance(value, list):
+        return ", ".join(value)
+    if isinstance(value, bool):
+        return "演练" if value else ""
+    return value
+
+
+def workbook(filters: Filters) -> bytes:
+    """The filtered rows as an .xlsx file: untriaged reports first, then incidents newest first."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(_("Problem tracking"))
+    sheet.append([str(label) for _key, label in COLUMNS])
+    for report in filters.untriaged().iterator(chunk_size=2000):
+        sheet.append([_cell(report_row(report)[key]) for key, _label in COLUMNS])
+    chunk = []
+    for incident in with_row_data(filters.incidents()).iterator(chunk_size=2000):
+        chunk.append(incident)
+        if len(chunk) == 2000:
+            _append(sheet, chunk)
+            chunk = []
+    _append(sheet, chunk)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _append(sheet, incidents):
+    for incident in share_plans(incidents):
+        sheet.append([_cell(incident_row(incident)[key]) for key, _label in COLUMNS])
+
+
+def choices():
+    """(categories, levels) of the active plans, as (id, name) pairs for the filter form."""
+    categories, levels = {}, {}
+    for version in PlanVersion.objects.filter(is_active=True).defer("source"):
+        categories.update((c.id, c.name) for c in version.content.problem_categories)
+        levels.update((lv.id, lv.name) for lv in version.content.levels)
+    return sorted(categories.items()), sorted(levels.items())
+
+
+# --- the command dashboard ---------------------------------------------------------------
+
+def board():
+    """Open incidents with what the command centre watches, newest first (at most BOARD_LIMIT)."""
+    open_steps = Q(checklist__status=ChecklistItem.Status.OPEN)
+    incidents = list(Incident.objects.open().annotate(
+        steps=Count("checklist"), steps_open=Count("checklist", filter=open_steps),
+    ).prefetch_related(
+        _holders(),
+        Prefetch("timers", to_attr="pending",
+                 queryset=Timer.objects.filter(status=Timer.Status.PENDING).order_by("due_at", "pk")),
+        Prefetch("duty_cards", to_attr="waiting_cards",
+                 queryset=DutyCardActivation.objects.filter(acknowledged_at__isnull=True)),
+    )[:BOARD_LIMIT])
+    for incident in share_plans(incidents):
+        incident.next_timer = incident.pending[0] if incident.pending else None
+        incident.steps_done = incident.steps - incident.steps_open
+    return incidents

@@ -1,0 +1,316 @@
+"""Incident pages: reporting a fault, the hotline, triage, the incident page, duty cards, the
+command dashboard and the problem tracking table. Thin: every action calls a service, and
+who may act is checked here, on the server, before it does."""
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from lifeline.accounts.roles import Role, has_role, require_role
+from lifeline.core import clock
+from lifeline.incidents import services, timers, tracking
+from lifeline.incidents.models import Assignment, DutyCardActivation, Incident, Report
+from lifeline.people.models import Member
+from lifeline.plans.models import PlanVersion
+
+REPORTERS = (Role.DEPARTMENT, Role.DUTY, Role.COMMANDER)
+RUNNERS = (Role.DUTY, Role.COMMANDER)
+READERS = (Role.DUTY, Role.COMMANDER, Role.AUDITOR)
+TRACKING_PAGE_SIZE = 50
+
+
+# --- reporting ---------------------------------------------------------------------------
+
+class ReportForm(forms.ModelForm):
+    class Meta:
+        model = Report
+        fields = ["department", "workstation", "description", "people_affected", "contact"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3, "autofocus": True})}
+
+
+class HotlineForm(ReportForm):
+    source = forms.ChoiceField(label=gettext_lazy("taken from"), choices=[
+        (Report.Source.HOTLINE, Report.Source.HOTLINE.label), (Report.Source.CHAT, Report.Source.CHAT.label)])
+
+    class Meta(ReportForm.Meta):
+        fields = ["source", *ReportForm.Meta.fields]
+
+
+def _submit(request, form, **extra):
+    """Store a valid form as a report; the service's refusals land on the form's fields."""
+    if not form.is_valid():
+        return None
+    try:
+        return services.submit_report(**form.cleaned_data, **extra)
+    except ValidationError as exc:
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+        return None
+
+
+@require_role(*REPORTERS)
+def report_new(request):
+    """The 30-second report: department and contact come from the reporter's member record."""
+    member = Member.objects.filter(user=request.user).first()
+    initial = {"department": member.department, "contact": member.phone} if member else {}
+    form = ReportForm(request.POST or None, initial=initial)
+    report = request.method == "POST" and _submit(request, form, reporter=request.user)
+    if report:
+        return redirect("incidents:report_sent", number=report.number)
+    return render(request, "incidents/report_form.html", {"form": form, "hotline": False})
+
+
+@require_role(*RUNNERS)
+def hotline(request):
+    """IT on duty takes a call (7×24 热线) or a chat-group message; the caller's contact is kept."""
+    form = HotlineForm(request.POST or None)
+    report = request.method == "POST" and _submit(request, form)
+    if report:
+        messages.success(request, _("Report %(number)s recorded") % {"number": report.number})
+        return redirect("incidents:triage")
+    return render(request, "incidents/report_form.html", {"form": form, "hotline": True})
+
+
+def _own_report(request, number) -> Report:
+    report = get_object_or_404(Report.objects.select_related("incident"), number=number)
+    if report.reporter_id != request.user.pk and not has_role(request.user, *READERS):
+        raise PermissionDenied
+    return report
+
+
+def report_sent(request, number):
+    return render(request, "incidents/report_sent.html", {"report": _own_report(request, number)})
+
+
+def report_detail(request, number):
+    """The reporter's view of their report: the incident it joined and how far that has come."""
+    report = _own_report(request, number)
+    incident = report.incident
+    steps = []
+    if incident:
+        steps = [(s.label, getattr(incident, f"{s.value}_at", None) if s != Incident.Status.REPORTED
+                  else incident.opened_at) for s in Incident.Status]
+    return render(request, "incidents/report_detail.html", {"report": report, "incident": incident, "steps": steps,
+                                                            "may_read": has_role(request.user, *READERS)})
+
+
+# --- triage ------------------------------------------------------------------------------
+
+@require_role(*READERS)
+def triage(request):
+    """Untriaged reports: attach the chosen ones to an open incident, or open a new one."""
+    if request.method == "POST":
+        if not has_role(request.user, *RUNNERS):
+            raise PermissionDenied
+        incident = _triage(request)
+        if incident:
+            return redirect("incidents:detail", incident_id=incident.pk)
+    versions = list(PlanVersion.objects.filter(is_active=True).select_related("plan").defer("source"))
+    return render(request, "incidents/triage.html", {
+        "reports": Report.objects.filter(incident__isnull=True)[:200],
+        "incidents": Incident.objects.open()[:200], "versions": versions, "scopes": Incident.Scope.choices,
+        "may_act": has_role(request.user, *RUNNERS), "chosen": request.POST.getlist("reports"),
+    })
+
+
+def _triage(request) -> Incident | None:
+    data = request.POST
+    numbers = data.getlist("reports")
+    try:
+        if data.get("do") == "attach":
+            if not numbers:
+                raise services.Refused("reports", _("choose the reports to attach"))
+            incident = Incident.objects.filter(pk=_int(data.get("incident"), "incident")).first()
+            if incident is None:
+                raise services.Refused("incident", _("choose an open incident"))
+            with transaction.atomic():
+                for number in numbers:
+                    services.attach_report(incident, number, request.user)
+            return incident
+        plan_id, _slash, scenario_id = data.get("scenario", "").partition("/")
+        users_pct = data.get("users_pct", "").strip()
+        return services.open_incident(
+            plan_id=plan_id, scenario_id=scenario_id, title=data.get("title", ""), reports=numbers,
+            level_id=data.get("level", ""), category_id=data.get("category", ""), scope=data.get("scope", ""),
+            users_pct=float(users_pct) if _is_number(users_pct, "users_pct") else None,
+            is_drill=data.get("is_drill") == "on", user=request.user)
+    except services.Refused as exc:
+        messages.error(request, str(exc))
+        return None
+
+
+def _is_number(text, field) -> bool:
+    if not text:
+        return False
+    try:
+        float(text)
+    except ValueError:
+        raise services.Refused(field, _("%(value)s is not a number") % {"value": text}) from None
+    return True
+
+
+def _int(text, field) -> int:
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        raise services.Refused(field, _("choose one")) from None
+
+
+# --- the incident page -------------------------------------------------------------------
+
+def _incident(incident_id) -> Incident:
+    return get_object_or_404(Incident.objects.select_related("plan_version"), pk=incident_id)
+
+
+@require_role(*READERS)
+def detail(request, incident_id):
+    incident = _incident(incident_id)
+    plan = incident.plan
+    answers = list(incident.tree_answers.filter(scenario_id=incident.scenario_id).select_related("by"))
+    cards = {c.id: c for c in plan.duty_cards}
+    return render(request, "incidents/detail.html", {
+        "incident": incident, "plan": plan, "now": clock.now(),
+        "classification": services.classify(incident),
+        "holders": incident.assignments.filter(ends_at__isnull=True).select_related("member"),
+        "role_choices": [*Assignment.Kind.choices, *((r.id, r.title) for r in plan.roles),
+                         *((g.id, g.name) for g in plan.groups)],
+        "members": Member.objects.filter(active=True).only("name", "department"),
+        "checklist": incident.checklist.select_related("assignee", "done_by"),
+        "node": services.tree_position(incident), "answers": answers,
+        "timers": incident.timers.all(), "timeline": incident.timeline.select_related("actor"),
+        "reports": incident.reports.all(),
+        "duty_cards": [(a, cards.get(a.card_id)) for a in incident.duty_cards.select_related("acknowledged_by")],
+        "transitions": sorted(services.TRANSITIONS[incident.status]),
+        "may_act": has_role(request.user, *RUNNERS), "may_reclassify": has_role(request.user, Role.COMMANDER),
+        "statuses": dict(Incident.Status.choices),
+    })
+
+
+def _member(data) -> Member:
+    member = Member.objects.filter(pk=_int(data.get("member"), "member")).first()
+    if member is None:
+        raise services.Refused("member", _("choose a member"))
+    return member
+
+
+def _reminder(request, incident):
+    return timers.add_reminder(incident, _int(request.POST.get("minutes"), "minutes"),
+                               request.POST.get("text", ""), request.user)
+
+
+# Action name → (roles that may do it, what it does). Each one is a POST form on the incident page.
+ACTIONS = {
+    "transition": (RUNNERS, lambda r, i: services.transition(i, r.POST.get("status", ""), r.user,
+                                                            r.POST.get("note", "").strip())),
+    "reclassify": ((Role.COMMANDER,), lambda r, i: services.reclassify(i, r.POST.get("level", ""),
+                                                                       r.POST.get("reason", ""), r.user)),
+    "assign": (RUNNERS, lambda r, i: services.assign(i, r.POST.get("role", ""), _member(r.POST), r.user,
+                                                     r.POST.get("note", "").strip())),
+    "scenario": (RUNNERS, lambda r, i: services.start_scenario(i, r.POST.get("scenario", ""), r.user)),
+    "tick": (RUNNERS, lambda r, i: services.tick(i, _int(r.POST.get("item"), "item"), r.user)),
+    "skip": (RUNNERS, lambda r, i: services.skip(i, _int(r.POST.get("item"), "item"), r.POST.get("reason", ""),
+                                                 r.user)),
+    "reassign": (RUNNERS, lambda r, i: services.reassign(i, _int(r.POST.get("item"), "item"), _member(r.POST),
+                                                         r.user)),
+    "answer": (RUNNERS, lambda r, i: services.answer(i, r.POST.get("node", ""), r.POST.get("answer", ""),
+                                                     r.user)),
+    "note": (RUNNERS, lambda r, i: services.add_note(i, r.POST.get("text", ""), r.user)),
+    "reminder": (RUNNERS, _reminder),
+    "card": (REPORTERS, lambda r, i: services.acknowledge_card(i, r.POST.get("card", ""), r.user)),
+}
+
+
+@require_POST
+def act(request, incident_id, action):
+    """Run one action on the incident; a refusal is shown on the page it came from."""
+    if action not in ACTIONS:
+        raise Http404
+    roles, run = ACTIONS[action]
+    if not has_role(request.user, *roles):
+        raise PermissionDenied
+    incident = _incident(incident_id)
+    try:
+        run(request, incident)
+    except services.Refused as exc:
+        messages.error(request, str(exc))
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}):
+        back = ""
+    return redirect(back or reverse("incidents:detail", args=[incident.pk]))
+
+
+# --- duty cards --------------------------------------------------------------------------
+
+def duty_cards(request):
+    """A department's activated duty cards (its member record says which); the command centre sees all."""
+    member = Member.objects.filter(user=request.user).first()
+    found = DutyCardActivation.objects.exclude(incident__status__in=Incident.Status.finished()).select_related(
+        "incident__plan_version", "acknowledged_by")
+    if not has_role(request.user, *READERS):
+        if not (has_role(request.user, Role.DEPARTMENT) and member and member.department):
+            raise PermissionDenied
+        found = found.filter(department=member.department)
+    cards = []
+    for activation in found:
+        card = next((c for c in activation.incident.plan.duty_cards if c.id == activation.card_id), None)
+        cards.append((activation, card, services.may_acknowledge_card(request.user, activation)))
+    return render(request, "incidents/duty_cards.html", {"cards": cards, "member": member})
+
+
+# --- the command dashboard ---------------------------------------------------------------
+
+def dashboard(request):
+    """The command dashboard; department staff land on their report page instead."""
+    if not has_role(request.user, *READERS):
+        return redirect("incidents:report")
+    return render(request, "incidents/dashboard.html", _board(request))
+
+
+@require_role(*READERS)
+def board(request):
+    """The dashboard's table alone: the page reloads it every few seconds."""
+    return render(request, "incidents/_board.html", _board(request))
+
+
+def _board(request):
+    return {"incidents": tracking.board(), "now": clock.now(), "statuses": dict(Incident.Status.choices),
+            "untriaged": Report.objects.filter(incident__isnull=True).count(),
+            "may_act": has_role(request.user, *RUNNERS)}
+
+
+# --- the problem tracking table ----------------------------------------------------------
+
+@require_role(*READERS)
+def tracking_table(request):
+    filters, errors = tracking.Filters.from_query(request.GET)
+    for error in errors:
+        messages.error(request, error)
+    page = Paginator(tracking.with_row_data(filters.incidents()), TRACKING_PAGE_SIZE).get_page(request.GET.get("page"))
+    untriaged = filters.untriaged()[:TRACKING_PAGE_SIZE] if page.number == 1 else []
+    rows = [tracking.report_row(r) for r in untriaged]
+    rows += [tracking.incident_row(i) for i in tracking.share_plans(list(page.object_list))]
+    categories, levels = tracking.choices()
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "incidents/tracking.html", {
+        "rows": rows, "page": page, "filters": filters, "query": query.urlencode(), "columns": tracking.COLUMNS,
+        "categories": categories, "levels": levels, "statuses": Incident.Status.choices,
+    })
+
+
+@require_role(*READERS)
+def tracking_xlsx(request):
+    filters, errors = tracking.Filters.from_query(request.GET)
+    if errors:
+        return HttpResponse("; ".join(errors), status=400, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(tracking.workbook(filters), content_type=tracking.XLSX_TYPE)
+    response["Content-Disposition"] = 'attachment; filename="tracking.xlsx"'
+    return response
