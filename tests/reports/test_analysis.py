@@ -46,7 +46,7 @@ def test_the_analysis_is_prefilled_from_the_record(resolved):
     assert "Acknowledged within the response deadline (30 min)." in suggested["went_well"]
     assert "Resolution deadline missed: resolved after 1 d 2 h." in suggested["went_badly"]
     assert "Step skipped: " in suggested["went_badly"] and "厂商远程处理" in suggested["went_badly"]
-    assert "Resolution deadline passed" in suggested["went_badly"]  # the SLA timer that fired
+    assert "Timer fired: 已超过解决时限" in suggested["went_badly"]  # the SLA timer, in the plan's language
 
 
 def test_saving_keeps_what_people_wrote(resolved, make_user):
