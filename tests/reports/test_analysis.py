@@ -8,6 +8,7 @@ from docx import Document
 from pypdf import PdfReader
 
 from lifeline.incidents import services as incidents
+from lifeline.incidents.models import Timer
 from lifeline.reports import printing, services
 from lifeline.reports.models import FaultAnalysis
 from tests.reports.conftest import TITLE
@@ -46,7 +47,8 @@ def test_the_analysis_is_prefilled_from_the_record(resolved):
     assert "Acknowledged within the response deadline (30 min)." in suggested["went_well"]
     assert "Resolution deadline missed: resolved after 1 d 2 h." in suggested["went_badly"]
     assert "Step skipped: " in suggested["went_badly"] and "厂商远程处理" in suggested["went_badly"]
-    assert "Timer fired: 已超过解决时限" in suggested["went_badly"]  # the SLA timer, in the plan's language
+    deadline = resolved.timers.get(kind=Timer.Kind.SLA_RESOLVE)
+    assert deadline.status == "fired" and f"Timer fired: {deadline.text}" in suggested["went_badly"]
 
 
 def test_saving_keeps_what_people_wrote(resolved, make_user):

@@ -1,0 +1,128 @@
+"""Report pages and the /api/v1/analysis endpoints: who may read, who may write, and bad input."""
+import io
+from datetime import date
+
+import pytest
+from django.contrib.messages import get_messages
+from docx import Document
+from pypdf import PdfReader
+
+from lifeline.accounts.roles import Role
+from lifeline.people.models import Member
+from lifeline.reports.models import FaultAnalysis, FollowUp
+from tests.reports.conftest import TITLE
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def as_role(client, make_user):
+    def login(role):
+        client.force_login(make_user(f"user-{role.name.lower()}", role))
+        return client
+
+    return login
+
+
+def pages(incident):
+    return ["/reports/", f"/reports/incidents/{incident.pk}/", "/reports/follow-ups/", "/reports/statistics/",
+            f"/reports/incidents/{incident.pk}/fault-analysis.pdf"]
+
+
+def test_department_staff_see_no_report_page(resolved, as_role):
+    client = as_role(Role.DEPARTMENT)
+    for path in pages(resolved):
+        assert client.get(path).status_code == 403, path
+    assert client.get(f"/api/v1/analysis/incidents/{resolved.pk}").status_code == 403
+    assert client.get("/api/v1/analysis/statistics").status_code == 403
+
+
+def test_auditor_reads_but_changes_nothing(resolved, as_role):
+    client = as_role(Role.AUDITOR)
+    for path in pages(resolved):
+        assert client.get(path).status_code == 200, path
+    follow_up = FollowUp.objects.create(incident=resolved, title="补丁", vendor="厂商", due_on=date(2026, 12, 1))
+    assert client.post(f"/reports/incidents/{resolved.pk}/", {"cause": "x"}).status_code == 403
+    assert client.post(f"/reports/incidents/{resolved.pk}/follow-ups/",
+                       {"title": "t", "due_on": "2026-12-01", "vendor": "v"}).status_code == 403
+    assert client.post(f"/reports/follow-ups/{follow_up.pk}/done/").status_code == 403
+    assert client.put(f"/api/v1/analysis/incidents/{resolved.pk}", {"cause": "x"},
+                      content_type="application/json").status_code == 403
+    assert not FaultAnalysis.objects.exists() and FollowUp.objects.count() == 1
+    assert FollowUp.objects.get().done_at is None
+
+
+def test_duty_writes_the_analysis_and_downloads_it(resolved, as_role):
+    client = as_role(Role.DUTY)
+    page = client.get(f"/reports/incidents/{resolved.pk}/").content.decode()
+    assert TITLE in page and "厂商远程处理，无需重装系统" in page and 'name="cause"' in page
+    response = client.post(f"/reports/incidents/{resolved.pk}/", {
+        "cause": "应用服务器系统盘损坏", "went_well": "30 分钟内响应", "went_badly": "备件不足",
+        "lessons": "备用服务器", "plan_changes": "增加系统盘备件"})
+    assert response.status_code == 302
+    assert FaultAnalysis.objects.get(incident=resolved).plan_changes == "增加系统盘备件"
+    pdf = client.get(f"/reports/incidents/{resolved.pk}/fault-analysis.pdf")
+    assert pdf["Content-Type"] == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "应用服务器系统盘损坏" in text and "增加系统盘备件" in text
+    docx = client.get(f"/reports/incidents/{resolved.pk}/fault-analysis.docx")
+    assert "应用服务器系统盘损坏" in [p.text for p in Document(io.BytesIO(docx.content)).paragraphs]
+
+
+def test_follow_up_pages(resolved, as_role, clock):
+    client = as_role(Role.COMMANDER)
+    member = Member.objects.create(name="王工", phone="13900000001")
+    client.post(f"/reports/incidents/{resolved.pk}/follow-ups/",
+                {"title": "演练应用服务器切换", "due_on": "2026-11-24", "owner": member.pk})
+    client.post(f"/reports/incidents/{resolved.pk}/follow-ups/",
+                {"title": "安装补丁", "due_on": "2026-12-10", "vendor": "某 HIS 厂商"})
+    clock.advance(days=2)  # 2026-11-25: the drill is late
+    html = client.get("/reports/follow-ups/").content.decode()
+    assert html.count('class="overdue"') == 1 and "王工" in html and "某 HIS 厂商" in html
+    drill = FollowUp.objects.get(title="演练应用服务器切换")
+    client.post(f"/reports/follow-ups/{drill.pk}/done/", {"result": "已完成"})
+    assert FollowUp.objects.get(pk=drill.pk).result == "已完成"
+    assert "<td>演练应用服务器切换</td>" not in client.get("/reports/follow-ups/").content.decode()
+
+
+def test_bad_follow_up_from_the_page_names_the_field(resolved, as_role):
+    client = as_role(Role.DUTY)
+    response = client.post(f"/reports/incidents/{resolved.pk}/follow-ups/",
+                           {"title": "安装补丁", "due_on": "12/10/2026", "vendor": "厂商"})
+    message = str(next(iter(get_messages(response.wsgi_request))))
+    assert str(FollowUp._meta.get_field("due_on").verbose_name) in message  # the field, as the page names it
+    assert "YYYY-MM-DD" in message
+    assert not FollowUp.objects.exists()
+
+
+def test_api_analysis_and_follow_ups(resolved, as_role):
+    client = as_role(Role.DUTY)
+    data = client.get(f"/api/v1/analysis/incidents/{resolved.pk}").json()
+    assert data["saved"] is False and data["title"] == TITLE
+    assert data["figures"]["reports"] == 3 and data["figures"]["duration_s"] == 26 * 3600
+    assert data["figures"]["acknowledged_in_time"] is True and data["figures"]["resolved_in_time"] is False
+    saved = client.put(f"/api/v1/analysis/incidents/{resolved.pk}", {"cause": "系统盘损坏"},
+                       content_type="application/json").json()
+    assert saved["saved"] is True and saved["cause"] == "系统盘损坏" and saved["went_badly"]
+
+    bad = client.post(f"/api/v1/analysis/incidents/{resolved.pk}/follow-ups", {"due_on": "2026-12-01", "vendor": "v"},
+                      content_type="application/json")
+    assert bad.status_code == 400 and bad.json()["detail"].startswith("title:")
+    bad = client.post(f"/api/v1/analysis/incidents/{resolved.pk}/follow-ups",
+                      {"title": "补丁", "due_on": "next week", "vendor": "v"}, content_type="application/json")
+    assert bad.status_code == 400 and bad.json()["detail"].startswith("due_on:")
+    assert not FollowUp.objects.exists()
+
+    created = client.post(f"/api/v1/analysis/incidents/{resolved.pk}/follow-ups",
+                          {"title": "补丁", "due_on": "2026-11-20", "vendor": "某 HIS 厂商"},
+                          content_type="application/json")
+    assert created.status_code == 201 and created.json()["overdue"] is True
+    follow_up = created.json()["id"]
+    assert [f["id"] for f in client.get("/api/v1/analysis/follow-ups?status=overdue").json()] == [follow_up]
+    done = client.post(f"/api/v1/analysis/follow-ups/{follow_up}/done", {"result": "已安装"},
+                       content_type="application/json").json()
+    assert done["done_at"] and done["overdue"] is False
+    assert client.get("/api/v1/analysis/follow-ups").json() == []
+    assert client.post(f"/api/v1/analysis/follow-ups/{follow_up}/done", {},
+                       content_type="application/json").status_code == 400
+    assert client.get("/api/v1/analysis/follow-ups?status=late").status_code == 400
