@@ -8,6 +8,7 @@ from docx import Document
 from pypdf import PdfReader
 
 from lifeline.incidents import services as incidents
+from lifeline.incidents import timers
 from lifeline.incidents.models import Timer
 from lifeline.reports import printing, services
 from lifeline.reports.models import FaultAnalysis
@@ -95,3 +96,39 @@ def test_docx_opens_with_headings(resolved):
     assert any(p.text == TITLE for p in doc.paragraphs if p.style.name == "Title")
     cells = {cell.text for table in doc.tables for row in table.rows for cell in row.cells}
     assert "厂商远程处理，无需重装系统" in cells
+
+
+def test_seed_004_whole_hospital_failure_is_reported_in_order(load_seed, t0, clock):
+    """Report → class 1 incident → T+30 min stand-alone charging → T+3 h wards manual → resolved."""
+    report = incidents.submit_report(department="Outpatient charging", description="HIS down", contact="8021")
+    incident = incidents.open_incident(plan_id=load_seed("004"), title="Whole-hospital HIS down", scope="whole",
+                                       reports=[report.number], scenario_id="overall_fault")
+    clock.advance(minutes=5)
+    incidents.transition(incident, "acknowledged")
+    incidents.tick(incident, incident.checklist.get(step_id="report_leaders").pk)
+    for minutes in (25, 150):  # to T+30 min, then T+3 h
+        clock.advance(minutes=minutes)
+        timers.fire_due_timers(clock.now(), "test-worker")
+    clock.advance(minutes=30)
+    incidents.transition(incident, "resolved")
+
+    built = services.build(incident)
+    assert built.figures.duration == timedelta(hours=3, minutes=30)
+    assert built.figures.departments == ["Outpatient charging"]
+    assert dict(built.summary)[built.t["level"]] == "Class 1 fault (whole hospital)"
+    texts = [e["text"] for e in built.timeline]
+    order = [next(n for n, text in enumerate(texts) if needle in text) for needle in (
+        report.number, "Step done: Report to the hospital leaders immediately",
+        "Outpatient charging enters the stand-alone operation mode.",
+        "switch to manual operation", "→ resolved")]
+    assert order == sorted(order)
+    assert [(tm["at"], tm["text"][:30]) for tm in built.timers] == [
+        ("2026-11-22 09:30", "Outpatient charging enters the"), ("2026-11-22 12:00", "Inpatient billing, pharmacy, n"),
+        ("2026-11-22 12:00", "Still not resolved: reminder 1")]
+
+
+def test_a_drill_is_marked_on_the_report(load_seed, t0):
+    incident = incidents.open_incident(plan_id=load_seed("004"), title="HIS 停机演练", scope="whole", is_drill=True)
+    built = services.build(incident)
+    assert built.title == "【演练】HIS 停机演练"
+    assert dict(built.summary)[built.t["drill"]] == built.t["yes"]
