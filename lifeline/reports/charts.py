@@ -1,4 +1,5 @@
 """Column charts as geometry for an inline SVG template (reports/_chart.html): no JavaScript, no CDN."""
+import itertools
 from dataclasses import dataclass, field
 
 # Colour-blind-safe (Okabe-Ito), most severe level first.
@@ -33,14 +34,11 @@ class Chart:
 
 
 def _nice_top(value: float) -> float:
-    """A round axis maximum at or above value: 1, 2, 5, 10, 20, 50 …"""
-    top = 1.0
-    while top < value:
-        for step in (2, 2.5, 2):
-            top *= step
-            if top >= value:
-                break
-    return top
+    """A round axis maximum at or above value whose ticks are whole: 4 × (1, 2, 5, 10, 20, 50 …)."""
+    step, multipliers = 1.0, itertools.cycle((2, 2.5, 2))
+    while step * TICKS < value:
+        step *= next(multipliers)
+    return step * TICKS
 
 
 def columns(title: str, categories: list[str], series: list[tuple[str, list[float]]], *, stacked: bool,
