@@ -62,7 +62,8 @@ class IncidentQuerySet(models.QuerySet):
         return self.filter(is_drill=False)
 
     def open(self):
-        return self.exclude(status__in=Incident.Status.finished())
+        # Named statuses, not "not finished": the (status, opened_at) index then finds them.
+        return self.filter(status__in=[s for s in Incident.Status.values if s not in Incident.Status.finished()])
 
 
 class Incident(models.Model):

@@ -10,6 +10,7 @@ from datetime import datetime, time
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 
 from lifeline.incidents.models import (
@@ -135,10 +136,10 @@ def report_row(report) -> dict:
             "is_drill": False}
 
 
-COLUMNS = [("number", _("No.")), ("at", _("Reported or opened at")), ("title", _("Problem")),
-           ("departments", _("Departments")), ("reports", _("Reports")), ("category", _("Category")),
-           ("level", _("Level")), ("owner", _("Owner")), ("vendor", _("Vendor")), ("deadline", _("Deadline")),
-           ("status", _("Status")), ("result", _("Result")), ("is_drill", _("Drill"))]
+COLUMNS = [("number", gettext_lazy("No.")), ("at", gettext_lazy("Reported or opened at")), ("title", gettext_lazy("Problem")),
+           ("departments", gettext_lazy("Departments")), ("reports", gettext_lazy("Reports")), ("category", gettext_lazy("Category")),
+           ("level", gettext_lazy("Level")), ("owner", gettext_lazy("Owner")), ("vendor", gettext_lazy("Vendor")), ("deadline", gettext_lazy("Deadline")),
+           ("status", gettext_lazy("Status")), ("result", gettext_lazy("Result")), ("is_drill", gettext_lazy("Drill"))]
 
 
 def _cell(value):
@@ -188,17 +189,17 @@ def choices():
 
 def board():
     """Open incidents with what the command centre watches, newest first (at most BOARD_LIMIT)."""
-    open_steps = Q(checklist__status=ChecklistItem.Status.OPEN)
-    incidents = list(Incident.objects.open().annotate(
-        steps=Count("checklist"), steps_open=Count("checklist", filter=open_steps),
-    ).prefetch_related(
+    incidents = list(Incident.objects.open().prefetch_related(
         _holders(),
         Prefetch("timers", to_attr="pending",
                  queryset=Timer.objects.filter(status=Timer.Status.PENDING).order_by("due_at", "pk")),
         Prefetch("duty_cards", to_attr="waiting_cards",
                  queryset=DutyCardActivation.objects.filter(acknowledged_at__isnull=True)),
     )[:BOARD_LIMIT])
+    steps = {row["incident"]: row for row in ChecklistItem.objects.filter(incident__in=incidents).values(
+        "incident").annotate(total=Count("pk"), done=Count("pk", filter=~Q(status=ChecklistItem.Status.OPEN)))}
     for incident in share_plans(incidents):
         incident.next_timer = incident.pending[0] if incident.pending else None
-        incident.steps_done = incident.steps - incident.steps_open
+        counted = steps.get(incident.pk, {})
+        incident.steps, incident.steps_done = counted.get("total", 0), counted.get("done", 0)
     return incidents

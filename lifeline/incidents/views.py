@@ -178,6 +178,7 @@ def detail(request, incident_id):
     cards = {c.id: c for c in plan.duty_cards}
     return render(request, "incidents/detail.html", {
         "incident": incident, "plan": plan, "now": clock.now(),
+        "category": next((c for c in plan.problem_categories if c.id == incident.category_id), None),
         "classification": services.classify(incident),
         "holders": incident.assignments.filter(ends_at__isnull=True).select_related("member"),
         "role_choices": [*Assignment.Kind.choices, *((r.id, r.title) for r in plan.roles),

@@ -14,6 +14,12 @@ from lifeline.people.models import Member
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def in_english(client):
+    """The pages in English: these tests check what the pages do, the i18n tests check the words."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
 @pytest.fixture
 def as_user(client, make_user):
     """Log the client in as a new user with a role (and a member record in a department, if given)."""
