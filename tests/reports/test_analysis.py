@@ -5,11 +5,13 @@ from datetime import timedelta
 import pytest
 from django.utils import translation
 from docx import Document
+from docx.oxml.ns import qn
 from pypdf import PdfReader
 
 from lifeline.incidents import services as incidents
 from lifeline.incidents import timers
 from lifeline.incidents.models import Timer
+from lifeline.plans.printing import DOCX_EAST_ASIAN_FONT
 from lifeline.reports import printing, services
 from lifeline.reports.models import FaultAnalysis
 from tests.reports.conftest import TITLE
@@ -94,6 +96,8 @@ def test_docx_opens_with_headings(resolved):
     assert headings[:5] == [report.t[k] for k in ("summary", "timeline", "impact", "cause", "actions")]
     assert report.t["follow_ups"] in headings
     assert any(p.text == TITLE for p in doc.paragraphs if p.style.name == "Title")
+    fonts = doc.styles["Normal"].element.rPr.rFonts
+    assert fonts.get(qn("w:eastAsia")) == DOCX_EAST_ASIAN_FONT  # Word shows the Chinese in a Chinese font
     cells = {cell.text for table in doc.tables for row in table.rows for cell in row.cells}
     assert "厂商远程处理，无需重装系统" in cells
 

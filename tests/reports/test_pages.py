@@ -41,6 +41,9 @@ def test_auditor_reads_but_changes_nothing(resolved, as_role):
     client = as_role(Role.AUDITOR)
     for path in pages(resolved):
         assert client.get(path).status_code == 200, path
+    listed = client.get("/reports/").content.decode()
+    assert f'href="/reports/incidents/{resolved.pk}/">#{resolved.pk} {TITLE}</a>' in listed
+    assert 'name="cause"' not in client.get(f"/reports/incidents/{resolved.pk}/").content.decode()  # no editor
     follow_up = FollowUp.objects.create(incident=resolved, title="补丁", vendor="厂商", due_on=date(2026, 12, 1))
     assert client.post(f"/reports/incidents/{resolved.pk}/", {"cause": "x"}).status_code == 403
     assert client.post(f"/reports/incidents/{resolved.pk}/follow-ups/",
