@@ -152,6 +152,7 @@ def save_analysis(incident: Incident, user=None, **texts) -> FaultAnalysis:
     unknown = set(texts) - set(FaultAnalysis.TEXT_FIELDS)
     if unknown:
         raise Refused(sorted(unknown)[0], _("not a field of the analysis"))
+    # Locking the incident makes two first saves of its analysis wait for each other, not collide.
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
     if incident.is_open:
         raise Refused("incident", _("the incident is still %(status)s; analyse it once it is resolved")
@@ -166,10 +167,10 @@ def save_analysis(incident: Incident, user=None, **texts) -> FaultAnalysis:
     return analysis
 
 
-def _clean(obj, exclude=()):
+def _clean(obj):
     """Model validation as a Refused naming the first bad field."""
     try:
-        obj.full_clean(exclude=list(exclude), validate_unique=False)
+        obj.full_clean(validate_unique=False)
     except ValidationError as exc:
         name, messages = next(iter(exc.message_dict.items()))
         raise Refused(name, " ".join(messages)) from exc
