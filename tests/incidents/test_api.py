@@ -70,22 +70,22 @@ def test_report_to_resolved_through_the_api(load_seed, t0, duty, make_user, clie
 def test_bad_input_is_refused_with_the_field_and_changes_nothing(load_seed, t0, duty):
     plan = load_seed("004")
     answer = post(duty, "/incidents", {"plan": plan, "title": "HIS down", "level": "class_9"})
-    assert answer.status_code == 400 and answer.json()["detail"].startswith("level: unknown level class_9")
+    assert answer.status_code == 400 and answer.json()["detail"].startswith("level: 未知级别 class_9")
     incident = services.open_incident(plan_id=plan, title="HIS down", scope="whole")
     entries = TimelineEntry.objects.count()
     answer = post(duty, f"/incidents/{incident.pk}/transition", {"status": "resolved"})
-    assert answer.status_code == 400 and "cannot become resolved" in answer.json()["detail"]
+    assert answer.status_code == 400 and "不能变为 resolved" in answer.json()["detail"]
     answer = post(duty, f"/incidents/{incident.pk}/notes", {"text": "x" * (5 * 1024 * 1024)})
     assert answer.status_code == 413
     assert answer.json()["detail"].startswith("text: a note holds at most 10000 characters; this request is 52")
     answer = post(duty, f"/incidents/{incident.pk}/notes", {"text": "x" * 10_001})
-    assert answer.status_code == 400 and answer.json()["detail"].startswith("text: a note holds at most")
+    assert answer.status_code == 400 and answer.json()["detail"].startswith("text: 备注最多 10000 个字符")
     assert TimelineEntry.objects.count() == entries
     for status in ("acknowledged", "resolved", "closed"):
         services.transition(incident, status)
     entries = TimelineEntry.objects.count()
     answer = post(duty, f"/incidents/{incident.pk}/timers", {"minutes": 20, "text": "check"})
-    assert answer.status_code == 400 and answer.json()["detail"].startswith("incident: the incident is")
+    assert answer.status_code == 400 and answer.json()["detail"].startswith("incident: 事件状态为")
     assert TimelineEntry.objects.count() == entries
     assert Incident.objects.get(pk=incident.pk).timers.filter(kind="reminder").count() == 0
 

@@ -61,9 +61,9 @@ def test_a_report_joins_one_incident_only(load_seed, t0):
     plan = load_seed("004")
     shared = report("收费处")
     incident = services.open_incident(plan_id=plan, title="HIS down", reports=[shared.number])
-    with pytest.raises(services.Refused, match="already attached"):
+    with pytest.raises(services.Refused, match="已并入事件"):
         services.open_incident(plan_id=plan, title="Again", reports=[shared.number])
-    with pytest.raises(services.Refused, match="unknown reports: BG-0"):
+    with pytest.raises(services.Refused, match="找不到故障报告：BG-0"):
         services.attach_report(incident, "BG-0")
     assert Incident.objects.count() == 1
 

@@ -98,7 +98,7 @@ def test_commander_falls_back_to_the_backup(load_seed, on_duty):
 
 def test_unknown_role_is_refused(incident, on_duty):
     member = on_duty("dba", "钱工")
-    with pytest.raises(services.Refused, match="unknown role"):
+    with pytest.raises(services.Refused, match="未知角色 juggler"):
         services.assign(incident, "juggler", member)
     services.assign(incident, "tech", member)  # a group of the plan
     assert incident.assignments.filter(role="tech").count() == 1

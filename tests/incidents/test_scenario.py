@@ -38,7 +38,7 @@ def test_owner_on_duty_is_the_assignee(load_seed, on_duty):
 
 def test_tick_in_order_skip_with_reason_and_reassign(crash, make_user, on_duty):
     duty = make_user("duty", Role.DUTY)
-    with pytest.raises(services.Refused, match="first finish: 1分钟内完成三步核查"):
+    with pytest.raises(services.Refused, match="请先完成：1分钟内完成三步核查"):
         services.tick(crash, item(crash, "level_one").pk, duty)
     assert item(crash, "level_one").status == "open"
 
@@ -48,7 +48,7 @@ def test_tick_in_order_skip_with_reason_and_reassign(crash, make_user, on_duty):
     assert caught.value.field == "reason"
     services.skip(crash, item(crash, "level_one").pk, "二级响应已足够", duty)
     services.tick(crash, item(crash, "start_dr").pk, duty)  # a skipped step counts as out of the way
-    with pytest.raises(services.Refused, match="already"):
+    with pytest.raises(services.Refused, match="该步骤已处理"):
         services.tick(crash, item(crash, "identify").pk, duty)
 
     dba = on_duty("dba", "钱工")
@@ -67,7 +67,7 @@ def test_decision_tree_is_walked_and_recorded(load_seed, t0):
     with pytest.raises(services.Refused) as caught:
         services.answer(incident, "short_time", "Maybe")
     assert caught.value.field == "answer" and "Yes / No" in caught.value.message
-    with pytest.raises(services.Refused, match="current question is short_time"):
+    with pytest.raises(services.Refused, match="当前问题是 short_time"):
         services.answer(incident, "cause", "Virus")
     assert services.answer(incident, "short_time", "No").id == "cause"
     leaf = services.answer(incident, "cause", "Virus")
@@ -75,7 +75,7 @@ def test_decision_tree_is_walked_and_recorded(load_seed, t0):
     assert list(TreeAnswer.objects.values_list("node_id", "answer", "next_node")) == [
         ("short_time", "No", "cause"), ("cause", "Virus", "virus")]
     assert incident.timeline.filter(kind=TimelineEntry.Kind.TREE).last().text.startswith("Do: Immediately cut off")
-    with pytest.raises(services.Refused, match="ended"):
+    with pytest.raises(services.Refused, match="决策树已到终点"):
         services.answer(incident, "virus", "Yes")
 
 
@@ -95,13 +95,13 @@ def test_scenario_duty_cards_activate_and_departments_acknowledge(crash, make_us
     services.acknowledge_card(crash, "clinical_offline", nurse)
     assert list(services.unacknowledged_cards()) == []
     assert DutyCardActivation.objects.get(pk=card.pk).acknowledged_by == nurse
-    with pytest.raises(services.Refused, match="already"):
+    with pytest.raises(services.Refused, match="已确认过"):
         services.acknowledge_card(crash, "clinical_offline", nurse)
 
 
 def test_starting_a_scenario_twice_is_refused(crash):
     count = ChecklistItem.objects.count()
-    with pytest.raises(services.Refused, match="already been started"):
+    with pytest.raises(services.Refused, match="database_crash 已启动"):
         services.start_scenario(crash, "database_crash")
     assert ChecklistItem.objects.count() == count
 
@@ -109,7 +109,7 @@ def test_starting_a_scenario_twice_is_refused(crash):
 def test_nothing_is_done_to_a_closed_incident(crash):
     for status in ("acknowledged", "resolved", "closed"):
         services.transition(crash, status)
-    with pytest.raises(services.Refused, match="closed"):
+    with pytest.raises(services.Refused, match="已关闭"):
         services.tick(crash, item(crash, "identify").pk)
-    with pytest.raises(services.Refused, match="closed"):
+    with pytest.raises(services.Refused, match="已关闭"):
         services.add_note(crash, "late", None)

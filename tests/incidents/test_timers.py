@@ -97,7 +97,7 @@ def test_escalation_pages_backup_then_group_lead_then_command_centre(load_seed, 
     assert paged(incident) == [("王组长", "tech_lead")]
     clock.advance(minutes=1)  # 二级 responds within 1 min: the lead is told the deadline passed
     fire(clock)
-    assert OutboxMessage.objects.last().subject == "Response deadline passed"
+    assert OutboxMessage.objects.last().subject == "已超过响应时限"
     clock.advance(minutes=4)
     fire(clock)
     assert paged(incident)[2:] == [("李备班", "tech_lead")]
@@ -137,8 +137,7 @@ def test_a_drill_runs_the_same_marked_as_a_drill(load_seed, roster, clock):
     clock.advance(minutes=5)
     fire(clock)
     subjects = list(OutboxMessage.objects.filter(incident=incident).values_list("subject", flat=True))
-    assert subjects == ["【演练】Incident needs acknowledging", "【演练】Response deadline passed",
-                        "【演练】Not acknowledged: paging backup"]
+    assert subjects == ["【演练】有事件待确认", "【演练】已超过响应时限", "【演练】未确认：呼叫 backup"]
     assert not OutboxMessage.objects.filter(incident=real, subject__startswith="【演练】").exists()
     assert list(Incident.objects.real()) == [real]
     assert incident.timeline.get(kind=TimelineEntry.Kind.OPENED).data["drill"] is True
