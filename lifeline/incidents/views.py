@@ -65,7 +65,8 @@ def report_new(request):
     report = request.method == "POST" and _submit(request, form, reporter=request.user)
     if report:
         return redirect("incidents:report_sent", number=report.number)
-    return render(request, "incidents/report_form.html", {"form": form, "hotline": False})
+    mine = Report.objects.filter(reporter=request.user).select_related("incident")[:10]
+    return render(request, "incidents/report_form.html", {"form": form, "hotline": False, "mine": mine})
 
 
 @require_role(*RUNNERS)

@@ -59,6 +59,7 @@ def test_report_page_prefills_department_and_gives_a_number(client, as_user, t0)
     assert stored.number in sent.content.decode()
     own = client.get(f"/incidents/reports/{stored.number}/")
     assert own.status_code == 200 and 'data-status="untriaged"' in own.content.decode()
+    assert [r.number for r in client.get("/incidents/report/").context["mine"]] == [stored.number]
 
 
 def test_report_without_description_is_refused_naming_the_field(client, as_user):
