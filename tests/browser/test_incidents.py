@@ -3,6 +3,7 @@ person on duty opens an incident from it, acknowledges and ticks a step, the rep
 import pytest
 
 from lifeline.accounts.roles import Role
+from lifeline.incidents import services
 from lifeline.incidents.models import ChecklistItem, Incident
 from lifeline.people.models import Member
 from lifeline.plans import services as plans
@@ -55,3 +56,16 @@ def test_department_reports_duty_runs_the_incident_reporter_sees_it(
     page.reload()
     assert page.locator("#report-state").get_attribute("data-status") == "acknowledged"
     assert page.locator("ol.progress li.done").count() == 2  # reported, acknowledged
+
+
+def test_dashboard_refreshes_itself_and_counts_down(page, live_server, login, make_user, his_plan):
+    make_user("zhangwei", Role.DUTY)
+    login(page, "zhangwei", next_path="/incidents/")
+    assert page.locator("tr[data-incident]").count() == 0
+    incident = services.open_incident(plan_id="his_failure", title="挂号处白屏", scenario_id="regional_fault")
+    row = page.locator(f"tr[data-incident='{incident.pk}']")
+    row.wait_for(timeout=20000)  # the board reloads its table every 8 s, without a page load
+    countdown = row.locator("[data-until]").last
+    first = countdown.inner_text()
+    # It ticks client-side from the server's timestamps.
+    page.wait_for_function("([el, text]) => el.textContent !== text", arg=[countdown.element_handle(), first])
