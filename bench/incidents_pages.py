@@ -89,6 +89,9 @@ def fill(plan_id):
                                                                contact="8021").number], is_drill=n % 5 == 0)
     for n in range(20):
         services.submit_report(department="药房", description=f"待分诊 {n}", contact="8022")
+    # Planner statistics, as a database that has been running would have them.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
 def main():

@@ -107,55 +107,72 @@ def report_detail(request, number):
 
 @require_role(*READERS)
 def triage(request):
-    """Untriaged reports: attach the chosen ones to an open incident, or open a new one."""
+    """Untriaged reports: attach the chosen ones to an open incident, or open a new one (after
+    asking, if they like, what level the plan's criteria suggest for the facts so far)."""
+    versions = list(PlanVersion.objects.filter(is_active=True).select_related("plan").defer("source"))
+    suggestion = None
     if request.method == "POST":
         if not has_role(request.user, *RUNNERS):
             raise PermissionDenied
-        incident = _triage(request)
-        if incident:
-            return redirect("incidents:detail", incident_id=incident.pk)
-    versions = list(PlanVersion.objects.filter(is_active=True).select_related("plan").defer("source"))
+        try:
+            if request.POST.get("do") == "suggest":
+                suggestion = _suggest(request.POST, versions)
+            else:
+                return redirect("incidents:detail", incident_id=_triage(request).pk)
+        except services.Refused as exc:
+            messages.error(request, str(exc))
     return render(request, "incidents/triage.html", {
         "reports": Report.objects.filter(incident__isnull=True)[:200],
         "incidents": Incident.objects.open()[:200], "versions": versions, "scopes": Incident.Scope.choices,
         "may_act": has_role(request.user, *RUNNERS), "chosen": request.POST.getlist("reports"),
+        "data": request.POST, "suggestion": suggestion,
     })
 
 
-def _triage(request) -> Incident | None:
+def _triage(request) -> Incident:
     data = request.POST
     numbers = data.getlist("reports")
-    try:
-        if data.get("do") == "attach":
-            if not numbers:
-                raise services.Refused("reports", _("choose the reports to attach"))
-            incident = Incident.objects.filter(pk=_int(data.get("incident"), "incident")).first()
-            if incident is None:
-                raise services.Refused("incident", _("choose an open incident"))
-            with transaction.atomic():
-                for number in numbers:
-                    services.attach_report(incident, number, request.user)
-            return incident
-        plan_id, _slash, scenario_id = data.get("scenario", "").partition("/")
-        users_pct = data.get("users_pct", "").strip()
-        return services.open_incident(
-            plan_id=plan_id, scenario_id=scenario_id, title=data.get("title", ""), reports=numbers,
-            level_id=data.get("level", ""), category_id=data.get("category", ""), scope=data.get("scope", ""),
-            users_pct=float(users_pct) if _is_number(users_pct, "users_pct") else None,
-            is_drill=data.get("is_drill") == "on", user=request.user)
-    except services.Refused as exc:
-        messages.error(request, str(exc))
-        return None
+    if data.get("do") == "attach":
+        if not numbers:
+            raise services.Refused("reports", _("choose the reports to attach"))
+        incident = Incident.objects.filter(pk=_int(data.get("incident"), "incident")).first()
+        if incident is None:
+            raise services.Refused("incident", _("choose an open incident"))
+        with transaction.atomic():
+            for number in numbers:
+                services.attach_report(incident, number, request.user)
+        return incident
+    plan_id, _slash, scenario_id = data.get("scenario", "").partition("/")
+    return services.open_incident(
+        plan_id=plan_id, scenario_id=scenario_id, title=data.get("title", ""), reports=numbers,
+        level_id=data.get("level", ""), category_id=data.get("category", ""), scope=data.get("scope", ""),
+        users_pct=_users_pct(data), is_drill=data.get("is_drill") == "on", user=request.user)
 
 
-def _is_number(text, field) -> bool:
+def _suggest(data, versions) -> dict:
+    """The level the chosen plan's criteria give the facts so far (as classify does once the
+    incident is open; failing a match, the scenario's level), with the reports' count and departments."""
+    plan_id, _slash, scenario_id = data.get("scenario", "").partition("/")
+    version = next((v for v in versions if v.plan_id == plan_id), None)
+    if version is None:
+        raise services.Refused("plan", _("choose a plan and scenario"))
+    plan = version.content
+    level_id, matched = services.suggest_level(plan, data.get("scope", ""), _users_pct(data))
+    scenario = next((s for s in plan.scenarios if s.id == scenario_id), None)
+    level_id = level_id or (scenario.level if scenario else None)
+    reports = list(Report.objects.filter(number__in=data.getlist("reports")).only("department"))
+    return {"level": next((lv for lv in plan.levels if lv.id == level_id), None), "matched": matched,
+            "reports": len(reports), "departments": sorted({r.department for r in reports})}
+
+
+def _users_pct(data) -> float | None:
+    text = data.get("users_pct", "").strip()
     if not text:
-        return False
+        return None
     try:
-        float(text)
+        return float(text)
     except ValueError:
-        raise services.Refused(field, _("%(value)s is not a number") % {"value": text}) from None
-    return True
+        raise services.Refused("users_pct", _("%(value)s is not a number") % {"value": text}) from None
 
 
 def _int(text, field) -> int:

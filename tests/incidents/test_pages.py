@@ -130,6 +130,22 @@ def test_duty_opens_an_incident_from_two_reports_with_a_scenario(client, as_user
     assert incident.reports.count() == 3
 
 
+def test_triage_suggests_a_level_from_the_facts_without_opening_anything(client, as_user, load_seed, t0):
+    load_seed("004")
+    first, second = report("收费处"), report("挂号处")
+    as_user("duty", Role.DUTY)
+    page = client.post("/incidents/triage/", {"do": "suggest", "reports": [first.number, second.number],
+                                              "scenario": "his_failure/terminal_fault", "scope": "whole",
+                                              "title": "全院白屏"})
+    suggestion = page.context["suggestion"]
+    assert (suggestion["level"].id, suggestion["matched"]) == ("class_1", ["scope: whole"])
+    assert (suggestion["reports"], suggestion["departments"]) == (2, ["挂号处", "收费处"])
+    assert 'value="全院白屏"' in page.content.decode()
+    assert not Incident.objects.exists()
+    bad = client.post("/incidents/triage/", {"do": "suggest", "scenario": "his_failure/", "users_pct": "lots"})
+    assert any("users_pct: lots is not a number" in m for m in messages_of(bad))
+
+
 def test_triage_with_an_unknown_plan_says_so_and_opens_nothing(client, as_user, load_seed, t0):
     load_seed("004")
     waiting = report()
