@@ -15,11 +15,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from lifeline.core import clock
+from lifeline.core.documents import (FONT_STACK, docx_fonts, docx_heading, docx_page_number,
+                                     docx_table)
 from lifeline.plans import schema
 
-FONT_STACK = '"WenQuanYi Micro Hei", "Noto Sans CJK SC", "DejaVu Sans", sans-serif'
-DOCX_LATIN_FONT = "Arial"
-DOCX_EAST_ASIAN_FONT = "Microsoft YaHei"
 
 LABELS = {
     "zh-hans": {
@@ -492,55 +491,19 @@ def _docx(binder: Binder) -> bytes:
     from docx.shared import Mm
 
     doc = Document()
-    _docx_fonts(doc)
+    docx_fonts(doc)
     section = doc.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
         setattr(section, side, Mm(18))
     section.header.paragraphs[0].text = binder.plan.name
-    _page_number(section.footer.paragraphs[0])
+    docx_page_number(section.footer.paragraphs[0])
     for part in (_docx_cover, _docx_contents, _docx_organisation, _docx_levels, _docx_categories,
                  _docx_scenarios, _docx_notices, _docx_preparedness, _docx_cards, _docx_forms):
         part(doc, binder)
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
-
-
-def _docx_fonts(doc):
-    """Name an East-Asian font on every style used, so Word does not fall back to a Latin font for Chinese."""
-    from docx.oxml.ns import qn
-
-    for name in ("Normal", "Title", "Heading 1", "Heading 2", "Heading 3", "Table Grid", "List Number"):
-        style = doc.styles[name]
-        style.font.name = DOCX_LATIN_FONT
-        fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
-        fonts.set(qn("w:eastAsia"), DOCX_EAST_ASIAN_FONT)
-        # A theme font overrides the named one; headings of the default template use theme fonts.
-        for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
-            fonts.attrib.pop(qn(attr), None)
-
-
-def _page_number(paragraph):
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    for field_code in ("PAGE", None, "NUMPAGES"):
-        if field_code is None:
-            paragraph.add_run(" / ")
-            continue
-        simple = OxmlElement("w:fldSimple")
-        simple.set(qn("w:instr"), field_code)
-        simple.append(paragraph.add_run("1")._r)
-        paragraph._p.append(simple)
-
-
-def _heading(doc, text, level, new_page=False):
-    heading = doc.add_heading(text, level)
-    heading.paragraph_format.page_break_before = new_page
-    return heading
 
 
 def _field(doc, t, key, value):
@@ -553,25 +516,6 @@ def _field(doc, t, key, value):
 def _bullets(doc, items, tick=False):
     for item in items:
         doc.add_paragraph(f"☐ {item}" if tick else item, style=None if tick else "List Bullet")
-
-
-def _table(doc, header, rows, widths=None):
-    from docx.shared import Mm
-
-    table = doc.add_table(rows=1, cols=len(header))
-    table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, header):
-        cell.text = ""
-        cell.paragraphs[0].add_run(text).bold = True
-    for row in rows:
-        for cell, text in zip(table.add_row().cells, row):
-            cell.text = str(text)
-    if widths:
-        for row in table.rows:
-            for cell, width in zip(row.cells, widths):
-                cell.width = Mm(width)
-    doc.add_paragraph()
-    return table
 
 
 def _docx_cover(doc, b):
@@ -588,7 +532,7 @@ def _docx_cover(doc, b):
 
 
 def _docx_contents(doc, b):
-    _heading(doc, b.t["contents"], 1, new_page=True)
+    docx_heading(doc, b.t["contents"], 1, new_page=True)
     for section in b.contents:
         doc.add_paragraph(section.title).runs[0].bold = True
         for _anchor, title in section.entries:
@@ -603,29 +547,29 @@ def _indent(depth):
 
 def _docx_organisation(doc, b):
     t = b.t
-    _heading(doc, t["sec_organisation"], 1, new_page=True)
+    docx_heading(doc, t["sec_organisation"], 1, new_page=True)
     for g in b.groups:
-        _heading(doc, f"{g['group'].name} · {g['kind']}", 2)
+        docx_heading(doc, f"{g['group'].name} · {g['kind']}", 2)
         _field(doc, t, "lead", g["lead"])
         _field(doc, t, "reports_to", g["parent"])
         _field(doc, t, "members", g["members"])
         _bullets(doc, g["group"].duties)
         for role in g["roles"]:
-            _heading(doc, role.title, 3)
+            docx_heading(doc, role.title, 3)
             _bullets(doc, role.duties)
             _field(doc, t, "skills", t["list_sep"].join(role.skills))
-    _heading(doc, t["contacts"], 2)
+    docx_heading(doc, t["contacts"], 2)
     doc.add_paragraph(t["contacts_note"])
-    _table(doc, [t["group"], t["role"], t["name"], t["phone"]],
+    docx_table(doc, [t["group"], t["role"], t["name"], t["phone"]],
            [(c["group"], c["role"], c["name"], c["phone"]) for c in b.contacts], widths=(40, 50, 40, 44))
 
 
 def _docx_levels(doc, b):
     t = b.t
-    _heading(doc, t["sec_levels"], 1, new_page=True)
+    docx_heading(doc, t["sec_levels"], 1, new_page=True)
     for lv in b.levels:
         level = lv["level"]
-        _heading(doc, level.name, 2)
+        docx_heading(doc, level.name, 2)
         if level.description:
             doc.add_paragraph(level.description)
         for key, value in (("criteria", level.criteria.description), ("scope", lv["scope"]),
@@ -636,7 +580,7 @@ def _docx_levels(doc, b):
         if level.actions:
             doc.add_paragraph().add_run(t["actions"]).bold = True
             _bullets(doc, level.actions)
-    _heading(doc, t["escalation"], 2)
+    docx_heading(doc, t["escalation"], 2)
     doc.add_paragraph(b.escalation)
 
 
@@ -644,13 +588,13 @@ def _docx_categories(doc, b):
     t = b.t
     if not (b.categories or b.intake["steps"]):
         return
-    _heading(doc, t["sec_categories"], 1, new_page=True)
+    docx_heading(doc, t["sec_categories"], 1, new_page=True)
     if b.categories:
-        _table(doc, [t["category"], t["criteria"], t["start_level"], t["respond"], t["resolve"], t["examples"]],
+        docx_table(doc, [t["category"], t["criteria"], t["start_level"], t["respond"], t["resolve"], t["examples"]],
                [(c["category"].name, c["category"].description, c["level"], c["respond"], c["resolve"],
                  t["list_sep"].join(c["category"].examples)) for c in b.categories])
     if b.intake["steps"]:
-        _heading(doc, t["intake"], 2)
+        docx_heading(doc, t["intake"], 2)
         _field(doc, t, "channels", b.intake["channels"])
         for step in b.intake["steps"]:
             doc.add_paragraph(step, style="List Number")
@@ -658,23 +602,23 @@ def _docx_categories(doc, b):
 
 def _docx_scenarios(doc, b):
     t = b.t
-    _heading(doc, t["sec_scenarios"], 1, new_page=True)
+    docx_heading(doc, t["sec_scenarios"], 1, new_page=True)
     for number, s in enumerate(b.scenarios, 1):
         scenario = s["scenario"]
-        _heading(doc, f"{number}. {scenario.name}", 2, new_page=number > 1)
+        docx_heading(doc, f"{number}. {scenario.name}", 2, new_page=number > 1)
         for key, value in (("category", scenario.category), ("components", t["list_sep"].join(scenario.components)),
                            ("default_level", s["level"]), ("cards_activated", s["cards"])):
             _field(doc, t, key, value)
-        _heading(doc, t["risk"], 3)
+        docx_heading(doc, t["risk"], 3)
         doc.add_paragraph(scenario.risk)
         if scenario.prevention:
-            _heading(doc, t["prevention"], 3)
+            docx_heading(doc, t["prevention"], 3)
             _bullets(doc, scenario.prevention)
         if scenario.triggers:
-            _heading(doc, t["triggers"], 3)
+            docx_heading(doc, t["triggers"], 3)
             _bullets(doc, [trigger.description for trigger in scenario.triggers])
         if s["tree"]:
-            _heading(doc, t["decision_tree"], 3)
+            docx_heading(doc, t["decision_tree"], 3)
             for line in s["tree"]:
                 paragraph = doc.add_paragraph()
                 paragraph.paragraph_format.left_indent = _indent(line.depth)
@@ -682,12 +626,12 @@ def _docx_scenarios(doc, b):
                 run = paragraph.add_run(_outline_text(line, t))
                 run.bold = line.kind == "question"
         if s["steps"]:
-            _heading(doc, t["steps"], 3)
-            _table(doc, [t["no"], t["step"], t["owner"], t["due"], t["done"]],
+            docx_heading(doc, t["steps"], 3)
+            docx_table(doc, [t["no"], t["step"], t["owner"], t["due"], t["done"]],
                    [(st["number"], _step_text(st, t), st["owner"], st["due"], "☐") for st in s["steps"]],
                    widths=(12, 100, 32, 20, 12))
         if s["timers"]:
-            _heading(doc, t["timers"], 3)
+            docx_heading(doc, t["timers"], 3)
             _bullets(doc, s["timers"])
 
 
@@ -709,9 +653,9 @@ def _docx_notices(doc, b):
     t = b.t
     if not b.notices:
         return
-    _heading(doc, t["sec_notices"], 1, new_page=True)
+    docx_heading(doc, t["sec_notices"], 1, new_page=True)
     for n in b.notices:
-        _heading(doc, n["notice"].title, 2)
+        docx_heading(doc, n["notice"].title, 2)
         _field(doc, t, "audience", n["audience"])
         _field(doc, t, "channels", n["channels"])
         doc.add_paragraph(n["notice"].body)
@@ -721,8 +665,8 @@ def _docx_preparedness(doc, b):
     t = b.t
     if not b.preparedness:
         return
-    _heading(doc, t["sec_preparedness"], 1, new_page=True)
-    _table(doc, [t["kind"], t["title"], t["owner"], t["schedule"], t["due_by"]],
+    docx_heading(doc, t["sec_preparedness"], 1, new_page=True)
+    docx_table(doc, [t["kind"], t["title"], t["owner"], t["schedule"], t["due_by"]],
            [(p["kind"], f"{p['measure'].title}\n{p['measure'].text}", p["owner"] or p["measure"].responsible,
              p["measure"].schedule, p["measure"].due) for p in b.preparedness], widths=(20, 90, 30, 24, 20))
 
@@ -731,17 +675,17 @@ def _docx_cards(doc, b):
     t = b.t
     if not b.cards:
         return
-    _heading(doc, t["sec_duty_cards"], 1, new_page=True)
+    docx_heading(doc, t["sec_duty_cards"], 1, new_page=True)
     for index, c in enumerate(b.cards):
         card = c["card"]
-        _heading(doc, c["heading"], 2, new_page=index > 0)
+        docx_heading(doc, c["heading"], 2, new_page=index > 0)
         for key, value in (("coordinator", card.coordinator), ("when", card.when),
                            ("activated_by", c["activated_by"]), ("forms_used", c["forms"])):
             _field(doc, t, key, value)
-        _heading(doc, t["duties"], 3)
+        docx_heading(doc, t["duties"], 3)
         _bullets(doc, card.duties, tick=True)
         if card.keep_for_recovery:
-            _heading(doc, t["keep_for_recovery"], 3)
+            docx_heading(doc, t["keep_for_recovery"], 3)
             _bullets(doc, card.keep_for_recovery, tick=True)
 
 
@@ -749,9 +693,9 @@ def _docx_forms(doc, b):
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
     t = b.t
-    _heading(doc, t["sec_forms"], 1, new_page=True)
+    docx_heading(doc, t["sec_forms"], 1, new_page=True)
     for index, form in enumerate(b.forms):
-        heading = _heading(doc, form.title, 2, new_page=index > 0)
+        heading = docx_heading(doc, form.title, 2, new_page=index > 0)
         heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
         mark = doc.add_paragraph()
         mark.add_run(f"【{t['emergency_mark']}】").bold = True
@@ -767,7 +711,7 @@ def _docx_forms(doc, b):
                 cells[1].merge(cells[3])
         doc.add_paragraph()
         if form.columns:
-            _table(doc, [label for label, _size in form.columns], [[""] * len(form.columns) for _ in form.blank_rows])
+            docx_table(doc, [label for label, _size in form.columns], [[""] * len(form.columns) for _ in form.blank_rows])
         for label in form.signatures:
             doc.add_paragraph(f"{label}{t['colon']}______________________")
         doc.add_paragraph(f"☐ {t['entered_back']}    {t['entered_by']}{t['colon']}__________    "

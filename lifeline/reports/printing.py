@@ -6,7 +6,7 @@ import io
 
 from django.template.loader import render_to_string
 
-from lifeline.plans.printing import FONT_STACK, _docx_fonts, _heading, _page_number, _table
+from lifeline.core.documents import FONT_STACK, docx_fonts, docx_heading, docx_page_number, docx_table
 from lifeline.reports.services import Analysis
 
 CONTENT_TYPES = {
@@ -35,48 +35,48 @@ def _docx(a: Analysis) -> bytes:
 
     t = a.t
     doc = Document()
-    _docx_fonts(doc)
+    docx_fonts(doc)
     section = doc.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
         setattr(section, side, Mm(18))
     section.header.paragraphs[0].text = f"{t['document']} · {a.title}"
-    _page_number(section.footer.paragraphs[0])
+    docx_page_number(section.footer.paragraphs[0])
 
     doc.add_paragraph(t["document"])
     doc.add_heading(a.title, 0)
     doc.add_paragraph(a.printed)
-    _heading(doc, t["summary"], 1)
+    docx_heading(doc, t["summary"], 1)
     _pairs(doc, a.summary, t)
-    _heading(doc, t["timeline"], 1)
-    _table(doc, [t["at"], t["kind"], t["what"], t["by"]],
+    docx_heading(doc, t["timeline"], 1)
+    docx_table(doc, [t["at"], t["kind"], t["what"], t["by"]],
            [(e["at"], e["kind"], e["text"], e["by"]) for e in a.timeline], widths=(30, 22, 100, 22))
-    _heading(doc, t["impact"], 1)
+    docx_heading(doc, t["impact"], 1)
     _pairs(doc, a.impact, t)
-    _heading(doc, t["cause"], 1)
+    docx_heading(doc, t["cause"], 1)
     _text(doc, a.cause, t)
-    _heading(doc, t["actions"], 1)
+    docx_heading(doc, t["actions"], 1)
     if a.checklist:
-        _heading(doc, t["checklist"], 2)
-        _table(doc, [t["step"], t["status"], t["reason"], t["at"], t["by"]],
+        docx_heading(doc, t["checklist"], 2)
+        docx_table(doc, [t["step"], t["status"], t["reason"], t["at"], t["by"]],
                [(i["title"], i["status"], i["reason"], i["at"], i["by"]) for i in a.checklist])
     if a.decisions:
-        _heading(doc, t["decisions"], 2)
+        docx_heading(doc, t["decisions"], 2)
         for question, answer in a.decisions:
             doc.add_paragraph(f"{question} → {answer}")
     if a.timers:
-        _heading(doc, t["timers"], 2)
-        _table(doc, [t["at"], t["kind"], t["what"]], [(tm["at"], tm["kind"], tm["text"]) for tm in a.timers])
+        docx_heading(doc, t["timers"], 2)
+        docx_table(doc, [t["at"], t["kind"], t["what"]], [(tm["at"], tm["kind"], tm["text"]) for tm in a.timers])
     if a.duty_cards:
-        _heading(doc, t["duty_cards"], 2)
-        _table(doc, [t["department"], t["activated"], t["acknowledged"]],
+        docx_heading(doc, t["duty_cards"], 2)
+        docx_table(doc, [t["department"], t["activated"], t["acknowledged"]],
                [(c["department"], c["activated"], c["acknowledged"]) for c in a.duty_cards])
     for heading, text in a.texts:
-        _heading(doc, heading, 1)
+        docx_heading(doc, heading, 1)
         _text(doc, text, t)
-    _heading(doc, t["follow_ups"], 1)
+    docx_heading(doc, t["follow_ups"], 1)
     if a.follow_ups:
-        _table(doc, [t["follow_ups"], t["owner"], t["due"], t["done"]],
+        docx_table(doc, [t["follow_ups"], t["owner"], t["due"], t["done"]],
                [(f["title"], f["owner"], f["due"], f["done"]) for f in a.follow_ups])
     else:
         doc.add_paragraph(t["none"])

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from lifeline.incidents import services as incidents
 from lifeline.incidents import timers
 from lifeline.incidents.models import Timer
-from lifeline.plans.printing import DOCX_EAST_ASIAN_FONT
+from lifeline.core.documents import DOCX_EAST_ASIAN_FONT
 from lifeline.reports import printing, services
 from lifeline.reports.models import FaultAnalysis
 from tests.reports.conftest import TITLE
