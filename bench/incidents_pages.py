@@ -9,6 +9,7 @@ has checklists, timers and roles to show.
 Prints one line per page: empty, full, ratio.
 """
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -117,4 +118,8 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    finally:
+        connection.close()
+        shutil.rmtree(tmp, ignore_errors=True)
