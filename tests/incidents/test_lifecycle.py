@@ -5,8 +5,8 @@ import pytest
 
 from lifeline.accounts.roles import Role
 from lifeline.incidents import services
-from lifeline.incidents.models import Assignment, Incident, TimelineEntry
-from lifeline.people.models import DutyKind
+from lifeline.incidents.models import Assignment, Incident, OutboxMessage, TimelineEntry
+from lifeline.people.models import DutyKind, Member
 
 pytestmark = pytest.mark.django_db
 
@@ -102,3 +102,22 @@ def test_unknown_role_is_refused(incident, on_duty):
         services.assign(incident, "juggler", member)
     services.assign(incident, "tech", member)  # a group of the plan
     assert incident.assignments.filter(role="tech").count() == 1
+
+
+def test_reporters_are_told_when_their_incident_is_acknowledged_mitigated_and_resolved(load_seed, t0, make_user):
+    nurse = make_user("nurse", Role.DEPARTMENT)
+    Member.objects.create(name="李护士", phone="13900000021", department="门诊", user=nurse)
+    mine = services.submit_report(department="门诊", description="挂号白屏", contact="8021", reporter=nurse)
+    called = services.submit_report(department="急诊", description="挂号白屏", contact="急诊护士站 8120",
+                                    source="hotline")
+    drill = services.open_incident(plan_id=load_seed("001"), title="挂号系统故障", users_pct=30, is_drill=True,
+                                   reports=[mine.number, called.number])
+    for status in ("acknowledged", "investigating", "mitigated", "resolved", "closed"):
+        services.transition(drill, status, note="已切换备用服务器" if status == "resolved" else "")
+    told = {(m.dedupe_key.rsplit(":", 1)[1], m.member.name if m.member else m.contact): m
+            for m in OutboxMessage.objects.filter(role="reporter")}
+    assert sorted(told) == sorted((status, who) for status in ("acknowledged", "mitigated", "resolved")
+                                  for who in ("李护士", "急诊护士站 8120"))
+    assert mine.number in told["acknowledged", "李护士"].subject
+    assert told["acknowledged", "李护士"].subject.startswith("【演练】")
+    assert "已切换备用服务器" in told["resolved", "急诊护士站 8120"].body
