@@ -35,17 +35,38 @@ def test_the_seed_sets_no_deadlines(plan):
         assert level.sla.resolve is None
 
 
+MANUAL_DEPARTMENTS = {"Inpatient billing", "Pharmacy", "Nurse workstation", "Doctor workstation", "Warehouse",
+                      "Physical examination"}
+
+
 def test_whole_hospital_fault_switches_to_stand_alone_at_30_min_and_manual_at_3_h(plan):
-    timers = sorted(scenario(plan, "overall_fault").timers, key=lambda t: to_timedelta(t.after))
-    assert [to_timedelta(t.after) for t in timers] == [timedelta(minutes=30), timedelta(hours=3)]
-    stand_alone, manual = (t.action for t in timers)
-    assert stand_alone.kind == manual.kind == TimerActionKind.SET_MODE
+    timers = scenario(plan, "overall_fault").timers
+    by_kind = {(to_timedelta(t.after), t.action.kind): t.action for t in timers}
+    assert sorted(by_kind) == sorted((after, kind) for after in (timedelta(minutes=30), timedelta(hours=3))
+                                     for kind in (TimerActionKind.SET_MODE, TimerActionKind.DUTY_CARDS))
+    stand_alone = by_kind[timedelta(minutes=30), TimerActionKind.SET_MODE]
+    manual = by_kind[timedelta(hours=3), TimerActionKind.SET_MODE]
     assert stand_alone.mode == "stand-alone"
     assert stand_alone.departments == ["Outpatient charging"]
     assert manual.mode == "manual"
-    assert set(manual.departments) == {"Inpatient billing", "Pharmacy", "Nurse workstation", "Doctor workstation",
-                                       "Warehouse", "Physical examination"}
+    assert set(manual.departments) == MANUAL_DEPARTMENTS
     assert all(t.unless == "resolved" for t in timers)
+
+
+def test_departments_get_their_duty_cards_when_they_switch(plan):
+    timers = scenario(plan, "overall_fault").timers
+    cards = {c.id: c for c in plan.duty_cards}
+    activated = {to_timedelta(t.after): t.action.cards for t in timers if t.action.kind == TimerActionKind.DUTY_CARDS}
+    (charging,) = (cards[c] for c in activated[timedelta(minutes=30)])
+    assert charging.department == "Outpatient charging"
+    assert any("stand-alone operation mode" in d for d in charging.duties)
+    assert any("stand-alone program" in d for d in charging.duties)
+    manual = [cards[c] for c in activated[timedelta(hours=3)]]
+    assert {c.department for c in manual} == MANUAL_DEPARTMENTS
+    for card in manual:
+        assert "Switch to manual operation" in card.duties
+        assert any("re-enter" in d.lower() and "after recovery" in d for d in card.duties)
+    assert set(cards) == {charging.id, *(c.id for c in manual)}
 
 
 def test_whole_hospital_fault_is_reported_to_the_leaders_first(plan):
