@@ -52,7 +52,8 @@ def test_report_to_resolved_through_the_api(load_seed, t0, duty, make_user, clie
     assert incident["level"] == "class_1" and incident["classification"]["departments"] == ["Pharmacy"]
     assert [r["number"] for r in incident["reports"]] == [number]
     assert [t["key"] for t in incident["timers"] if t["kind"] == "plan_timer"] == [
-        "overall_fault:outpatient_standalone", "overall_fault:manual_operation"]
+        "overall_fault:outpatient_standalone", "overall_fault:outpatient_standalone_card",
+        "overall_fault:manual_operation", "overall_fault:manual_operation_cards"]
     path = f"/incidents/{incident['id']}"
     item = incident["checklist"][0]["id"]
     assert post(duty, f"{path}/transition", {"status": "acknowledged"}).json()["status"] == "acknowledged"

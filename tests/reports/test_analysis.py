@@ -127,7 +127,8 @@ def test_seed_004_whole_hospital_failure_is_reported_in_order(load_seed, t0, clo
         "switch to manual operation", "→ resolved")]
     assert order == sorted(order)
     assert [(tm["at"], tm["text"][:30]) for tm in built.timers] == [
-        ("2026-11-22 09:30", "Outpatient charging enters the"), ("2026-11-22 12:00", "Inpatient billing, pharmacy, n"),
+        ("2026-11-22 09:30", "Outpatient charging enters the"), ("2026-11-22 09:30", "The outpatient charging duty c"),
+        ("2026-11-22 12:00", "Inpatient billing, pharmacy, n"), ("2026-11-22 12:00", "The duty cards of the departme"),
         ("2026-11-22 12:00", "Still not resolved: reminder 1")]
 
 
