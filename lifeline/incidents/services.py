@@ -63,6 +63,13 @@ def record(incident, kind, text, actor=None, **data) -> TimelineEntry:
         actor_name="" if user else str(actor or "system"), data=data)
 
 
+def role_title(incident, role: str | None) -> str:
+    """A plan role or group id (or several, comma-separated) as the plan names it."""
+    plan = incident.plan
+    titles = {r.id: r.title for r in plan.roles} | {g.id: g.name for g in plan.groups}
+    return "、".join(titles.get(r, r) for r in role.split(",")) if role else "-"
+
+
 def in_plan_language(incident):
     """Timeline and messages are written once, in the language of the plan the incident follows."""
     return translation.override(incident.plan.language or settings.LANGUAGE_CODE)
@@ -314,14 +321,14 @@ def transition(incident: Incident, status: str, user=None, note="") -> Incident:
     allowed = TRANSITIONS[incident.status]
     if status not in allowed:
         raise Refused("status", _("an incident that is %(now)s cannot become %(new)s; it can become: %(allowed)s")
-                      % {"now": incident.status, "new": status,
-                         "allowed": ", ".join(sorted(allowed)) or _("nothing, it is closed")})
+                      % {"now": S(incident.status).label, "new": S(status).label,
+                         "allowed": ", ".join(str(S(s).label) for s in sorted(allowed)) or _("nothing, it is closed")})
     now = clock.now()
     old, incident.status = incident.status, status
     setattr(incident, f"{status}_at", now)
     incident.save(update_fields=["status", f"{status}_at"])
     with in_plan_language(incident):
-        text = _("Status %(old)s → %(new)s") % {"old": old, "new": status}
+        text = _("Status %(old)s → %(new)s") % {"old": S(old).label, "new": S(status).label}
         record(incident, TimelineEntry.Kind.STATUS, f"{text}: {note}" if note else text, user,
                old=old, new=status, note=note)
         if status in REPORTER_NEWS:

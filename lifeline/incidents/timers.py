@@ -20,6 +20,7 @@ from lifeline.incidents.models import DRILL_MARK, Incident, OutboxMessage, Timel
 from lifeline.people import services as people
 from lifeline.people.models import DutyKind, Member
 from lifeline.plans import schema
+from lifeline.plans.simulate import ESCALATION_STEPS
 
 log = logging.getLogger("lifeline.incidents.timers")
 
@@ -242,12 +243,21 @@ def page(incident: Incident, step: str, source: str, text: str = ""):
     for role, member in recipients:
         if member is None:
             services.record(incident, TimelineEntry.Kind.PAGE, _("Nobody on duty as %(role)s to page (%(step)s)")
-                            % {"role": role or "-", "step": step}, "system", step=step, role=role)
+                            % {"role": services.role_title(incident, role), "step": _step_label(step)}, "system",
+                            step=step, role=role)
             continue
         _write(incident, member, role, subject, _page_body(incident), f"{source}:{step}:{member.pk}")
         services.record(incident, TimelineEntry.Kind.PAGE, _("Paged %(member)s as %(role)s (%(step)s)")
-                        % {"member": member, "role": role, "step": step}, "system",
+                        % {"member": member, "role": services.role_title(incident, role), "step": _step_label(step)},
+                        "system",
                         step=step, role=role, member=member.pk)
+
+
+def _step_label(step: str) -> str:
+    """An escalation step in words, as the plan simulation says it."""
+    if step == "renotify":
+        return _("reminder after acknowledgement")
+    return str(ESCALATION_STEPS.get(step, step))
 
 
 def step_recipients(incident: Incident, step: str) -> list[tuple[str | None, object]]:
@@ -293,7 +303,7 @@ def notify(incident: Incident, roles, text: str, source: str):
         member = services.find_member(target)
         if member is None:
             services.record(incident, TimelineEntry.Kind.PAGE, _("Nobody on duty as %(role)s to tell: %(text)s")
-                            % {"role": role, "text": text}, "system", role=role)
+                            % {"role": services.role_title(incident, role), "text": text}, "system", role=role)
             continue
         _write(incident, member, role, text, _page_body(incident), f"{source}:{role}:{member.pk}")
 

@@ -77,16 +77,20 @@ def _timeline(plan: schema.Plan, scenario: schema.Scenario) -> list[Event]:
     return sorted(events, key=lambda e: e.minute)
 
 
+# The escalation chain's steps as people say them; incidents use the same words on the timeline.
+ESCALATION_STEPS = {
+    "on_duty": gettext_lazy("IT on duty"),
+    "backup": gettext_lazy("backup on duty"),
+    "group_lead": gettext_lazy("lead of the group on duty"),
+    "command_centre": gettext_lazy("command centre"),
+}
+
+
 def _escalation(escalation: schema.Escalation, language: str, names: "_Names") -> list[Event]:
     """Each hop of the chain is paged one ack timeout after the one before; then all again, repeatedly."""
     timeout = _minutes(escalation.ack_timeout)
-    hops = {
-        "on_duty": _("IT on duty"),
-        "backup": _("backup on duty"),
-        "group_lead": _("lead of the group on duty"),
-        "command_centre": _("command centre (%(name)s)") % {"name": names.command_centre}
-        if names.command_centre else _("command centre"),
-    }
+    hops = {**ESCALATION_STEPS, "command_centre": _("command centre (%(name)s)") % {"name": names.command_centre}
+            if names.command_centre else ESCALATION_STEPS["command_centre"]}
     events = [Event(i * timeout, "page", _("page %(who)s until acknowledged") % {"who": hops[hop]})
               for i, hop in enumerate(escalation.chain)]
     if escalation.renotify_after and events:

@@ -75,7 +75,7 @@ def test_bad_input_is_refused_with_the_field_and_changes_nothing(load_seed, t0, 
     incident = services.open_incident(plan_id=plan, title="HIS down", scope="whole")
     entries = TimelineEntry.objects.count()
     answer = post(duty, f"/incidents/{incident.pk}/transition", {"status": "resolved"})
-    assert answer.status_code == 400 and "不能变为 resolved" in answer.json()["detail"]
+    assert answer.status_code == 400 and "当前状态为 已上报，不能变为 已解决" in answer.json()["detail"]
     answer = post(duty, f"/incidents/{incident.pk}/notes", {"text": "x" * (5 * 1024 * 1024)})
     assert answer.status_code == 413
     assert answer.json()["detail"].startswith("text: a note holds at most 10000 characters; this request is 52")
