@@ -11,7 +11,6 @@ does; `load` returns the validated mapping or raises MappingInvalid with those p
 import difflib
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path as FilePath
 from typing import Literal
 
@@ -20,7 +19,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from lifeline.continuity.canonical import ENTITIES, RECORDS
-from lifeline.core.yamlsource import Path, Source, SyntaxProblem, dotted, path_of_error, value_at
+from lifeline.core.yamlsource import Path, Problem, Source, SyntaxProblem, dotted, path_of_error, value_at
 
 BACKENDS = ("postgresql", "mysql", "mariadb", "mssql", "oracle", "sqlite")
 IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
@@ -28,17 +27,6 @@ PASSWORD_REASON = ("a password never goes into the mapping file: name an environ
                    "(connection.password_env) or a secrets file (connection.password_file)")
 _BIND = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")  # :name, not a PostgreSQL ::cast
 _SELECT = re.compile(r"^\s*(SELECT|WITH)\b", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Problem:
-    file: str
-    line: int
-    field: str
-    reason: str
-
-    def __str__(self):
-        return f"{self.file}:{self.line}: {self.field}: {self.reason}"
 
 
 class MappingInvalid(Exception):

@@ -3,11 +3,27 @@
 Linters (plans, HIS mappings) report problems by line, so the YAML is composed into nodes
 (which keep their marks) before it is turned into plain data.
 """
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import yaml
 
 Path = tuple[str | int, ...]  # ("scenarios", 2, "steps", 0, "owner")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a YAML file (a plan, a HIS mapping), where it is and why."""
+
+    file: str
+    line: int
+    field: str
+    reason: str
+
+    def __str__(self):
+        return f"{self.file}:{self.line}: {self.field}: {self.reason}"
+
+    def as_dict(self) -> dict:
+        return asdict(self)
 
 
 class SyntaxProblem(Exception):

@@ -1,23 +1,10 @@
 """Incidents in the admin site. The timeline is append-only, so it is read-only here."""
 from django.contrib import admin
 
+from lifeline.core.admin import ReadOnlyAdmin, ReadOnlyInline
 from lifeline.incidents.models import (
     Assignment, ChecklistItem, DutyCardActivation, Incident, OutboxMessage, Report, TimelineEntry, Timer, TreeAnswer,
 )
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class TimelineInline(ReadOnlyInline):
@@ -52,19 +39,10 @@ class IncidentAdmin(admin.ModelAdmin):
 
 
 @admin.register(TimelineEntry)
-class TimelineEntryAdmin(admin.ModelAdmin):
+class TimelineEntryAdmin(ReadOnlyAdmin):
     list_display = ("at", "incident", "kind", "text", "actor", "actor_name")
     list_filter = ("kind",)
     search_fields = ("text",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Assignment)

@@ -5,36 +5,15 @@ The one change allowed here is choosing which stored version is active.
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from lifeline.core.admin import ReadOnlyAdmin, ReadOnlyInline
 from lifeline.plans import services
 from lifeline.plans.models import Plan, PlanVersion
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class VersionInline(admin.TabularInline):
+class VersionInline(ReadOnlyInline):
     model = PlanVersion
     fields = ("number", "is_active", "loaded_at", "loaded_by", "activated_at", "activated_by", "sha256")
     readonly_fields = fields
-    show_change_link = True
-    extra = 0
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Plan)

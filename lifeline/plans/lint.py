@@ -10,27 +10,12 @@ The meaning checks read the raw data rather than a validated plan, so they still
 when the schema found something, and skip whatever the schema already reported.
 """
 import difflib
-from dataclasses import asdict, dataclass
 from pathlib import Path as FilePath
 
 from pydantic import ValidationError
 
 from lifeline.plans import schema
-from lifeline.core.yamlsource import Path, Source, SyntaxProblem, dotted, path_of_error, value_at
-
-
-@dataclass(frozen=True)
-class Problem:
-    file: str
-    line: int
-    field: str
-    reason: str
-
-    def __str__(self):
-        return f"{self.file}:{self.line}: {self.field}: {self.reason}"
-
-    def as_dict(self) -> dict:
-        return asdict(self)
+from lifeline.core.yamlsource import Path, Problem, Source, SyntaxProblem, dotted, path_of_error, value_at
 
 
 def check_file(path) -> list[Problem]:
