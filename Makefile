@@ -4,7 +4,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 # Browser tests, Chinese fonts for PDFs, gettext for the translations, Alertmanager for detection tests.
-APT_PACKAGES := chromium chromium-driver fonts-wqy-microhei gettext
+APT_PACKAGES := chromium chromium-driver fonts-wqy-microhei gettext prometheus-alertmanager prometheus-node-exporter
 PG_URL ?= postgres://postgres@127.0.0.1:5432/lifeline
 export LIFELINE_DATA_DIR ?= $(CURDIR)/var
 

@@ -65,6 +65,9 @@ INSTALLED_APPS = [
     "lifeline.incidents",
     "lifeline.continuity",
     "lifeline.reports",
+    "lifeline.detection",
+    "lifeline.notify",
+    "lifeline.status",
 ]
 
 MIDDLEWARE = [

@@ -18,6 +18,9 @@ urlpatterns = [
     path("incidents/", include("lifeline.incidents.urls")),
     path("continuity/", include("lifeline.continuity.urls")),
     path("reports/", include("lifeline.reports.urls")),
+    path("detection/", include("lifeline.detection.urls")),
+    path("notify/", include("lifeline.notify.urls")),
+    path("status/", include("lifeline.status.urls")),
 ]
 
 admin.site.site_header = "Lifeline 应急保障平台"

@@ -28,11 +28,15 @@ STAFF_ROLES = {Role.COMMANDER, Role.DUTY, Role.AUDITOR}
 PERMISSIONS = {
     Role.COMMANDER: {"plans": "add change delete view", "people": "add change delete view",
                      "incidents": "add change delete view", "continuity": "add change view",
-                     "reports": "add change delete view", "audit": "view"},
+                     "reports": "add change delete view", "audit": "view",
+                     "detection": "add change delete view", "notify": "add change view",
+                     "status": "add change delete view"},
     Role.DUTY: {"plans": "view", "people": "add change view", "incidents": "add change view",
-                "continuity": "add change view", "reports": "add change view", "audit": "view"},
+                "continuity": "add change view", "reports": "add change view", "audit": "view",
+                "detection": "add change view", "notify": "add change view", "status": "add change view"},
     Role.AUDITOR: {"plans": "view", "people": "view", "incidents": "view", "continuity": "view",
-                   "reports": "view", "audit": "view", "accounts": "view"},
+                   "reports": "view", "audit": "view", "accounts": "view", "detection": "view",
+                   "notify": "view", "status": "view"},
     Role.DEPARTMENT: {},
 }
 

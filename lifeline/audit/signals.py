@@ -14,7 +14,10 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_sa
 from lifeline.audit import services
 from lifeline.audit.models import AuditEntry
 
-AUDITED_APPS = ["plans", "people", "incidents", "continuity", "reports"]
+AUDITED_APPS = ["plans", "people", "incidents", "continuity", "reports", "detection", "notify", "status"]
+# Machine records written many times a second (probe readings, received alerts, delivery
+# attempts) are not changes someone made: the apps list them here to keep them out of the log.
+UNAUDITED_MODELS: set[str] = set()
 # Accounts and their role groups; users' group membership is how people get their roles.
 AUDITED_MODELS = ["auth.User", "auth.Group"]
 
@@ -33,7 +36,8 @@ LONG_VALUE_CHARS = 2000
 
 
 def audited_models() -> set:
-    models = {m for label in AUDITED_APPS for m in apps.get_app_config(label).get_models()}
+    models = {m for label in AUDITED_APPS for m in apps.get_app_config(label).get_models()
+              if m._meta.label_lower not in UNAUDITED_MODELS}
     return models | {apps.get_model(label) for label in AUDITED_MODELS}
 
 

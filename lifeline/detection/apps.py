@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DetectionConfig(AppConfig):
+    name = "lifeline.detection"
+    label = "detection"
+    verbose_name = _("Detection")
