@@ -28,3 +28,23 @@ class Component(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class MaintenanceWindow(models.Model):
+    """Planned work on components: their state reads 维护中, and failures seen on them open no incident."""
+
+    components = models.ManyToManyField(Component, related_name="maintenance_windows",
+                                        verbose_name=_("components"))
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-starts_at", "-pk"]
+        verbose_name = _("maintenance window")
+        verbose_name_plural = _("maintenance windows")
+        constraints = [models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")),
+                                              name="status_maintenance_ends_after_start")]
+
+    def __str__(self):
+        return f"{self.starts_at:%Y-%m-%d %H:%M} – {self.ends_at:%Y-%m-%d %H:%M} {self.note}".strip()
