@@ -299,6 +299,7 @@ class Probe(models.Model):
 
     heartbeat_token = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
     last_heartbeat_at = models.DateTimeField(_("last check-in"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=clock.now, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -334,6 +335,22 @@ class ProbeResult(models.Model):
         constraints = [models.UniqueConstraint(fields=["probe", "at"], name="detection_probe_result_per_slot")]
         verbose_name = _("probe result")
         verbose_name_plural = _("probe results")
+
+
+class ProbeChange(models.Model):
+    """The readings changed the probe's observed state (flap damping counts these)."""
+
+    probe = models.ForeignKey(Probe, on_delete=models.CASCADE, related_name="changes")
+    at = models.DateTimeField()
+    observed = models.CharField(max_length=10, choices=Probe.State.choices)
+    # The state shown after flap damping.
+    state = models.CharField(max_length=10, choices=Probe.State.choices)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["probe", "at"], name="detection_probe_change_at")]
+        verbose_name = _("probe state change")
+        verbose_name_plural = _("probe state changes")
 
 
 class ProbeRollup(models.Model):
