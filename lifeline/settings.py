@@ -7,6 +7,20 @@ LIFELINE_TIME_ZONE      default Asia/Shanghai
 LIFELINE_LANGUAGE       default zh-hans (en available)
 LIFELINE_DEBUG          default off
 LIFELINE_ALLOWED_HOSTS  comma separated, default 127.0.0.1,localhost
+
+Notifications (lifeline.notify):
+LIFELINE_BASE_URL       the address people open links at (acknowledgement links), default http://127.0.0.1:8000
+LIFELINE_WECOM_API_BASE / LIFELINE_DINGTALK_API_BASE / LIFELINE_FEISHU_API_BASE
+                        the vendor's API address, replaced by a proxy or gateway where the
+                        intranet reaches it through one; defaults https://qyapi.weixin.qq.com,
+                        https://oapi.dingtalk.com, https://open.feishu.cn
+LIFELINE_NOTIFY_EMAIL_URL  Apprise mailto(s):// URL for contacts left as an email address,
+                        {to} stands for the address; default none (such contacts undeliverable)
+LIFELINE_NOTIFY_SMS_URL    Apprise URL of the SMS gateway (json:// or form://), {to} stands for the
+                        phone number; default none
+LIFELINE_NOTIFY_TIMEOUT    seconds to connect to / wait for a channel, default 5
+LIFELINE_NOTIFY_RETRY_SECONDS  waits before the 2nd, 3rd … attempt on one channel, default 10,30
+LIFELINE_ACK_LINK_HOURS    how long an acknowledgement link works, default 24
 """
 import os
 import secrets
@@ -179,3 +193,14 @@ LOGGING = {
 
 # Shown on pages and printed documents.
 SITE_TITLE = _("Lifeline")
+
+# Notifications (lifeline.notify), see the docstring.
+LIFELINE_BASE_URL = env("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+LIFELINE_WECOM_API_BASE = env("WECOM_API_BASE", "https://qyapi.weixin.qq.com").rstrip("/")
+LIFELINE_DINGTALK_API_BASE = env("DINGTALK_API_BASE", "https://oapi.dingtalk.com").rstrip("/")
+LIFELINE_FEISHU_API_BASE = env("FEISHU_API_BASE", "https://open.feishu.cn").rstrip("/")
+LIFELINE_NOTIFY_EMAIL_URL = env("NOTIFY_EMAIL_URL", "")
+LIFELINE_NOTIFY_SMS_URL = env("NOTIFY_SMS_URL", "")
+LIFELINE_NOTIFY_TIMEOUT = float(env("NOTIFY_TIMEOUT", "5"))
+LIFELINE_NOTIFY_RETRY_SECONDS = [int(s) for s in env("NOTIFY_RETRY_SECONDS", "10,30").split(",") if s.strip()]
+LIFELINE_ACK_LINK_HOURS = float(env("ACK_LINK_HOURS", "24"))
