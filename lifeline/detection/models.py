@@ -185,7 +185,7 @@ class Alert(models.Model):
 
     class Status(models.TextChoices):
         FIRING = "firing", _("firing")
-        RESOLVED = "resolved", _("resolved")
+        RESOLVED = "resolved", _("recovered")
 
     source = models.CharField(_("source"), max_length=64)
     fingerprint = models.CharField(_("fingerprint"), max_length=255)

@@ -205,6 +205,7 @@ class TimelineEntry(models.Model):
         DUTY_CARD = "duty_card", _("duty card")
         NOTICE = "notice", _("notice")
         NOTE = "note", _("note")
+        ALERT = "alert", _("alert")
 
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="timeline",
                                  verbose_name=_("incident"))
