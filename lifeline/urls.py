@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from lifeline.api import api
 from lifeline.core import views as core_views
+from lifeline.status import views as status_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -21,6 +22,7 @@ urlpatterns = [
     path("detection/", include("lifeline.detection.urls")),
     path("notify/", include("lifeline.notify.urls")),
     path("status/", include("lifeline.status.urls")),
+    path("status.json", status_views.feed, name="status_feed"),
 ]
 
 admin.site.site_header = "Lifeline 应急保障平台"

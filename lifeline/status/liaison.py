@@ -128,13 +128,14 @@ def publish(*, title: str, body: str = "", components=(), incident: Incident | N
     return notice
 
 
-def publish_template(value: str, *, components=(), hours=None, user) -> Notice:
-    """Publish a plan's patient notice for its incident; the components default to the incident's."""
+def publish_template(value: str, *, title="", body="", components=(), hours=None, user) -> Notice:
+    """Publish a plan's patient notice for its incident, in its words unless others are given;
+    the components default to the incident's."""
     template = next((t for t in templates(user) if t.value == value), None)
     if template is None:
         raise ValidationError({"template": _("no patient notice %(value)s among the open incidents' plans")
                                % {"value": value}})
-    return publish(title=template.notice.title, body=template.notice.body, incident=template.incident,
+    return publish(title=title or template.notice.title, body=body or template.notice.body, incident=template.incident,
                    components=components or affected_components(template.incident), template=template.notice.id,
                    hours=hours, user=user)
 

@@ -79,7 +79,7 @@ class Override(models.Model):
 class Notice(models.Model):
     """A notice to patients (公告) on the status page, the banner and the feed."""
 
-    title = models.CharField(_("title"), max_length=100)
+    title = models.CharField(_("notice title"), max_length=100)
     body = models.TextField(_("text"), max_length=1000, blank=True)
     components = models.ManyToManyField(Component, blank=True, related_name="notices",
                                         verbose_name=_("components"))

@@ -10,6 +10,7 @@ from lifeline.audit.actor import acting_as
 from lifeline.core import clock
 from lifeline.people import demo as people_demo
 from lifeline.plans import services as plans
+from lifeline.status import demo as status_demo
 
 
 class Command(BaseCommand):
@@ -20,10 +21,12 @@ class Command(BaseCommand):
         with acting_as("demo"), transaction.atomic():
             versions = plans.load_bundled()
             people = people_demo.load_demo(clock.now().astimezone().date(), password=password)
+            components = status_demo.load_demo()
             admin = self._admin(password)
         self.stdout.write(f"Plans loaded: {', '.join(f'{v.plan_id} v{v.number}' for v in versions)}")
         self.stdout.write(f"Members: {people['members']}; demo users (same password): "
                           + "; ".join(f"{role}: {', '.join(names)}" for role, names in people["users"].items()))
+        self.stdout.write(f"Status page components: {components}")
         self.stdout.write(f"Admin login: {admin.username} / {password}")
 
     def _admin(self, password):
