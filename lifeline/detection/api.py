@@ -1,3 +1,24 @@
+from django.http import JsonResponse
 from ninja import Router
 
+from lifeline.detection import integrations, receivers
+from lifeline.detection.models import Integration
+
 router = Router(tags=["detection"])
+
+
+# --- ALERTS: receivers (token in the URL, no login) -------------------------------------------
+
+@router.post("/integrations/{kind}/{token}", auth=None, url_name="receive_alerts",
+             summary="Receive alerts from Alertmanager, Zabbix or a webhook (see docs/integrations.md)")
+def receive_alerts(request, kind: str, token: str):
+    """200 once the alerts are committed; 404 for an unknown token; 422 naming the bad field."""
+    integration = integrations.find(kind, token) if kind in Integration.Kind.values else None
+    if integration is None:
+        return JsonResponse({"detail": "Not Found"}, status=404)
+    try:
+        stored = receivers.receive(integration, request.body)
+    except receivers.BadPayload as bad:
+        return JsonResponse({"detail": str(bad), "errors": [{"field": f, "message": m} for f, m in bad.errors]},
+                            status=422)
+    return {"stored": stored}
