@@ -313,6 +313,26 @@ class Probe(models.Model):
     def source(self) -> str:
         return f"probe:{self.pk}"
 
+    def clean(self):
+        """The settings of the kind, the threshold where the kind yields a number, the timeout."""
+        from lifeline.detection.probes import config
+
+        errors = {}
+        try:
+            settings = config.parse(self.kind, self.config)
+        except config.ConfigInvalid as invalid:
+            errors["config"] = [f"{field}: {reason}" for field, reason in invalid.problems]
+        else:
+            if self.threshold_op and not config.yields_number(self.kind, settings):
+                errors["threshold_op"] = _("this probe yields no number to compare (SQL, a Prometheus expression "
+                                           "without comparison, or an HTTP JSON field without an expected value)")
+        if bool(self.threshold_op) != (self.threshold_value is not None):
+            errors.setdefault("threshold_value", _("give both the comparison and the threshold, or neither"))
+        if self.timeout_seconds and self.interval_seconds and self.timeout_seconds > self.interval_seconds:
+            errors["timeout_seconds"] = _("the timeout may not be longer than the interval")
+        if errors:
+            raise ValidationError(errors)
+
     def save(self, *args, **kwargs):
         if self.kind == self.Kind.HEARTBEAT and not self.heartbeat_token:
             self.heartbeat_token = secrets.token_urlsafe(24)

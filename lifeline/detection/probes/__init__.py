@@ -1,0 +1,1 @@
+"""Lifeline's own probes (监控): checks, rules, scheduling, history, pages."""

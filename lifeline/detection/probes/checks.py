@@ -1,0 +1,160 @@
+"""The checks: one reading of a probe (ok or why not, latency, the number it yields).
+
+`check(probe, at)` runs the probe's kind and judges the threshold. A check never raises for
+a failure of what it watches; the reading says it, in a sentence naming what failed.
+"""
+import socket
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.pool import NullPool
+
+from lifeline.continuity.mapping import PasswordUnavailable
+from lifeline.detection.models import Probe
+from lifeline.detection.probes import config, promql, synthetic, web
+from lifeline.detection.probes.reading import Failed, Reading
+
+ERROR_CHARS = 500
+
+
+def check(probe: Probe, at: datetime) -> Reading:
+    settings = config.parse(probe.kind, probe.config)
+    started = time.monotonic()
+    try:
+        reading = KINDS[probe.kind](settings, probe, at)
+    except (Failed, web.Unreachable, promql.EvaluationFailed) as failure:
+        return Reading(False, _ms_since(started), error=str(failure)[:ERROR_CHARS])
+    if reading.ok and reading.value is not None and probe.threshold_op and probe.threshold_value is not None:
+        reading = judge(reading, probe.threshold_op, probe.threshold_value)
+    return reading
+
+
+def judge(reading: Reading, op: str, threshold: float) -> Reading:
+    if promql.COMPARISONS[op](reading.value, threshold):
+        reading.ok, reading.error = False, f"value {reading.value:g} {op} {threshold:g}"
+    return reading
+
+
+def _ms_since(started: float) -> float:
+    return (time.monotonic() - started) * 1000
+
+
+# --- HTTP(S) -------------------------------------------------------------------------------
+
+def http(settings: config.Http, probe: Probe, at: datetime) -> Reading:
+    client = web.Client(probe.timeout_seconds, settings.verify_tls)
+    answer = client.request(settings.method, settings.url, settings.headers,
+                            settings.body.encode() if settings.body else None)
+    web.expect_status(answer.status, settings.expect_status)
+    if settings.keyword and settings.keyword not in answer.text:
+        raise Failed(f"the page does not contain {settings.keyword!r}")
+    value = None
+    if settings.json_path:
+        found = web.json_field(answer, settings.json_path)
+        if settings.json_value is not None and web.as_text(found) != settings.json_value:
+            raise Failed(f"{settings.json_path} is {web.as_text(found)!r}, expected {settings.json_value!r}")
+        value = None if settings.json_value is not None else web.number(found, settings.json_path)
+    if settings.max_latency_ms and answer.latency_ms > settings.max_latency_ms:
+        raise Failed(f"answered in {answer.latency_ms:.0f} ms, more than {settings.max_latency_ms:g} ms")
+    if settings.cert_days:
+        expires = web.certificate_expires(settings.url, probe.timeout_seconds)
+        if expires - at < timedelta(days=settings.cert_days):
+            raise Failed(f"the certificate expires on {expires:%Y-%m-%d}, within {settings.cert_days} days")
+    return Reading(True, answer.latency_ms, value)
+
+
+# --- TCP -----------------------------------------------------------------------------------
+
+def tcp(settings: config.Tcp, probe: Probe, at: datetime) -> Reading:
+    started = time.monotonic()
+    try:
+        socket.create_connection((settings.host, settings.port), timeout=probe.timeout_seconds).close()
+    except socket.timeout:
+        raise Failed(f"{settings.host}:{settings.port}: timed out") from None
+    except OSError as exc:
+        raise Failed(f"{settings.host}:{settings.port}: {exc.strerror or exc}") from None
+    return Reading(True, _ms_since(started))
+
+
+# --- SQL -----------------------------------------------------------------------------------
+
+def sql(settings: config.Sql, probe: Probe, at: datetime) -> Reading:
+    try:
+        url = settings.connection.sqlalchemy_url()
+    except PasswordUnavailable as exc:
+        raise Failed(str(exc)) from None
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:") \
+            and not Path(url.database).is_file():
+        raise Failed(f"the database file {url.database} does not exist")
+    engine = sa.create_engine(url, poolclass=NullPool, connect_args=_connect_args(url, probe.timeout_seconds))
+    started = time.monotonic()
+    try:
+        with engine.connect() as connection:
+            _limit_statement_time(connection, probe.timeout_seconds)
+            row = connection.execute(sa.text(settings.query)).first()
+    except DBAPIError as exc:
+        raise Failed(_first_line(exc.orig)) from None
+    except SQLAlchemyError as exc:
+        raise Failed(_first_line(exc)) from None
+    finally:
+        engine.dispose()
+    if row is None or not len(row):
+        raise Failed("the query returned no row")
+    return Reading(True, _ms_since(started), web.number(row[0], "the query's result"))
+
+
+def _connect_args(url, timeout: int) -> dict:
+    backend = url.get_backend_name()
+    if backend in ("postgresql", "mysql", "mariadb"):
+        return {"connect_timeout": timeout}
+    if backend == "sqlite":
+        return {"timeout": timeout}
+    return {}
+
+
+def _limit_statement_time(connection, seconds: int):
+    dialect = connection.dialect
+    if dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SET statement_timeout = {seconds * 1000}")
+    elif getattr(dialect, "is_mariadb", False):
+        connection.exec_driver_sql(f"SET SESSION max_statement_time = {seconds}")
+    elif dialect.name == "mysql":
+        connection.exec_driver_sql(f"SET SESSION max_execution_time = {seconds * 1000}")
+
+
+def _first_line(error) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+# --- heartbeat -----------------------------------------------------------------------------
+
+def heartbeat(settings: config.Heartbeat, probe: Probe, at: datetime) -> Reading:
+    """Up while the outside job has checked in within its period (counted from the probe's
+    creation until the first check-in)."""
+    last = probe.last_heartbeat_at or probe.created_at
+    silent = at - last
+    if silent > timedelta(minutes=settings.period_minutes):
+        since = f"no check-in for {silent.total_seconds() / 60:.0f} min" if probe.last_heartbeat_at \
+            else "no check-in yet"
+        raise Failed(f"{since} (expected every {settings.period_minutes:g} min)")
+    return Reading(True)
+
+
+# --- Prometheus ----------------------------------------------------------------------------
+
+def prometheus(settings: config.Prometheus, probe: Probe, at: datetime) -> Reading:
+    answer = web.Client(probe.timeout_seconds, settings.verify_tls).request("GET", settings.url, settings.headers)
+    web.expect_status(answer.status, [200])
+    expression = promql.parse(settings.expression)
+    value, holds = expression.evaluate(promql.scrape_samples(answer.text))
+    if holds:
+        return Reading(False, answer.latency_ms, value, f"{settings.expression} (value {value:g})")
+    return Reading(True, answer.latency_ms, value)
+
+
+KINDS = {"http": http, "tcp": tcp, "sql": sql, "synthetic": synthetic.run, "heartbeat": heartbeat,
+         "prometheus": prometheus}
