@@ -1,0 +1,50 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class SnapshotBuild(models.Model):
+    """One attempt to build a snapshot package of the HIS base data, whatever its outcome."""
+
+    class Kind(models.TextChoices):
+        FULL = "full", _("full")
+        INCREMENTAL = "incremental", _("incremental")
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("running")
+        PUBLISHED = "published", _("published")
+        FAILED = "failed", _("failed")
+
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RUNNING)
+    trigger = models.CharField(_("started by"), max_length=40, help_text=_("cli, worker or demo"))
+    started_at = models.DateTimeField(_("started at"), db_index=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    duration_seconds = models.FloatField(_("duration (s)"), null=True, blank=True)
+    size_bytes = models.BigIntegerField(_("size (bytes)"), null=True, blank=True)
+    row_counts = models.JSONField(_("rows per entity"), default=dict, blank=True,
+                                  help_text=_("rows in the package (changed rows for an incremental)"))
+    deleted_counts = models.JSONField(_("deleted rows per entity"), default=dict, blank=True)
+    total_counts = models.JSONField(_("rows per entity after applying"), default=dict, blank=True)
+    skipped = models.JSONField(_("skipped rows"), default=list, blank=True,
+                               help_text=_("entity, key, field and reason of each row left out (first 1,000)"))
+    skipped_count = models.IntegerField(_("skipped rows"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    note = models.TextField(_("note"), blank=True)
+    package_id = models.CharField(_("package id"), max_length=64, db_index=True)
+    path = models.CharField(_("package file"), max_length=500, blank=True)
+    parent = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children",
+                               verbose_name=_("parent package"))
+    mapping_path = models.CharField(_("mapping file"), max_length=500)
+    mapping_sha256 = models.CharField(_("mapping hash"), max_length=64, blank=True)
+    key_id = models.CharField(_("key id"), max_length=40, blank=True)
+    pruned_at = models.DateTimeField(_("pruned at"), null=True, blank=True,
+                                     help_text=_("when the package file was removed to keep only the last chains"))
+
+    class Meta:
+        verbose_name = _("snapshot build")
+        verbose_name_plural = _("snapshot builds")
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["status", "kind", "started_at"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.package_id} ({self.get_status_display()})"
