@@ -95,7 +95,8 @@ def self_signed_tls(tmp_path, not_after: datetime) -> ssl.SSLContext:
 def make_probe(name="HIS 门户", kind="http", config=None, **fields):
     from lifeline.detection.models import Probe
 
-    probe = Probe(name=name, kind=kind, config=config or {}, **{"interval_seconds": 5, "timeout_seconds": 5,
+    config = config or {"url": "http://127.0.0.1:9/"}  # readings are fed by hand
+    probe = Probe(name=name, kind=kind, config=config, **{"interval_seconds": 5, "timeout_seconds": 5,
                                                                    **fields})
     probe.full_clean()
     probe.save()

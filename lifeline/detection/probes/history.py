@@ -108,8 +108,7 @@ def _roll_up_probe(probe: Probe, end: datetime) -> int:
             _store(probe, Period.DAY, combine(day, hours))
             written += 1
         day = next_day(day)
-    probe.rolled_until = end
-    probe.save(update_fields=["rolled_until"])
+    Probe.objects.filter(pk=probe.pk).update(rolled_until=end)
     return written
 
 

@@ -23,6 +23,8 @@ from lifeline.status import services as status
 log = logging.getLogger("lifeline.detection.probes")
 S = Probe.State
 BAD = (S.DOWN, S.FLAPPING)
+READING_FIELDS = ["state", "state_since", "observed", "last_checked_at", "last_latency_ms", "last_value",
+                  "last_error", "consecutive_failures", "consecutive_successes", "alerted"]
 
 
 @transaction.atomic
@@ -39,7 +41,9 @@ def record(probe_id: int, at: datetime, reading: Reading) -> Probe | None:
     count(probe, reading.ok)
     observe(probe, at)
     reconcile_alert(probe, at)
-    probe.save()
+    # An update, not save(): readings are not changes someone made (no audit entry), and a person
+    # editing the probe's settings meanwhile keeps their edit.
+    Probe.objects.filter(pk=probe.pk).update(**{name: getattr(probe, name) for name in READING_FIELDS})
     return probe
 
 
