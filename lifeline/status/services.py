@@ -3,24 +3,26 @@
 The order of the rules is the order of the checks: the liaison's override wins; then a
 maintenance window (维护中); then a down probe, or an open incident that suspends the
 component — its working mode there is stand-alone or manual, or its level is the plan's
-most severe (暂停服务); then any other open incident naming the component (部分功能受影响);
-else 正常. Drills never change a state: patients must not see an exercise.
+most severe (暂停服务); then a flapping probe or any other open incident naming the
+component (部分功能受影响); else 正常. Drills never change a state: patients must not see an exercise.
 """
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.apps import apps
 from django.db.models import Q
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
 from lifeline.core import clock
+from lifeline.detection.models import Probe
 from lifeline.incidents.models import Incident
 from lifeline.status.models import Component, MaintenanceWindow, Notice, Override
 
 State = Component.State
 # Departments working stand-alone or on paper: the service is suspended for patients.
 SUSPENDING_MODES = {"stand-alone", "manual"}
+# A down probe suspends its component; one that keeps flapping means it works only now and then.
+PROBE_EFFECT = {Probe.State.DOWN: State.OUTAGE, Probe.State.FLAPPING: State.DEGRADED}
 # Worst first: the page's overall state is the worst of its components'.
 SEVERITY = [State.OUTAGE, State.DEGRADED, State.MAINTENANCE, State.OPERATIONAL]
 HISTORY_DAYS = 14
@@ -81,14 +83,9 @@ def impact(incident: Incident, component: Component) -> str | None:
 
 # --- probes ----------------------------------------------------------------------------------
 
-def probes() -> list:
-    """Enabled probes (detection.Probe, kept by the probes' own app), with their components."""
-    try:  # TODO(status): drop once detection.Probe has landed
-        apps.get_model("detection", "Probe")
-    except LookupError:
-        return []
-    return list(apps.get_model("detection", "Probe").objects.filter(enabled=True)
-                .select_related("component").order_by("component__order", "name"))
+def probes() -> list[Probe]:
+    """Enabled probes (kept by the detection app), with their components."""
+    return list(Probe.objects.filter(enabled=True).select_related("component").order_by("component__order", "name"))
 
 
 # --- states ----------------------------------------------------------------------------------
@@ -100,22 +97,23 @@ def statuses(components=None) -> list[ComponentStatus]:
     overrides = {o.component_id: o for o in Override.objects.current(now).order_by("starts_at", "pk")}
     maintained = set(MaintenanceWindow.objects.filter(starts_at__lte=now, ends_at__gt=now)
                      .values_list("components", flat=True))
-    down = {}
+    failing = {}
     for probe in probes():
-        if probe.state == "down" and probe.component_id:
-            down.setdefault(probe.component_id, []).append(probe.name)
+        if probe.component_id and probe.state in PROBE_EFFECT:
+            failing.setdefault(probe.component_id, []).append(probe)
     incidents = open_incidents()
-    return [_status(c, overrides.get(c.pk), c.pk in maintained, down.get(c.pk, []), incidents) for c in components]
+    return [_status(c, overrides.get(c.pk), c.pk in maintained, failing.get(c.pk, []), incidents)
+            for c in components]
 
 
-def _status(component, override, maintained, down_probes, incidents) -> ComponentStatus:
+def _status(component, override, maintained, failing_probes, incidents) -> ComponentStatus:
     if override:
         return ComponentStatus(component, override.state, [_("set by hand until %(until)s: %(reason)s") % {
             "until": f"{localtime(override.ends_at):%m-%d %H:%M}", "reason": override.reason}], override)
     if maintained:
         return ComponentStatus(component, State.MAINTENANCE, [_("maintenance window")])
-    why = [_("probe %(name)s is down") % {"name": name} for name in down_probes]
-    found = [State.OUTAGE] if down_probes else []
+    why = [_("probe %(name)s: %(state)s") % {"name": p.name, "state": p.get_state_display()} for p in failing_probes]
+    found = [PROBE_EFFECT[p.state] for p in failing_probes]
     for incident in incidents:
         effect = impact(incident, component)
         if effect:

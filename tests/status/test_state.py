@@ -124,3 +124,17 @@ def test_a_bad_override_names_the_field_and_changes_nothing(components, make_use
         liaison.set_override(**args)
     assert message in " ".join(raised.value.message_dict[field])
     assert states()["收费"] == "正常"
+
+
+def test_a_down_probe_suspends_its_component_and_a_flapping_one_affects_it(components, t0):
+    from lifeline.detection.models import Probe
+
+    Probe.objects.create(name="挂号接口", kind=Probe.Kind.HTTP, component=components["registration"],
+                         state=Probe.State.DOWN)
+    Probe.objects.create(name="收费库", kind=Probe.Kind.SQL, component=components["charging"],
+                         state=Probe.State.FLAPPING)
+    Probe.objects.create(name="药房接口", kind=Probe.Kind.HTTP, component=components["pharmacy"],
+                         state=Probe.State.DOWN, enabled=False)
+    found = states()
+    assert (found["挂号"], found["收费"], found["药房"]) == ("暂停服务", "部分功能受影响", "正常")
+    assert "挂号接口" in services.component_state(components["registration"]).why[0]
