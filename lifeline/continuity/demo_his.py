@@ -373,8 +373,9 @@ def build(url: str, patients: int, seed: int = 1, now: datetime.datetime | None 
 
 def churn(url: str, percent: float, seed: int | None = None) -> dict[str, set]:
     """Change `percent` % of the base data as a busy day would: new patients and changed phone
-    numbers, drug and item price changes, stock moves. Every changed row's LAST_MODIFY_DATE is
-    set to now. Returns the canonical keys changed, per canonical entity."""
+    numbers, drug and item price changes, stock moves, merged patients and used-up batches
+    deleted. Every changed row's LAST_MODIFY_DATE is set to now. Returns the canonical keys
+    changed, per canonical entity, and under "<entity> deleted" the keys deleted."""
     rng = random.Random(seed)
     pools = Pools(rng.randrange(1 << 30))
     now = datetime.datetime.now()
@@ -414,6 +415,18 @@ def churn(url: str, percent: float, seed: int | None = None) -> dict[str, set]:
                 .values(QUANTITY=sa.bindparam("q"), LAST_MODIFY_DATE=now),
                 [{"s": s, "d": d, "b": b, "q": Decimal(rng.randrange(0, 2000))} for s, d, b in moves])
             changed["drug_stock"] = {f"{s}/{d}/{b}" for s, d, b in moves}
+
+            # Merged duplicate patients and used-up batches leave the HIS ("<entity> deleted": their keys).
+            candidates = [f"{number:010d}" for number in rng.sample(range(1, last + 1), min(n // 10, last))]
+            merged = sorted(set(connection.execute(sa.select(PAT_MASTER_INDEX.c.PATIENT_ID).where(
+                PAT_MASTER_INDEX.c.PATIENT_ID.in_(candidates))).scalars()) - set(moved))
+            connection.execute(PAT_MASTER_INDEX.delete().where(PAT_MASTER_INDEX.c.PATIENT_ID.in_(merged)))
+            used_up = [s for s in rng.sample(stock, max(1, len(moves) // 5)) if s not in moves]
+            connection.execute(DRUG_STOCK.delete().where(
+                DRUG_STOCK.c.STORAGE == sa.bindparam("s"), DRUG_STOCK.c.DRUG_CODE == sa.bindparam("d"),
+                DRUG_STOCK.c.BATCH_NO == sa.bindparam("b")), [{"s": s, "d": d, "b": b} for s, d, b in used_up])
+            changed["patient deleted"] = set(merged)
+            changed["drug_stock deleted"] = {f"{s}/{d}/{b}" for s, d, b in used_up}
         return changed
     finally:
         engine.dispose()
