@@ -1,2 +1,10 @@
+from django.urls import path
+
+from lifeline.notify import views
+
 app_name = "notify"
-urlpatterns = []
+urlpatterns = [
+    path("", views.log, name="log"),
+    path("check/", views.check, name="check"),
+    path("ack/<str:token>/", views.ack, name="ack"),
+]
