@@ -26,13 +26,18 @@ def create_integration(*, kind: str, name: str, plan_id="", scenario_id="", leve
         if component is None:
             raise ValidationError({"component": _("no component with key %(key)s") % {"key": component_key}})
     integration = Integration(kind=kind, name=(name or "").strip(), plan_id=plan_id, scenario_id=scenario_id,
-                              level_id=level_id, component=component,
-                              created_by=user if getattr(user, "is_authenticated", False) else None)
-    token = integration.new_token()
-    integration.full_clean()
+                              level_id=level_id, component=component)
+    integration.full_clean(exclude=["token_hash"])
     check_routing(integration)
+    return integration, save_new(integration, user)
+
+
+def save_new(integration: Integration, user=None) -> str:
+    """Store a checked new integration with a fresh token; returns the token (shown this once only)."""
+    token = integration.new_token()
+    integration.created_by = user if getattr(user, "is_authenticated", False) else None
     integration.save()
-    return integration, token
+    return token
 
 
 def check_routing(integration: Integration):
