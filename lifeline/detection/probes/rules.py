@@ -30,7 +30,7 @@ READING_FIELDS = ["state", "state_since", "observed", "last_checked_at", "last_l
 @transaction.atomic
 def record(probe_id: int, at: datetime, reading: Reading) -> Probe | None:
     """Keep one reading (the one for slot `at`) and act on it; None if that slot has one already."""
-    probe = Probe.objects.select_for_update().select_related("component").get(pk=probe_id)
+    probe = Probe.objects.select_for_update(of=("self",)).select_related("component").get(pk=probe_id)
     _result, created = ProbeResult.objects.get_or_create(
         probe=probe, at=at, defaults={"ok": reading.ok, "latency_ms": reading.latency_ms,
                                       "value": reading.value, "error": reading.error[:500]})

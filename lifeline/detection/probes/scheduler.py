@@ -58,7 +58,6 @@ def claim_due(now: datetime, worker: str, limit: int, busy=()) -> list[tuple[int
 
 def run_one(probe_id: int, slot: datetime, worker: str) -> Probe | None:
     """Check the probe for its slot, record the reading and give the lease back."""
-    close_old_connections()
     try:
         probe = Probe.objects.get(pk=probe_id)
         try:
@@ -71,7 +70,6 @@ def run_one(probe_id: int, slot: datetime, worker: str) -> Probe | None:
         return rules.record(probe_id, slot, reading)
     finally:
         Probe.objects.filter(pk=probe_id, leased_by=worker[:100]).update(lease_until=None, leased_by="")
-        close_old_connections()
 
 
 class Runner:
@@ -92,11 +90,20 @@ class Runner:
             return []
         started = []
         for probe_id, slot in claim_due(now, worker, room, busy):
-            future = self.pool.submit(run_one, probe_id, slot, worker)
+            future = self.pool.submit(self._run, probe_id, slot, worker)
             with self.lock:
                 self.running[probe_id] = future
             started.append(future)
         return started
+
+    @staticmethod
+    def _run(probe_id: int, slot: datetime, worker: str) -> Probe | None:
+        # Each pool thread has its own database connection: fresh for the check, closed after it.
+        close_old_connections()
+        try:
+            return run_one(probe_id, slot, worker)
+        finally:
+            close_old_connections()
 
     def wait(self, timeout: float | None = None):
         """Until the checks under way are done (tests, and a worker stopping)."""
