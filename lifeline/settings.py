@@ -194,6 +194,16 @@ LOGGING = {
 # Shown on pages and printed documents.
 SITE_TITLE = _("Lifeline")
 
+# Snapshot packages of the HIS base data (lifeline/continuity/builder.py). No schedule
+# without a mapping file; keys in <data dir>/keys unless one key file is named.
+SNAPSHOT_DIR = Path(env("SNAPSHOT_DIR", DATA_DIR / "snapshots"))
+SNAPSHOT_KEY_FILE = env("SNAPSHOT_KEY_FILE")
+SNAPSHOT_MAPPING = env("SNAPSHOT_MAPPING")
+SNAPSHOT_KEEP = int(env("SNAPSHOT_KEEP", "3"))  # full chains kept
+SNAPSHOT_INCREMENTAL_MINUTES = int(env("SNAPSHOT_INCREMENTAL_MINUTES", "15"))
+SNAPSHOT_FULL_AT = env("SNAPSHOT_FULL_AT", "02:00")  # local time of the nightly full build
+SNAPSHOT_STALE_MINUTES = int(env("SNAPSHOT_STALE_MINUTES", "60"))
+
 # Notifications (lifeline.notify), see the docstring.
 LIFELINE_BASE_URL = env("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 LIFELINE_WECOM_API_BASE = env("WECOM_API_BASE", "https://qyapi.weixin.qq.com").rstrip("/")

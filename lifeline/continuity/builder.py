@@ -1,0 +1,378 @@
+"""Building snapshot packages from the HIS, and publishing them.
+
+    record = builder.build("his.yaml")                     # a full package
+    record = builder.build("his.yaml", incremental=True)   # changes since the newest package
+    builder.latest_chain()   # [Published]: the newest full package and its incrementals, in order
+
+A build reads the HIS in one consistent snapshot (adapter.HisSource) and writes the canonical
+rows, batch by batch, into a SQLite database in a private directory (packages.private_dir),
+which is encrypted and signed into the package and removed when the build ends; a build
+killed before that leaves the directory to the next build, which removes it first. So the
+patient data leaves the HIS only encrypted.
+
+An incremental reads each entity that has a watermark since the parent's watermark, leaves
+out rows whose hash did not change, and finds deleted rows by reading the entity's keys (only
+the keys) and comparing them with the key index (keyindex.py); an entity without a watermark
+is carried whole. Applying it onto its parent gives the rows of a fresh full build.
+
+Every attempt is a SnapshotBuild record. Only one build runs at a time (publishing.build_lock),
+and a failed or interrupted one leaves the last good package published.
+"""
+import hashlib
+import itertools
+import secrets
+import sqlite3
+import time
+from datetime import date, datetime
+from decimal import Decimal
+from importlib.metadata import version
+from pathlib import Path
+
+import sqlalchemy as sa
+from django.conf import settings
+from django.utils.translation import gettext_noop
+
+from lifeline.continuity import packages, publishing
+from lifeline.continuity.adapter import HisSource
+from lifeline.continuity.canonical import InvalidValue
+from lifeline.continuity.keyindex import KeyIndex
+from lifeline.continuity.keystore import KeyStore
+from lifeline.continuity.mapping import load as load_mapping
+from lifeline.continuity.models import SnapshotBuild
+from lifeline.continuity.packages import TABLES, Digest, row_hash
+from lifeline.continuity.publishing import SUFFIX, Published, latest_chain  # noqa: F401 - latest_chain is API
+from lifeline.core import clock
+
+BATCH = 2000
+SKIPPED_KEPT = 1000
+
+
+class BuildFailed(Exception):
+    def __init__(self, message: str, record: SnapshotBuild | None = None):
+        super().__init__(message)
+        self.record = record
+
+
+class Progress:
+    """What a build tells while it runs; the command line draws it, the worker ignores it."""
+
+    def entity(self, name: str, expected: int | None):
+        """Reading `name` starts; `expected` rows if known."""
+
+    def rows(self, name: str, count: int):
+        """`count` rows of `name` read so far."""
+
+    def stage(self, name: str | None, what: str):
+        """A step without a row count (comparing keys, encrypting)."""
+
+    def entity_done(self, name: str, rows: int, deleted: int, seconds: float):
+        """`name` finished: `rows` written, `deleted` keys found."""
+
+
+def build(mapping_path, incremental: bool = False, progress: Progress | None = None,
+          trigger: str = "cli") -> SnapshotBuild:
+    """Build and publish a package; returns its record. BuildFailed (with the failed record)
+    when it cannot, BuildBusy when another build is running."""
+    with publishing.build_lock():
+        reconcile()
+        return _Build(Path(mapping_path), incremental, progress or Progress(), trigger).run()
+
+
+def reconcile():
+    """Settle what an interrupted build left (only while holding the build lock): its record
+    says running, its plaintext directory and temporary files are still there."""
+    published = {p.package_id: p for chain in publishing.chains() for p in chain}
+    for record in SnapshotBuild.objects.filter(status=SnapshotBuild.Status.RUNNING):
+        done = published.get(record.package_id)
+        if done:  # killed after publishing, before writing its record
+            record.status, record.path, record.size_bytes = SnapshotBuild.Status.PUBLISHED, str(done.path), done.size
+        else:
+            record.status = SnapshotBuild.Status.FAILED
+            record.error = "interrupted: the build ended before publishing (killed or crashed)"
+        record.save()
+    packages.sweep_private_dirs()
+    publishing.sweep()
+
+
+class _Build:
+    def __init__(self, mapping_path: Path, incremental: bool, progress: Progress, trigger: str):
+        self.mapping_path = mapping_path
+        self.incremental = incremental
+        self.progress = progress
+        self.trigger = trigger
+        self.started = time.monotonic()
+        self.skipped = []
+
+    def run(self) -> SnapshotBuild:
+        now = clock.now()
+        last = latest_chain()
+        record = SnapshotBuild.objects.create(
+            kind=SnapshotBuild.Kind.INCREMENTAL if self.incremental else SnapshotBuild.Kind.FULL,
+            trigger=self.trigger, started_at=now, package_id=f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}",
+            mapping_path=str(self.mapping_path))
+        self.record = record
+        try:
+            self.mapping_sha256 = hashlib.sha256(self.mapping_path.read_bytes()).hexdigest()
+            self.mapping = load_mapping(self.mapping_path)
+            self.key = KeyStore.default().current()
+            self.parent = self._parent(last)
+            record.kind = SnapshotBuild.Kind.INCREMENTAL if self.parent else SnapshotBuild.Kind.FULL
+            record.mapping_sha256, record.key_id = self.mapping_sha256, self.key.id
+            record.parent = SnapshotBuild.objects.filter(package_id=self.parent.package_id).first() \
+                if self.parent else None
+            record.save()
+            with packages.private_dir() as work:
+                manifest = self._read_his(work, now)
+                published = self._publish(work, manifest)
+        except Exception as exc:
+            self._finish(SnapshotBuild.Status.FAILED, error=str(exc) or type(exc).__name__)
+            kept = last[-1].package_id if last else "none yet"
+            raise BuildFailed(f"snapshot build failed: {exc}\nthe last good package stays published: {kept}",
+                              record) from exc
+        return self._finish(SnapshotBuild.Status.PUBLISHED, published=published, manifest=manifest)
+
+    def _parent(self, last: list[Published]) -> Published | None:
+        """The package an incremental builds on, or None for a full build (saying why in the note)."""
+        if not self.incremental:
+            return None
+        if not last:
+            self.record.note = "no package published yet: built a full package"
+            return None
+        parent = last[-1]
+        self.parent_manifest = packages.open_package(parent.path).manifest
+        index = publishing.index_file()
+        if self.parent_manifest["mapping_sha256"] != self.mapping_sha256:
+            self.record.note = f"the mapping changed since {parent.package_id}: built a full package"
+        elif index is None or not index.exists() or index.stem != parent.package_id:
+            self.record.note = f"the key index of {parent.package_id} is missing: built a full package"
+        else:
+            return parent
+        return None
+
+    # -- reading the HIS into the private database ----------------------------------------
+
+    def _read_his(self, work: Path, now) -> dict:
+        db = _private_db(work / "package.sqlite3")
+        if self.parent:
+            packages.unseal(publishing.index_file(), work / "index.sqlite3")
+        self.index = KeyIndex(work / "index.sqlite3")
+        expected = self._expected()
+        entities = {}
+        try:
+            with HisSource(self.mapping, batch_size=BATCH).snapshot() as snap:
+                for name, table in TABLES.items():
+                    started = time.monotonic()
+                    spec = self.mapping.entities[name]
+                    self.progress.entity(name, None if self.parent and spec.watermark else expected.get(name))
+                    if self.parent and spec.watermark:
+                        entry = self._changes(snap, db, table, self.parent_manifest["entities"][name])
+                    else:
+                        entry = self._whole(snap, db, table, "whole" if self.parent else "full")
+                    entities[name] = entry
+                    self.progress.entity_done(name, entry["rows"], entry["deleted"], time.monotonic() - started)
+            db.execute("COMMIT")
+        finally:
+            db.close()
+            self.index.close()
+        return {
+            "format": packages.FORMAT, "package_id": self.record.package_id,
+            "kind": "incremental" if self.parent else "full",
+            "parent": {"package_id": self.parent.package_id, "sha256": self.parent.sha256} if self.parent else None,
+            "chain": self.parent_manifest["chain"] if self.parent else self.record.package_id,
+            "built_at": now.isoformat(), "builder": f"lifeline {version('lifeline')}",
+            "his": self.mapping.his, "mapping_sha256": self.mapping_sha256, "key_id": self.key.id,
+            "entities": entities,
+        }
+
+    def _expected(self) -> dict:
+        chain = latest_chain()
+        if not chain:
+            return {}
+        stated = packages.open_package(chain[-1].path).manifest["entities"]
+        return {name: entry["total_rows"] for name, entry in stated.items()}
+
+    def _whole(self, snap, db, table, mode: str) -> dict:
+        """Every row of the entity; the index of it starts afresh."""
+        read = snap.read(table.name)
+        self.index.clear(table.name)
+        rows = Digest()
+        for batch in _batches(read):
+            values = [table.values(row) for row in batch]
+            hashes = [row_hash(v) for v in values]
+            _insert(db, table, values)
+            self.index.put(table.name, [KeyIndex.entry(table, v, h) for v, h in zip(values, hashes)])
+            for hashed in hashes:
+                rows.add(hashed)
+            self.progress.rows(table.name, rows.count)
+        self._skipped(read)
+        return _entry(mode, read, rows, Digest(), rows)
+
+    def _changes(self, snap, db, table, stated: dict) -> dict:
+        """The rows changed since the parent's watermark, and the keys deleted since."""
+        name = table.name
+        read = snap.read(name, since=decode_watermark(stated["watermark"]))
+        state, rows, gone = Digest(stated["total_digest"], stated["total_rows"]), Digest(), Digest()
+        for batch in _batches(read):
+            values = [table.values(row) for row in batch]
+            keys = [table.key(v) for v in values]
+            old = self.index.hashes(name, keys)
+            fresh = []
+            for v, k in zip(values, keys):
+                hashed = row_hash(v)
+                if old.get(k) == hashed:
+                    continue  # read again, but unchanged
+                if k in old:
+                    state.remove(old[k])
+                state.add(hashed)
+                rows.add(hashed)
+                fresh.append((v, hashed))
+            _insert(db, table, [v for v, _h in fresh])
+            self.index.put(name, [KeyIndex.entry(table, v, h) for v, h in fresh])
+            self.progress.rows(name, rows.count)
+        self._skipped(read)
+        # A row that no longer passes the canonical checks is gone from a fresh full build too.
+        self._delete(db, table, self.index.remove(name, sorted({p.key for p in read.skipped})), state, gone)
+        self.progress.stage(name, gettext_noop("comparing keys"))
+        self.index.start_seen()
+        for keys in _his_keys(snap, self.mapping, table):
+            self.index.see(keys)
+        for batch in self.index.unseen(name):
+            self._delete(db, table, batch, state, gone)
+        return _entry("changes", read, rows, gone, state)
+
+    def _delete(self, db, table, entries, state: Digest, gone: Digest):
+        keys = [KeyIndex.key_values(k, kv) for k, _h, kv in entries]
+        db.executemany(table.insert_deleted_sql(), keys)
+        for (_k, hashed, _kv), key in zip(entries, keys):
+            state.remove(hashed)
+            gone.add(row_hash(key))
+
+    def _skipped(self, read):
+        self.skipped += [{"entity": p.entity, "key": p.key, "field": p.field, "reason": p.reason}
+                         for p in read.skipped]
+
+    # -- sealing and publishing -----------------------------------------------------------
+
+    def _publish(self, work: Path, manifest: dict) -> Published:
+        package_id = manifest["package_id"]
+        self.progress.stage(None, gettext_noop("encrypting"))
+        temp, index_temp = publishing.temp_path(package_id + SUFFIX), publishing.temp_path("index" + SUFFIX)
+        try:
+            sha256 = packages.write(work / "package.sqlite3", temp, manifest, self.key)
+            published = Published(package_id, package_id + SUFFIX, manifest["kind"], sha256, temp.stat().st_size,
+                                  manifest["built_at"], self.parent.package_id if self.parent else None)
+            packages.write(work / "index.sqlite3", index_temp, {
+                "package_id": f"index-{package_id}", "kind": "index", "key_id": self.key.id}, self.key)
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            index_temp.unlink(missing_ok=True)
+            raise
+        publishing.put(temp, published.file)
+        index = f"index/{package_id}{SUFFIX}"
+        publishing.put(index_temp, index)
+        dropped = publishing.publish(published, index, settings.SNAPSHOT_KEEP)
+        SnapshotBuild.objects.filter(package_id__in=[p.package_id for p in dropped]).update(pruned_at=clock.now())
+        return published
+
+    def _finish(self, status, error: str = "", published: Published | None = None,
+                manifest: dict | None = None) -> SnapshotBuild:
+        record = self.record
+        record.status, record.error = status, error
+        record.finished_at = clock.now()
+        record.duration_seconds = round(time.monotonic() - self.started, 3)
+        record.skipped, record.skipped_count = self.skipped[:SKIPPED_KEPT], len(self.skipped)
+        if published:
+            record.path, record.size_bytes = str(published.path), published.size
+            entities = manifest["entities"]
+            record.row_counts = {name: e["rows"] for name, e in entities.items()}
+            record.deleted_counts = {name: e["deleted"] for name, e in entities.items()}
+            record.total_counts = {name: e["total_rows"] for name, e in entities.items()}
+        record.save()
+        return record
+
+
+def _entry(mode: str, read, rows: Digest, gone: Digest, state: Digest) -> dict:
+    return {"mode": mode, "rows": rows.count, "digest": rows.hexdigest(), "deleted": gone.count,
+            "deleted_digest": gone.hexdigest(), "total_rows": state.count, "total_digest": state.hexdigest(),
+            "watermark": encode_watermark(read.watermark), "skipped": len(read.skipped)}
+
+
+def _private_db(path: Path) -> sqlite3.Connection:
+    """The package's database: nothing to recover after a crash (it is thrown away), so no
+    journal and no syncing; one transaction."""
+    db = sqlite3.connect(path, isolation_level=None)
+    for pragma in ("journal_mode=OFF", "synchronous=OFF", "locking_mode=EXCLUSIVE", "cache_size=-131072",
+                   "temp_store=MEMORY"):
+        db.execute(f"PRAGMA {pragma}")
+    db.execute("BEGIN")
+    for table in TABLES.values():
+        table.create(db)
+        table.create_deleted(db)
+    return db
+
+
+def _batches(rows):
+    iterator = iter(rows)
+    while batch := list(itertools.islice(iterator, BATCH)):
+        yield batch
+
+
+def _insert(db: sqlite3.Connection, table, values: list[tuple]):
+    """Insert a batch; a key the HIS yields twice is an error naming entity and key."""
+    db.execute("SAVEPOINT batch")
+    try:
+        db.executemany(table.insert_sql(), values)
+    except sqlite3.IntegrityError:
+        db.execute("ROLLBACK TO batch")
+        for v in values:
+            try:
+                db.execute(table.insert_sql(), v)
+            except sqlite3.IntegrityError:
+                raise BuildFailed(f"{table.name} {table.key(v)}: the HIS query yields this key more than once "
+                                  f"(the mapping's key must identify one row)") from None
+    finally:
+        db.execute("RELEASE batch")
+
+
+def _his_keys(snap, mapping, table):
+    """The entity's current keys in the HIS, in batches of 1-tuples: only the key columns are read,
+    in the build's snapshot of the HIS."""
+    entity = table.entity
+    fields = [entity.by_name[k] for k in entity.key]
+    stmt = sa.text(f"SELECT {', '.join('src.' + k for k in entity.key)} FROM ({mapping.entities[table.name].query}) src")
+    connection = snap.connection.execution_options(stream_results=True, yield_per=BATCH * 5)
+    with snap.source._errors(table.name):
+        result = connection.execute(stmt)
+        try:
+            for batch in result.partitions(BATCH * 5):
+                yield [key for key in map(_key_of(fields), batch) if key]
+        finally:
+            result.close()
+
+
+def _key_of(fields):
+    def key(row):
+        try:
+            return ("/".join(f.clean(v) for f, v in zip(fields, row)),)
+        except InvalidValue:
+            return None  # an invalid row: never in the index, nothing to delete
+    return key
+
+
+def encode_watermark(mark):
+    """A watermark value as JSON that decodes to the same type (datetime, date, decimal, …)."""
+    if mark is None:
+        return None
+    for kind, cls in (("datetime", datetime), ("date", date), ("decimal", Decimal), ("integer", int),
+                      ("float", float), ("text", str)):
+        if isinstance(mark, cls):
+            return {"type": kind, "value": mark.isoformat() if kind in ("datetime", "date") else str(mark)}
+    raise TypeError(f"a watermark of type {type(mark).__name__} cannot be kept")
+
+
+def decode_watermark(data):
+    if data is None:
+        return None
+    value = data["value"]
+    return {"datetime": datetime.fromisoformat, "date": date.fromisoformat, "decimal": Decimal, "integer": int,
+            "float": float, "text": str}[data["type"]](value)

@@ -1,0 +1,160 @@
+"""`lifeline snapshot build|verify|list|key`: snapshot packages of the HIS base data."""
+import sys
+import time
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from lifeline.continuity import builder, packages, publishing
+from lifeline.continuity.keystore import KeyStore, KeyStoreError
+from lifeline.continuity.models import SnapshotBuild
+from lifeline.continuity.publishing import BuildBusy
+
+
+class Command(BaseCommand):
+    help = "Build, verify and list snapshot packages of the HIS base data; manage their keys."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        build = sub.add_parser("build", help="read the HIS and publish a package; prints its path last")
+        build.add_argument("--mapping", required=True, type=Path, help="the HIS mapping file")
+        build.add_argument("--incremental", action="store_true",
+                           help="only what changed since the newest package (a full one if there is none)")
+        verify = sub.add_parser("verify", help="check a package's signature, decryption, counts and checksums")
+        verify.add_argument("package", type=Path)
+        sub.add_parser("list", help="the published chains and the recent builds")
+        key = sub.add_parser("key", help="the key store")
+        key.add_argument("key_action", choices=["create", "list"])
+
+    def handle(self, *args, action, **options):
+        getattr(self, f"do_{action}")(**options)
+
+    def do_build(self, mapping, incremental, **options):
+        progress = TerminalProgress(self.stdout) if sys.stdout.isatty() else LineProgress(self.stdout)
+        try:
+            record = builder.build(mapping, incremental=incremental, progress=progress)
+        except (builder.BuildFailed, BuildBusy) as exc:
+            raise CommandError(str(exc)) from None
+        if record.note:
+            self.stdout.write(_("Note: %s") % record.note)
+        self.stdout.write(_("%(kind)s package published: %(size)s bytes, %(seconds).1f s") % {
+            "kind": record.get_kind_display(), "size": f"{record.size_bytes:,}", "seconds": record.duration_seconds})
+        if record.skipped_count:
+            self.stdout.write(_("%(count)s rows skipped (the mapping says on_invalid_row: skip), e.g. %(example)s") % {
+                "count": record.skipped_count, "example": _problem(record.skipped[0])})
+        self.stdout.write(record.path)
+
+    def do_verify(self, package, **options):
+        try:
+            checked = packages.verify(package)
+        except (packages.PackageInvalid, KeyStoreError) as exc:
+            raise CommandError(_("%(package)s is NOT good: %(reason)s") % {"package": package, "reason": exc}) from None
+        self._manifest(checked.manifest)
+        self.stdout.write(self.style.SUCCESS(_("%s is good: signature, decryption, row counts and checksums check out")
+                                             % package))
+
+    def _manifest(self, manifest: dict):
+        parent = manifest.get("parent")
+        for label, value in ((_("Package"), manifest["package_id"]), (_("Kind"), _(manifest["kind"])),
+                             (_("Parent package"), parent["package_id"] if parent else "-"),
+                             (_("Chain (full package)"), manifest["chain"]), (_("Built at"), manifest["built_at"]),
+                             (_("Builder"), manifest["builder"]), (_("HIS"), manifest["his"]),
+                             (_("Mapping hash"), manifest["mapping_sha256"]), (_("Key id"), manifest["key_id"])):
+            self.stdout.write(f"{label}: {value}")
+        self.stdout.write(f"{_('Entity'):<16} {_('Mode'):<8} {_('Rows'):>10} {_('Deleted'):>8} "
+                          f"{_('Rows after applying'):>12}  {_('Checksum')}  {_('Watermark')}")
+        for name, entry in manifest["entities"].items():
+            mark = entry["watermark"]["value"] if entry["watermark"] else "-"
+            self.stdout.write(f"{name:<16} {entry['mode']:<8} {entry['rows']:>10,} {entry['deleted']:>8,} "
+                              f"{entry['total_rows']:>12,}  {entry['total_digest']}  {mark}")
+
+    def do_list(self, **options):
+        chains = publishing.chains()
+        if not chains:
+            self.stdout.write(_("No package published yet."))
+        for number, chain in enumerate(chains, 1):
+            self.stdout.write(_("Chain %(number)s (newest first: %(newest)s)") % {
+                "number": number, "newest": _("yes") if number == 1 else _("no")})
+            for package in chain:
+                self.stdout.write(f"  {package.built_at}  {_(package.kind):<12} {package.size:>14,} B  {package.path}")
+        self.stdout.write(_("Recent builds:"))
+        for record in SnapshotBuild.objects.all()[:10]:
+            counts = sum(record.row_counts.values())
+            self.stdout.write(f"  {record.started_at:%Y-%m-%d %H:%M:%S}  {record.get_kind_display():<12} "
+                              f"{record.get_status_display():<10} {record.duration_seconds or 0:7.1f} s  "
+                              f"{counts:>10,} {_('rows')}  {record.error.splitlines()[0] if record.error else ''}")
+
+    def do_key(self, key_action, **options):
+        store = KeyStore.default()
+        try:
+            if key_action == "create":
+                key = store.create()
+                self.stdout.write(_("Key %(id)s created in %(where)s; new packages use it, older keys stay to read "
+                                    "older packages.") % {"id": key.id, "where": store.where})
+            keys = store.keys()
+        except KeyStoreError as exc:
+            raise CommandError(str(exc)) from None
+        for key in keys:
+            mark = _("current") if key is keys[-1] else ""
+            self.stdout.write(f"{key.id}  {key.created:%Y-%m-%d %H:%M}  Ed25519 {key.fingerprint()}  "
+                              f"{_('signs') if key.signing else _('verifies only')}  {mark}")
+        if not keys:
+            self.stdout.write(_("No key yet: `lifeline snapshot key create` makes one."))
+
+
+def _problem(item: dict) -> str:
+    return f"{item['entity']} {item['key']}: {item['field']}: {item['reason']}"
+
+
+class LineProgress(builder.Progress):
+    """Plain lines, for logs and pipes."""
+
+    def __init__(self, out):
+        self.out = out
+
+    def say(self, text: str):
+        self.out.write(text)
+        self.out.flush()
+
+    def entity(self, name, expected):
+        self.say(_("reading %s …") % name)
+
+    def stage(self, name, what):
+        self.say(f"{name}: {_(what)} …" if name else f"{_(what)} …")
+
+    def entity_done(self, name, rows, deleted, seconds):
+        self.say(_("%(name)s: %(rows)s rows, %(deleted)s deleted, %(seconds).1f s") % {
+            "name": name, "rows": f"{rows:,}", "deleted": f"{deleted:,}", "seconds": seconds})
+
+
+class TerminalProgress(LineProgress):
+    """A bar per entity, redrawn in place at most ten times a second."""
+
+    WIDTH = 30
+
+    def entity(self, name, expected):
+        self.name, self.expected, self.started, self.drawn = name, expected, time.monotonic(), 0.0
+        self.rows(name, 0)
+
+    def rows(self, name, count):
+        now = time.monotonic()
+        if now - self.drawn < 0.1 and count:
+            return
+        self.drawn = now
+        if self.expected:
+            done = min(count / self.expected, 1)
+            bar = "█" * round(done * self.WIDTH) + "░" * (self.WIDTH - round(done * self.WIDTH))
+            text = f"{name:<16} {bar} {done:4.0%} {count:>10,}/{self.expected:,}"
+        else:
+            text = f"{name:<16} {count:>10,}"
+        self.out.write(f"\r{text}  {now - self.started:5.1f} s\033[K", ending="")
+        self.out.flush()
+
+    def stage(self, name, what):
+        self.out.write("\r\033[K", ending="")
+        super().stage(name, what)
+
+    def entity_done(self, name, rows, deleted, seconds):
+        self.out.write("\r\033[K", ending="")
+        super().entity_done(name, rows, deleted, seconds)

@@ -1,0 +1,492 @@
+"""Snapshot packages: the file format, reading, verifying and applying a chain.
+
+A package is one file. Inside, encrypted, is a SQLite database with one table per canonical
+entity (named after it, keyed by the entity key); an incremental package also has a table
+`<entity>__deleted` with the keys of the rows deleted since its parent. The manifest (JSON)
+says what the package holds and is readable without the key: it carries no patient data,
+only ids, counts, checksums, watermarks and hashes.
+
+Layout (integers big-endian):
+
+    magic       b"LLSNAP\\0\\1"
+    header      u32 length + JSON {"format", "frame_size", "key_check", "manifest"}
+    frames      u8 final flag + u32 length + 12-byte nonce + AES-256-GCM ciphertext and tag,
+                one frame per `frame_size` bytes of the database; the associated data binds the
+                package id, the frame's index and the final flag, so frames cannot be
+                reordered, moved between packages or cut off (a file without its final frame
+                is truncated)
+    signature   64 bytes, Ed25519 over magic + SHA-256(header) + SHA-256(frames)
+
+Reading streams frame by frame in bounded memory and first checks the signature over the
+whole file. The database is decrypted only into a private directory (mode 0700) under the
+snapshot directory's `.work`, removed when done; directories left by a killed process are
+removed by the next build (`sweep_private_dirs`).
+
+Checksums: a row is the tuple of its stored values (text, integers, None; decimals, dates
+and booleans in their stored form) and its hash is BLAKE2b-64 of repr(tuple), a signed
+64-bit integer (SQLite keeps it as it is). An entity's checksum is the sum of its rows'
+hashes modulo 2**64: independent of order, so a full
+package plus its incrementals applied has the same checksum as a fresh full build of the
+same data, and an incremental's builder can compute it from the parent's by subtracting
+the hashes of replaced and deleted rows and adding the new ones.
+"""
+import hashlib
+import json
+import operator
+import os
+import shutil
+import sqlite3
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+
+from lifeline.continuity.canonical import ENTITIES, Entity
+from lifeline.continuity.keystore import Key, KeyStore
+
+FORMAT = 1
+MAGIC = b"LLSNAP\0\1"
+FRAME_SIZE = 1 << 20
+SIGNATURE_SIZE = 64
+_MAX_HEADER = 4 << 20
+_MODULUS = 1 << 64
+
+_SQL_TYPE = {"integer": "INTEGER", "boolean": "INTEGER"}  # everything else is TEXT
+_STORE = {"decimal": lambda d: format(d, "f"), "date": date.isoformat, "datetime": datetime.isoformat,
+          "boolean": int}
+
+
+class PackageInvalid(Exception):
+    """The package cannot be trusted or read; the message says why."""
+
+
+# -- rows, tables and checksums -------------------------------------------------------------
+
+def row_hash(values: tuple) -> int:
+    return int.from_bytes(hashlib.blake2b(repr(values).encode(), digest_size=8).digest(), signed=True)
+
+
+class Digest:
+    """Order-independent checksum of a set of rows (see the module's docstring)."""
+
+    def __init__(self, hexdigest: str | None = None, count: int = 0):
+        self.total = int(hexdigest, 16) if hexdigest else 0
+        self.count = count
+
+    def add(self, hashed: int):
+        self.total += hashed
+        self.count += 1
+
+    def remove(self, hashed: int):
+        self.total -= hashed
+        self.count -= 1
+
+    def hexdigest(self) -> str:
+        return f"{self.total % _MODULUS:016x}"
+
+
+class Table:
+    """How one canonical entity is stored in a package."""
+
+    def __init__(self, entity: Entity):
+        self.entity = entity
+        self.name = entity.name
+        self.columns = entity.columns
+        self._get = operator.itemgetter(*self.columns)
+        self._convert = [(i, _STORE[f.type]) for i, f in enumerate(entity.fields) if f.type in _STORE]
+        self.key_positions = [self.columns.index(k) for k in entity.key]
+        self.key_getter = operator.itemgetter(*self.key_positions)
+        self.deleted = f"{self.name}__deleted"
+        if len(self.key_positions) == 1:
+            self.key = operator.itemgetter(self.key_positions[0])
+
+    def values(self, row: dict) -> tuple:
+        """A canonical row (as the adapter yields it) as the tuple stored and hashed."""
+        values = self._get(row)
+        if not self._convert:
+            return values
+        values = list(values)
+        for i, convert in self._convert:
+            if values[i] is not None:
+                values[i] = convert(values[i])
+        return tuple(values)
+
+    def key(self, values: tuple) -> str:
+        """The row's key as canonical.Entity.key_of writes it (every key field is text)."""
+        return "/".join(values[i] for i in self.key_positions)
+
+    def create(self, db: sqlite3.Connection, schema: str = "main"):
+        columns = ", ".join(f'"{f.name}" {_SQL_TYPE.get(f.type, "TEXT")}{" NOT NULL" if f.required else ""}'
+                            for f in self.entity.fields)
+        key = ", ".join(f'"{k}"' for k in self.entity.key)
+        db.execute(f'CREATE TABLE {schema}."{self.name}" ({columns}, PRIMARY KEY ({key})) WITHOUT ROWID')
+
+    def create_deleted(self, db: sqlite3.Connection):
+        columns = ", ".join(f'"{k}" TEXT NOT NULL' for k in self.entity.key)
+        key = ", ".join(f'"{k}"' for k in self.entity.key)
+        db.execute(f'CREATE TABLE "{self.deleted}" ({columns}, PRIMARY KEY ({key})) WITHOUT ROWID')
+
+    def insert_sql(self, schema: str = "main", verb: str = "INSERT") -> str:
+        names = ", ".join(f'"{c}"' for c in self.columns)
+        return f'{verb} INTO {schema}."{self.name}" ({names}) VALUES ({", ".join("?" * len(self.columns))})'
+
+    def insert_deleted_sql(self) -> str:
+        return f'INSERT INTO "{self.deleted}" VALUES ({", ".join("?" * len(self.entity.key))})'
+
+    def select_sql(self, schema: str = "main") -> str:
+        return f'SELECT {", ".join(chr(34) + c + chr(34) for c in self.columns)} FROM {schema}."{self.name}"'
+
+
+TABLES = {name: Table(entity) for name, entity in ENTITIES.items()}
+
+
+def table_digest(db: sqlite3.Connection, sql: str) -> Digest:
+    digest = Digest()
+    cursor = db.execute(sql)
+    while batch := cursor.fetchmany(5000):
+        for row in batch:
+            digest.add(row_hash(row))
+    return digest
+
+
+# -- private plaintext ------------------------------------------------------------------------
+
+def work_root() -> Path:
+    root = Path(settings.SNAPSHOT_DIR) / ".work"
+    root.mkdir(parents=True, exist_ok=True)
+    root.chmod(0o700)
+    return root
+
+
+@contextmanager
+def private_dir():
+    """A directory only this user can enter, for plaintext databases; removed when done."""
+    path = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=work_root()))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def sweep_private_dirs() -> list[Path]:
+    """Remove private directories whose process is gone (killed before its `finally` ran)."""
+    removed = []
+    for path in work_root().iterdir():
+        pid = path.name.split("-", 1)[0]
+        if pid.isdigit() and (int(pid) == os.getpid() or _alive(int(pid))):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+# -- the container ----------------------------------------------------------------------------
+
+def _aad(package_id: str, index: int, final: bool) -> bytes:
+    return b"lifeline-snapshot\0" + package_id.encode() + index.to_bytes(8) + bytes([final])
+
+
+def _signed_message(header: bytes, frames_digest: bytes) -> bytes:
+    return MAGIC + hashlib.sha256(header).digest() + frames_digest
+
+
+def write(plain: Path, out: Path, manifest: dict, key: Key, frame_size: int = FRAME_SIZE) -> str:
+    """Encrypt and sign the database `plain` into the new file `out`, synced to disk; returns
+    the SHA-256 of the file."""
+    package_id = manifest["package_id"]
+    header = json.dumps({"format": FORMAT, "frame_size": frame_size, "key_check": key.check_value(package_id.encode()),
+                         "manifest": manifest}, sort_keys=True, ensure_ascii=False).encode()
+    aes = AESGCM(key.secret)
+    frames, whole = hashlib.sha256(), hashlib.sha256()
+
+    def put(data: bytes):
+        target.write(data)
+        whole.update(data)
+
+    with open(plain, "rb") as source, open(out, "xb") as target:
+        put(MAGIC + len(header).to_bytes(4) + header)
+        chunk, index = source.read(frame_size), 0
+        while True:
+            following = source.read(frame_size) if chunk else b""
+            final = not following
+            nonce = os.urandom(12)
+            sealed = aes.encrypt(nonce, chunk, _aad(package_id, index, final))
+            frame = bytes([final]) + len(sealed).to_bytes(4) + nonce + sealed
+            put(frame)
+            frames.update(frame)
+            if final:
+                break
+            chunk, index = following, index + 1
+        put(key.sign(_signed_message(header, frames.digest())))
+        target.flush()
+        os.fsync(target.fileno())
+    return whole.hexdigest()
+
+
+@dataclass
+class Package:
+    path: Path
+    manifest: dict
+    frame_size: int
+    key_check: str
+    header: bytes
+    frames_at: int
+
+    @property
+    def id(self) -> str:
+        return self.manifest["package_id"]
+
+    @property
+    def kind(self) -> str:
+        return self.manifest["kind"]
+
+    @property
+    def parent_id(self) -> str | None:
+        return (self.manifest.get("parent") or {}).get("package_id")
+
+
+def open_package(path) -> Package:
+    """The package's manifest, read without the key (nothing checked yet but the form)."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as source:
+            magic = source.read(len(MAGIC))
+            if magic != MAGIC:
+                raise PackageInvalid(f"{path} is not a Lifeline snapshot package")
+            length = int.from_bytes(_exactly(source, 4, "header"))
+            if length > _MAX_HEADER:
+                raise PackageInvalid("the header is damaged (impossible length)")
+            header = _exactly(source, length, "header")
+    except OSError as exc:
+        raise PackageInvalid(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        data = json.loads(header)
+        manifest, frame_size, key_check = data["manifest"], int(data["frame_size"]), data["key_check"]
+        manifest["package_id"], manifest["key_id"], manifest["kind"]
+    except (ValueError, KeyError, TypeError):
+        raise PackageInvalid("the header is damaged (not the JSON of a package header)") from None
+    if data.get("format") != FORMAT:
+        raise PackageInvalid(f"package format {data.get('format')} is not supported (this Lifeline reads {FORMAT})")
+    return Package(path, manifest, frame_size, key_check, header, len(MAGIC) + 4 + length)
+
+
+def _exactly(source, size: int, what: str) -> bytes:
+    data = source.read(size)
+    if len(data) != size:
+        raise PackageInvalid(f"the file is truncated (it ends inside the {what})")
+    return data
+
+
+def _frames(package: Package, source):
+    """(index, final, nonce, sealed, raw frame) for each frame; then checks the signature's place."""
+    source.seek(package.frames_at)
+    index = 0
+    while True:
+        head = source.read(5)
+        if len(head) < 5:
+            raise PackageInvalid(f"the file is truncated (it ends before frame {index}; the last frame is missing)")
+        final, length = head[0], int.from_bytes(head[1:])
+        if final > 1 or not 16 <= length <= package.frame_size + 16:
+            raise PackageInvalid(f"frame {index} is damaged (impossible flag or length)")
+        nonce = _exactly(source, 12, f"frame {index}")
+        sealed = _exactly(source, length, f"frame {index}")
+        yield index, bool(final), nonce, sealed, head + nonce + sealed
+        if final:
+            return
+        index += 1
+
+
+def check_signature(package: Package, key: Key):
+    """Pass 1: the whole file is as its builder signed it."""
+    frames = hashlib.sha256()
+    with open(package.path, "rb") as source:
+        for *_frame, raw in _frames(package, source):
+            frames.update(raw)
+        signature = source.read(SIGNATURE_SIZE + 1)
+    if len(signature) < SIGNATURE_SIZE:
+        raise PackageInvalid("the file is truncated (the signature is missing)")
+    if len(signature) > SIGNATURE_SIZE:
+        raise PackageInvalid("the file has bytes after its signature (damaged or appended to)")
+    if not key.verifies(signature, _signed_message(package.header, frames.digest())):
+        raise PackageInvalid(f"the signature does not match: the file was changed after it was signed, "
+                             f"or not signed by key {key.id}")
+
+
+def key_for(package: Package, keystore: KeyStore) -> Key:
+    key = keystore.get(package.manifest["key_id"])
+    if key.check_value(package.id.encode()) != package.key_check:
+        raise PackageInvalid(f"wrong key: the key {key.id} of the key store at {keystore.where} is not the key "
+                             f"this package was encrypted with")
+    return key
+
+
+def decrypt(package: Package, key: Key, plain: Path):
+    """Pass 2: the database, into the new file `plain` (in a private directory)."""
+    aes = AESGCM(key.secret)
+    fd = os.open(plain, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with open(package.path, "rb") as source, os.fdopen(fd, "wb") as target:
+        for index, final, nonce, sealed, _raw in _frames(package, source):
+            try:
+                target.write(aes.decrypt(nonce, sealed, _aad(package.id, index, final)))
+            except InvalidTag:
+                raise PackageInvalid(f"frame {index} does not decrypt: the package is damaged or was changed") \
+                    from None
+
+
+@contextmanager
+def decrypted(path, keystore: KeyStore | None = None):
+    """(package, path of its database in a private directory) after the signature is checked;
+    the plaintext is removed when the block ends."""
+    with private_dir() as work:
+        plain = work / "package.sqlite3"
+        yield unseal(path, plain, keystore), plain
+
+
+@contextmanager
+def opened(path, keystore: KeyStore | None = None):
+    """(package, read-only SQLite connection to its database), as `decrypted`."""
+    with decrypted(path, keystore) as (package, plain):
+        db = sqlite3.connect(f"file:{plain}?mode=ro", uri=True)
+        try:
+            yield package, db
+        finally:
+            db.close()
+
+
+def unseal(path, plain: Path, keystore: KeyStore | None = None) -> Package:
+    """Check the signature, then decrypt the database into the new file `plain`."""
+    package, key = _checked(path, keystore)
+    decrypt(package, key, plain)
+    return package
+
+
+def _checked(path, keystore) -> tuple[Package, Key]:
+    package = open_package(path)
+    key = key_for(package, keystore or KeyStore.default())
+    check_signature(package, key)
+    return package, key
+
+
+def verify(path, keystore: KeyStore | None = None) -> Package:
+    """Signature, decryption, and every entity's row counts and checksums; PackageInvalid if not good."""
+    with opened(path, keystore) as (package, db):
+        _verified(package, db)
+        return package
+
+
+def check_contents(package: Package, db: sqlite3.Connection):
+    entities = package.manifest.get("entities", {})
+    if set(entities) != set(TABLES):
+        raise PackageInvalid(f"the manifest lists the entities {', '.join(sorted(entities))}, "
+                             f"not the canonical ones")
+    for name, table in TABLES.items():
+        stated = entities[name]
+        _check_columns(db, table.name, table.columns)
+        found = table_digest(db, table.select_sql())
+        if (found.count, found.hexdigest()) != (stated["rows"], stated["digest"]):
+            raise PackageInvalid(f"{name}: {found.count:,} rows with checksum {found.hexdigest()}, but the manifest "
+                                 f"says {stated['rows']:,} rows with checksum {stated['digest']}")
+        if package.kind == "incremental":
+            _check_columns(db, table.deleted, table.entity.key)
+            gone = table_digest(db, f'SELECT * FROM "{table.deleted}"')
+            if (gone.count, gone.hexdigest()) != (stated["deleted"], stated["deleted_digest"]):
+                raise PackageInvalid(f"{name}: {gone.count:,} deleted keys with checksum {gone.hexdigest()}, but "
+                                     f"the manifest says {stated['deleted']:,} with {stated['deleted_digest']}")
+
+
+def _check_columns(db, table: str, columns: list[str]):
+    found = [row[1] for row in db.execute(f'PRAGMA table_info("{table}")')]
+    if found != list(columns):
+        raise PackageInvalid(f"table {table} is missing or has the columns {found}, not {list(columns)}")
+
+
+# -- applying a chain -----------------------------------------------------------------------
+
+def apply(paths: list, dest: Path, keystore: KeyStore | None = None) -> dict:
+    """Write the database of a chain (a full package, then its incrementals in order) to the new
+    file `dest`. Every package is verified, each incremental must follow the one before it, and
+    the result must have the counts and checksums the last manifest states; returns that
+    manifest. `dest` holds plaintext: put it where only the station's user can read it."""
+    if open_package(paths[0]).kind != "full":
+        raise PackageInvalid(f"a chain starts with a full package; {paths[0]} is not one")
+    package = unseal(paths[0], Path(dest), keystore)
+    db = sqlite3.connect(dest)
+    try:
+        _verified(package, db)
+        for path in paths[1:]:
+            previous, package = package, open_package(path)
+            parent = package.manifest.get("parent") or {}
+            if parent.get("package_id") != previous.id or parent.get("sha256") != file_sha256(previous.path):
+                raise PackageInvalid(f"{package.id} does not follow {previous.id} "
+                                     f"(its parent is {parent.get('package_id')})")
+            with decrypted(path, keystore) as (package, plain):
+                _apply_one(db, package, plain)
+        _check_totals(db, package.manifest)
+    except BaseException:
+        db.close()
+        Path(dest).unlink(missing_ok=True)  # plaintext of a chain that did not apply
+        raise
+    db.close()
+    return package.manifest
+
+
+def _verified(package: Package, db: sqlite3.Connection):
+    try:
+        check_contents(package, db)
+    except sqlite3.DatabaseError as exc:
+        raise PackageInvalid(f"the database inside is damaged: {exc}") from None
+
+
+def _apply_one(db: sqlite3.Connection, package: Package, plain: Path):
+    """Apply one incremental: replace whole entities, or delete its deleted keys and upsert its rows."""
+    inc = sqlite3.connect(f"file:{plain}?mode=ro", uri=True)
+    try:
+        _verified(package, inc)
+    finally:
+        inc.close()
+    db.execute("ATTACH DATABASE ? AS inc", (str(plain),))
+    try:
+        with db:
+            for name, table in TABLES.items():
+                keys = ", ".join(f'"{k}"' for k in table.entity.key)
+                if package.manifest["entities"][name]["mode"] == "whole":
+                    db.execute(f'DELETE FROM main."{name}"')
+                else:
+                    db.execute(f'DELETE FROM main."{name}" WHERE ({keys}) IN (SELECT {keys} FROM inc."{table.deleted}")')
+                db.execute(f'INSERT OR REPLACE INTO main."{name}" {table.select_sql("inc")}')
+    finally:
+        db.execute("DETACH DATABASE inc")
+
+
+def _check_totals(db: sqlite3.Connection, manifest: dict):
+    for name, table in TABLES.items():
+        stated = manifest["entities"][name]
+        found = table_digest(db, table.select_sql())
+        if (found.count, found.hexdigest()) != (stated["total_rows"], stated["total_digest"]):
+            raise PackageInvalid(f"{name}: the chain applied holds {found.count:,} rows with checksum "
+                                 f"{found.hexdigest()}, but {manifest['package_id']} says {stated['total_rows']:,} "
+                                 f"with {stated['total_digest']}")
+
+
+def file_sha256(path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as source:
+        while block := source.read(FRAME_SIZE):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,51 @@
+"""Helpers for the snapshot tests: a private snapshot directory and key store, and the rows
+of the HIS and of an applied chain in the form a package stores them."""
+import sqlite3
+
+import pytest
+
+from lifeline.continuity import adapter, builder, packages
+from lifeline.continuity.keystore import KeyStore
+from lifeline.continuity.packages import TABLES
+
+
+@pytest.fixture
+def snapshot_dir(tmp_path, settings):
+    """Packages under tmp_path/snapshots, keys in tmp_path/keys (one key made)."""
+    settings.DATA_DIR = tmp_path
+    settings.SNAPSHOT_DIR = tmp_path / "snapshots"
+    settings.SNAPSHOT_KEY_FILE = None
+    settings.SNAPSHOT_KEEP = 3
+    KeyStore.default().create()
+    return settings.SNAPSHOT_DIR
+
+
+def source_rows(mapping) -> dict[str, set]:
+    """Every canonical row of the HIS now, per entity, as stored in a package."""
+    found = {}
+    with adapter.HisSource(mapping).snapshot() as snap:
+        for name, table in TABLES.items():
+            found[name] = {table.values(row) for row in snap.read(name)}
+    return found
+
+
+def database_rows(path) -> dict[str, set]:
+    db = sqlite3.connect(path)
+    try:
+        return {name: set(db.execute(table.select_sql())) for name, table in TABLES.items()}
+    finally:
+        db.close()
+
+
+def applied_rows(tmp_path, chain=None) -> dict[str, set]:
+    """The rows a station holds after applying the latest chain (or `chain`)."""
+    dest = tmp_path / f"station-{len(list(tmp_path.glob('station-*')))}.sqlite3"
+    packages.apply([p.path if hasattr(p, "path") else p for p in (chain or builder.latest_chain())], dest)
+    return database_rows(dest)
+
+
+def assert_same_rows(found: dict, expected: dict):
+    for name in TABLES:
+        missing, extra = expected[name] - found[name], found[name] - expected[name]
+        assert not missing and not extra, f"{name}: {len(missing)} rows missing (e.g. {sorted(missing)[:2]}), " \
+                                          f"{len(extra)} rows not in the HIS (e.g. {sorted(extra)[:2]})"
