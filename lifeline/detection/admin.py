@@ -6,7 +6,9 @@ from django.utils.translation import gettext_lazy
 from lifeline.core.admin import ReadOnlyAdmin
 from lifeline.detection import integrations
 from lifeline.detection.alert_forms import IntegrationForm
-from lifeline.detection.models import Alert, AlertGroup, Integration, Silence
+from lifeline.detection.models import Alert, AlertGroup, Integration, Probe, ProbeResult, ProbeRollup, Silence
+from lifeline.detection.probes import services as probe_services
+from lifeline.detection.probes.forms import ProbeForm
 
 # ===================================================================== ALERTS ===========
 
@@ -64,3 +66,30 @@ class AlertAdmin(ReadOnlyAdmin):
     raw_id_fields = ("group",)
 
 # ===================================================================== PROBES ===========
+
+
+@admin.register(Probe)
+class ProbeAdmin(admin.ModelAdmin):
+    form = ProbeForm
+    list_display = ("name", "kind", "component", "enabled", "state", "last_checked_at", "last_latency_ms",
+                    "interval_seconds")
+    list_filter = ("kind", "state", "enabled", "component")
+    search_fields = ("name",)
+    readonly_fields = ("state", "state_since", "last_checked_at", "last_latency_ms", "last_value", "last_error",
+                       "last_heartbeat_at")
+
+    def save_model(self, request, obj, form, change):
+        probe_services.save(obj)
+
+
+@admin.register(ProbeResult)
+class ProbeResultAdmin(ReadOnlyAdmin):
+    list_display = ("at", "probe", "ok", "latency_ms", "value", "error")
+    list_filter = ("ok", "probe")
+    date_hierarchy = "at"
+
+
+@admin.register(ProbeRollup)
+class ProbeRollupAdmin(ReadOnlyAdmin):
+    list_display = ("start", "period", "probe", "count", "failures", "latency_avg_ms", "latency_p95_ms")
+    list_filter = ("period", "probe")

@@ -22,3 +22,7 @@ def receive_alerts(request, kind: str, token: str):
         return JsonResponse({"detail": str(bad), "errors": [{"field": f, "message": m} for f, m in bad.errors]},
                             status=422)
     return {"stored": stored}
+
+
+# --- PROBES: their state, and the heartbeat check-in (token in the URL, no login) ------------
+router.add_router("", "lifeline.detection.probes.api.router")

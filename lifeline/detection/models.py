@@ -313,19 +313,35 @@ class Probe(models.Model):
     def source(self) -> str:
         return f"probe:{self.pk}"
 
+    def clean_fields(self, exclude=None):
+        """The settings must be what the kind needs (each problem names its field)."""
+        from lifeline.detection.probes import config
+
+        errors = {}
+        try:
+            super().clean_fields(exclude)
+        except ValidationError as invalid:
+            errors = invalid.update_error_dict(errors)
+        if not {"kind", "config"} & (set(exclude or ()) | set(errors)):
+            try:
+                config.parse(self.kind, self.config)
+            except config.ConfigInvalid as invalid:
+                errors["config"] = [f"{field}: {reason}" for field, reason in invalid.problems]
+        if errors:
+            raise ValidationError(errors)
+
     def clean(self):
-        """The settings of the kind, the threshold where the kind yields a number, the timeout."""
+        """A threshold only where the kind yields a number; a timeout within the interval."""
         from lifeline.detection.probes import config
 
         errors = {}
         try:
             settings = config.parse(self.kind, self.config)
-        except config.ConfigInvalid as invalid:
-            errors["config"] = [f"{field}: {reason}" for field, reason in invalid.problems]
-        else:
-            if self.threshold_op and not config.yields_number(self.kind, settings):
-                errors["threshold_op"] = _("this probe yields no number to compare (SQL, a Prometheus expression "
-                                           "without comparison, or an HTTP JSON field without an expected value)")
+        except config.ConfigInvalid:
+            settings = None  # said by clean_fields
+        if self.threshold_op and settings and not config.yields_number(self.kind, settings):
+            errors["threshold_op"] = _("this probe yields no number to compare (SQL, a Prometheus expression "
+                                       "without comparison, or an HTTP JSON field without an expected value)")
         if bool(self.threshold_op) != (self.threshold_value is not None):
             errors.setdefault("threshold_value", _("give both the comparison and the threshold, or neither"))
         if self.timeout_seconds and self.interval_seconds and self.timeout_seconds > self.interval_seconds:
