@@ -20,6 +20,7 @@ and a failed or interrupted one leaves the last good package published.
 """
 import hashlib
 import itertools
+import json
 import secrets
 import sqlite3
 import time
@@ -112,8 +113,8 @@ class _Build:
             mapping_path=str(self.mapping_path))
         self.record = record
         try:
-            self.mapping_sha256 = hashlib.sha256(self.mapping_path.read_bytes()).hexdigest()
             self.mapping = load_mapping(self.mapping_path)
+            self.mapping_sha256 = mapping_hash(self.mapping)
             self.key = KeyStore.default().current()
             self.parent = self._parent(last)
             record.kind = SnapshotBuild.Kind.INCREMENTAL if self.parent else SnapshotBuild.Kind.FULL
@@ -357,6 +358,13 @@ def _key_of(fields):
         except InvalidValue:
             return None  # an invalid row: never in the index, nothing to delete
     return key
+
+
+def mapping_hash(mapping) -> str:
+    """What decides the data: the entities' queries, keys, watermarks and row rules. A change of
+    connection (another host, a longer timeout) keeps the chain; a change of these needs a full."""
+    entities = json.dumps(mapping.model_dump(mode="json")["entities"], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(entities.encode()).hexdigest()
 
 
 def encode_watermark(mark):

@@ -1,12 +1,19 @@
 """Helpers for the snapshot tests: a private snapshot directory and key store, and the rows
 of the HIS and of an applied chain in the form a package stores them."""
+import os
+import shutil
 import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from lifeline.continuity import adapter, builder, packages
 from lifeline.continuity.keystore import KeyStore
 from lifeline.continuity.packages import TABLES
+
+LIFELINE = str(Path(sys.executable).with_name("lifeline"))
 
 
 @pytest.fixture
@@ -49,3 +56,35 @@ def assert_same_rows(found: dict, expected: dict):
         missing, extra = expected[name] - found[name], found[name] - expected[name]
         assert not missing and not extra, f"{name}: {len(missing)} rows missing (e.g. {sorted(missing)[:2]}), " \
                                           f"{len(extra)} rows not in the HIS (e.g. {sorted(extra)[:2]})"
+
+
+@pytest.fixture(scope="session")
+def migrated_home(tmp_path_factory):
+    """A Lifeline data directory with a migrated SQLite database, made once for `lifeline`
+    subprocesses (they cannot use the test database)."""
+    home = tmp_path_factory.mktemp("lifeline-home")
+    subprocess.run([LIFELINE, "migrate", "-v0"], env=cli_env(home), check=True, timeout=300)
+    return home
+
+
+@pytest.fixture
+def cli_home(migrated_home, tmp_path, settings):
+    """A copy of the migrated home with one key; this process's settings point at it too."""
+    home = tmp_path / "home"
+    shutil.copytree(migrated_home, home)
+    settings.DATA_DIR = home
+    settings.SNAPSHOT_DIR = home / "snapshots"
+    settings.SNAPSHOT_KEY_FILE = None
+    KeyStore.default().create()
+    return home
+
+
+def cli_env(home, **extra) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIFELINE_")}
+    return {**env, "LIFELINE_DATA_DIR": str(home), "LIFELINE_DATABASE_URL": f"sqlite:///{home}/lifeline.sqlite3",
+            **extra}
+
+
+def lifeline(home, *args, **extra) -> subprocess.CompletedProcess:
+    return subprocess.run([LIFELINE, *map(str, args)], env=cli_env(home, **extra), capture_output=True, text=True,
+                          timeout=600)

@@ -1,0 +1,170 @@
+"""The package file: it cannot be read without its key, and any change to it, a cut or an
+appendix fails verification. (The format does not depend on the HIS's database, so these
+tests build their package from the SQLite demo HIS only.)"""
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from lifeline.continuity import builder, packages
+from lifeline.continuity.keystore import Key, KeyStore, KeyStoreError
+from lifeline.continuity.packages import PackageInvalid
+from tests.continuity.conftest import build_demo
+from tests.continuity.snapshots import snapshot_dir  # noqa: F401
+
+SMALL_FRAMES = 4096
+
+
+@pytest.fixture(scope="module")
+def his(tmp_path_factory):
+    return build_demo(f"sqlite:///{tmp_path_factory.mktemp('his')}/his.db", tmp_path_factory, 300)
+
+
+@pytest.fixture
+def package(his, snapshot_dir, db):
+    return Path(builder.build(his.mapping_path).path)
+
+
+@pytest.fixture
+def small_frames(package, tmp_path):
+    """The same package re-sealed in 4 KiB frames, so it has many."""
+    plain, out = tmp_path / "plain.sqlite3", tmp_path / "small.llsnap"
+    manifest = packages.unseal(package, plain).manifest
+    packages.write(plain, out, manifest, KeyStore.default().current(), frame_size=SMALL_FRAMES)
+    plain.unlink()
+    return out
+
+
+def frame_starts(path) -> list[int]:
+    """Offsets where each frame begins."""
+    package = packages.open_package(path)
+    data = path.read_bytes()
+    starts, at = [], package.frames_at
+    while True:
+        starts.append(at)
+        final, length = data[at], int.from_bytes(data[at + 1:at + 5])
+        at += 5 + 12 + length
+        if final:
+            return starts
+
+
+def flipped(path, offset, tmp_path):
+    data = bytearray(path.read_bytes())
+    data[offset] ^= 0x01
+    out = tmp_path / f"flipped-{offset}.llsnap"
+    out.write_bytes(bytes(data))
+    return out
+
+
+def test_a_good_package_verifies_and_says_what_it_holds(package, his):
+    checked = packages.verify(package)
+    assert checked.kind == "full" and checked.manifest["entities"]["patient"]["rows"] == 300
+    assert checked.manifest["his"] == his.mapping.his and checked.manifest["parent"] is None
+
+
+def test_the_file_holds_no_plaintext(package, his):
+    data = package.read_bytes()
+    for value in ("0000000001", "阿莫西林胶囊", "SQLite format 3"):
+        assert value.encode() not in data
+    assert b'"card_no"' not in data  # the manifest names entities and counts, never columns or values
+
+
+def test_it_cannot_be_read_without_its_key(package, tmp_path, settings):
+    key = KeyStore.default().current()
+    settings.DATA_DIR = tmp_path / "elsewhere"  # a key store that never had the key
+    KeyStore.default().create()
+    with pytest.raises(KeyStoreError, match=f"key {key.id} is not in the key store"):
+        packages.verify(package)
+    impostor = Key(key.id, key.created, Key.generate(key.created).secret, key.public)
+    KeyStore.default().add(impostor)  # same id, other secret
+    with pytest.raises(PackageInvalid, match=f"wrong key: the key {key.id} .* is not the key this package"):
+        packages.verify(package)
+    with pytest.raises(PackageInvalid, match="wrong key"):
+        packages.apply([package], tmp_path / "station.sqlite3")
+    assert not (tmp_path / "station.sqlite3").exists()
+
+
+def test_a_station_copy_of_the_key_reads_and_verifies(package, tmp_path, settings):
+    key = KeyStore.default().current()
+    station = KeyStore(directory=tmp_path / "station-keys")
+    station.add(key.public_only())
+    assert packages.verify(package, station).id == packages.open_package(package).id
+
+
+def test_flipping_any_one_byte_fails_verification(small_frames, tmp_path):
+    size = small_frames.stat().st_size
+    starts = frame_starts(small_frames)
+    assert len(starts) > 10
+    structure = {0, 7, 8, 11, 12, starts[0] - 1, size - 1, size - 64}
+    for start in (starts[0], starts[1], starts[-1]):
+        structure |= {start, start + 1, start + 4, start + 5, start + 17, start + 40}  # flag, length, nonce, data
+    everywhere = set(range(0, size, size // 200))
+    for offset in sorted(structure | everywhere):
+        with pytest.raises(PackageInvalid):
+            packages.verify(flipped(small_frames, offset, tmp_path))
+        (tmp_path / f"flipped-{offset}.llsnap").unlink()
+
+
+def test_a_truncated_or_appended_file_fails(small_frames, tmp_path):
+    data = small_frames.read_bytes()
+    starts = frame_starts(small_frames)
+    cuts = {"inside the header": starts[0] - 10, "before the last frame": starts[-1],
+            "inside a frame": starts[3] + 100, "before the signature": len(data) - 64, "one byte short": len(data) - 1}
+    for where, size in cuts.items():
+        cut = tmp_path / "cut.llsnap"
+        cut.write_bytes(data[:size])
+        with pytest.raises(PackageInvalid, match="truncated"):
+            packages.verify(cut)
+    longer = tmp_path / "longer.llsnap"
+    longer.write_bytes(data + b"\0")
+    with pytest.raises(PackageInvalid, match="bytes after its signature"):
+        packages.verify(longer)
+
+
+def test_frames_cannot_be_reordered_or_cut_even_with_a_valid_signature(small_frames, tmp_path):
+    """Below the signature, each frame's tag binds its index and the final flag."""
+    package = packages.open_package(small_frames)
+    key = KeyStore.default().current()
+    data = small_frames.read_bytes()
+    starts = frame_starts(small_frames)
+    swapped = data[:starts[1]] + data[starts[2]:starts[3]] + data[starts[1]:starts[2]] + data[starts[3]:]
+    (tmp_path / "swapped.llsnap").write_bytes(swapped)
+    with pytest.raises(PackageInvalid, match="frame 1 does not decrypt"):
+        packages.decrypt(packages.open_package(tmp_path / "swapped.llsnap"), key, tmp_path / "out1")
+    early_end = bytearray(data[:starts[2]])
+    early_end[starts[1]] = 1  # frame 1 claims to be the last
+    (tmp_path / "early.llsnap").write_bytes(bytes(early_end))
+    with pytest.raises(PackageInvalid, match="frame 1 does not decrypt"):
+        packages.decrypt(packages.open_package(tmp_path / "early.llsnap"), key, tmp_path / "out2")
+    assert package.frame_size == SMALL_FRAMES
+
+
+def test_a_changed_manifest_fails_even_when_well_formed(package, tmp_path):
+    data = package.read_bytes()
+    length = int.from_bytes(data[8:12])
+    header = json.loads(data[12:12 + length])
+    header["manifest"]["entities"]["patient"]["rows"] += 1
+    text = json.dumps(header, sort_keys=True, ensure_ascii=False).encode()
+    forged = tmp_path / "forged.llsnap"
+    forged.write_bytes(data[:8] + len(text).to_bytes(4) + text + data[12 + length:])
+    with pytest.raises(PackageInvalid, match="the signature does not match"):
+        packages.verify(forged)
+
+
+def test_checksums_catch_rows_that_do_not_match_the_manifest(package, tmp_path):
+    """A builder bug (rows and manifest disagreeing) is caught even though the signature is good."""
+    plain, out = tmp_path / "plain.sqlite3", tmp_path / "resealed.llsnap"
+    manifest = packages.unseal(package, plain).manifest
+    db = sqlite3.connect(plain)
+    db.execute("UPDATE drug SET price = '0.01' WHERE code = 'Y000001'")
+    db.commit()
+    db.close()
+    packages.write(plain, out, manifest, KeyStore.default().current())
+    with pytest.raises(PackageInvalid, match=r"^drug: 114 rows with checksum \w+, but the manifest says 114 rows"):
+        packages.verify(out)
+
+
+def test_reading_leaves_no_plaintext_behind(package):
+    packages.verify(package)
+    assert list(packages.work_root().iterdir()) == []
