@@ -31,6 +31,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from django.conf import settings
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from lifeline.continuity import packages, publishing
@@ -89,7 +90,7 @@ def reconcile():
             record.status, record.path, record.size_bytes = SnapshotBuild.Status.PUBLISHED, str(done.path), done.size
         else:
             record.status = SnapshotBuild.Status.FAILED
-            record.error = "interrupted: the build ended before publishing (killed or crashed)"
+            record.error = _("interrupted: the build ended before publishing (killed or crashed)")
         record.save()
     packages.sweep_private_dirs()
     publishing.sweep()
@@ -127,9 +128,9 @@ class _Build:
                 published = self._publish(work, manifest)
         except Exception as exc:
             self._finish(SnapshotBuild.Status.FAILED, error=str(exc) or type(exc).__name__)
-            kept = last[-1].package_id if last else "none yet"
-            raise BuildFailed(f"snapshot build failed: {exc}\nthe last good package stays published: {kept}",
-                              record) from exc
+            kept = last[-1].package_id if last else _("none yet")
+            raise BuildFailed(_("snapshot build failed: %(reason)s\nthe last good package stays published: "
+                                "%(package)s") % {"reason": exc, "package": kept}, record) from exc
         return self._finish(SnapshotBuild.Status.PUBLISHED, published=published, manifest=manifest)
 
     def _parent(self, last: list[Published]) -> Published | None:
@@ -137,15 +138,15 @@ class _Build:
         if not self.incremental:
             return None
         if not last:
-            self.record.note = "no package published yet: built a full package"
+            self.record.note = _("no package published yet: built a full package")
             return None
         parent = last[-1]
         self.parent_manifest = packages.open_package(parent.path).manifest
         index = publishing.index_file()
         if self.parent_manifest["mapping_sha256"] != self.mapping_sha256:
-            self.record.note = f"the mapping changed since {parent.package_id}: built a full package"
+            self.record.note = _("the mapping changed since %s: built a full package") % parent.package_id
         elif index is None or not index.exists() or index.stem != parent.package_id:
-            self.record.note = f"the key index of {parent.package_id} is missing: built a full package"
+            self.record.note = _("the key index of %s is missing: built a full package") % parent.package_id
         else:
             return parent
         return None

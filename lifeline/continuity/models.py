@@ -27,7 +27,7 @@ class SnapshotBuild(models.Model):
     total_counts = models.JSONField(_("rows per entity after applying"), default=dict, blank=True)
     skipped = models.JSONField(_("skipped rows"), default=list, blank=True,
                                help_text=_("entity, key, field and reason of each row left out (first 1,000)"))
-    skipped_count = models.IntegerField(_("skipped rows"), default=0)
+    skipped_count = models.IntegerField(_("number of skipped rows"), default=0)
     error = models.TextField(_("error"), blank=True)
     note = models.TextField(_("note"), blank=True)
     package_id = models.CharField(_("package id"), max_length=64, db_index=True)

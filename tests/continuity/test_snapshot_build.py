@@ -73,13 +73,13 @@ def test_an_entity_without_watermark_is_carried_whole(his, snapshot_dir, tmp_pat
 
 def test_incremental_without_a_package_or_after_a_mapping_change_builds_a_full_one(his, snapshot_dir, tmp_path, db):
     first = builder.build(his.mapping_path, incremental=True)
-    assert first.kind == "full" and first.note == "no package published yet: built a full package"
+    assert first.kind == "full" and first.note == "尚未发布任何包：已构建全量包"
     reconnected = his.with_mapping("query_timeout: 600", "query_timeout: 300", tmp_path)
     assert builder.build(reconnected, incremental=True).kind == "incremental"
     changed = tmp_path / "changed-query.yaml"
     changed.write_text(his.mapping_path.read_text().replace(" AS quota,", " AS quota, 1 AS extra,"))
     second = builder.build(changed, incremental=True)
-    assert second.kind == "full" and "the mapping changed since" in second.note
+    assert second.kind == "full" and second.note.startswith("映射自 ") and second.note.endswith("以来已变更：已构建全量包")
     assert [p.package_id for p in builder.latest_chain()] == [second.package_id]
 
 

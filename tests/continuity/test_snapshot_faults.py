@@ -29,7 +29,7 @@ def fails(mapping_path, message: str, incremental=False) -> SnapshotBuild:
         builder.build(mapping_path, incremental=incremental)
     record = failed.value.record
     assert record.status == "failed" and record.finished_at and not record.path
-    assert str(failed.value).endswith(f"the last good package stays published: {builder.latest_chain()[-1].package_id}")
+    assert str(failed.value).endswith(f"上一个完好的包仍为已发布：{builder.latest_chain()[-1].package_id}")
     return record
 
 
