@@ -15,5 +15,4 @@ def run_probes(now):
 def keep_probe_history(now):
     """Roll finished hours and days of readings up, then prune what is past keeping."""
     close_old_connections()
-    history.roll_up(now)
-    history.prune(now)
+    history.keep(now)

@@ -62,9 +62,9 @@ def _handler(site: Site):
 
 
 @contextmanager
-def serve(routes=None, tls: ssl.SSLContext | None = None):
+def serve(routes=None, tls: ssl.SSLContext | None = None, port: int = 0):
     site = Site(routes)
-    site.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(site))
+    site.server = ThreadingHTTPServer(("127.0.0.1", port), _handler(site))
     if tls:
         site.server.socket = tls.wrap_socket(site.server.socket, server_side=True)
     thread = threading.Thread(target=site.server.serve_forever, daemon=True)

@@ -4,7 +4,6 @@ from datetime import timedelta
 
 import pytest
 
-from lifeline.detection import tasks
 from lifeline.detection.models import ProbeResult, ProbeRollup
 from lifeline.detection.probes import history
 from tests.detection.alerting import t0  # noqa: F401
@@ -42,7 +41,7 @@ def test_hours_and_days_roll_up_and_raw_readings_are_pruned_after_48_hours(t0, c
         ("2026-11-22T16:00:00+00:00", 24 * PER_HOUR, 0),
         ("2026-11-23T16:00:00+00:00", 24 * PER_HOUR, 0)]
 
-    tasks.keep_probe_history(clock.now())
+    history.keep(clock.now())
     oldest = ProbeResult.objects.order_by("at").first().at
     assert oldest == t0 + timedelta(hours=24, minutes=10)  # 48 h before 09:10 on the 25th
     assert ProbeResult.objects.count() == 48 * PER_HOUR - 10 * 12
@@ -63,7 +62,7 @@ def test_a_year_of_five_second_checks_stays_small(t0, clock):
         if day % 50 == 0:
             fill(probe, t0 + timedelta(days=day), 2)
         clock.freeze(t0 + timedelta(days=day, hours=23))
-        tasks.keep_probe_history(clock.now())
+        history.keep(clock.now())
     # Raw: only the last 48 h; rollups: at most a year of hours and days.
     assert ProbeResult.objects.filter(at__lt=clock.now() - history.RAW_KEPT).count() == 0
     oldest = ProbeRollup.objects.order_by("start").first().start

@@ -73,6 +73,12 @@ def combine(start: datetime, parts: list) -> Summary:
 
 # --- the worker job ------------------------------------------------------------------------
 
+def keep(now: datetime):
+    """The worker job: roll up what has finished, then prune what is past keeping."""
+    roll_up(now)
+    prune(now)
+
+
 def roll_up(now: datetime) -> int:
     """Roll up every probe's finished hours and days; returns how many rollups were written."""
     end = floor_hour(now - SETTLE)
