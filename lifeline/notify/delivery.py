@@ -152,7 +152,7 @@ def prepare(delivery: Delivery, now) -> Send | None:
 @transaction.atomic
 def record(send: Send, outcome: channels.Outcome, now) -> DeliveryAttempt:
     """Keep the attempt; then sent, a retry later, the next channel now, or failed."""
-    delivery = Delivery.objects.select_for_update().select_related("message__incident__plan_version",
+    delivery = Delivery.objects.select_for_update(of=("self",)).select_related("message__incident__plan_version",
                                                                    "message__member").get(pk=send.delivery_id)
     attempt = DeliveryAttempt.objects.create(
         delivery=delivery, incident_id=delivery.message.incident_id, channel=send.target.channel,

@@ -47,7 +47,8 @@ def log(request):
     form = LogFilter(request.GET or None)
     if form.is_bound and not form.is_valid():
         for field, errors in form.errors.items():
-            messages.error(request, f"{form.fields[field].label}: {' '.join(errors)}")
+            messages.error(request, _("%(field)s: %(errors)s") % {"field": form.fields[field].label,
+                                                                  "errors": " ".join(errors)})
     page = Paginator(form.deliveries(), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
