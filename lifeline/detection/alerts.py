@@ -61,7 +61,7 @@ def raise_signal(*, source: str, fingerprint: str, firing: bool, summary: str, c
     return Alert.objects.get(source=source, fingerprint=fingerprint)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # within a request it joins the request's transaction: fewer round trips
 def ingest(signals: list[Signal]) -> int:
     """Store the alerts and act on their groups; returns how many alerts were stored.
 
@@ -77,7 +77,7 @@ def ingest(signals: list[Signal]) -> int:
     firing, resolved = [], []
     for signal in signals:
         at = signal.at or now
-        alert = Alert(source=signal.source, fingerprint=signal.fingerprint[:255], group=groups[signal.source, signal.key],
+        alert = Alert(source=signal.source, fingerprint=signal.fingerprint, group=groups[signal.source, signal.key],
                       summary=signal.summary[:SUMMARY_CHARS], labels=signal.labels, component=signal.component,
                       received_at=now)
         if signal.firing:

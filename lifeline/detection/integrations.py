@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from lifeline.detection.models import Integration, token_digest
@@ -68,7 +69,8 @@ def receiver_url(integration: Integration, token: str) -> str:
 
 def find(kind: str, token: str) -> Integration | None:
     """The enabled integration of that kind holding the token, if any."""
-    return Integration.objects.filter(kind=kind, token_hash=token_digest(token), enabled=True).first()
+    return (Integration.objects.select_related("component")
+            .filter(kind=kind, token_hash=token_digest(token), enabled=True).first())
 
 
 @dataclass
@@ -78,21 +80,25 @@ class Route:
 
 
 class Router:
-    """Routes one payload's alerts; the components are read once per payload."""
+    """Routes one payload's alerts; the components are read once per payload, if a label names one."""
 
     def __init__(self, integration: Integration):
         self.integration = integration
-        self.components = {}
+        self.severity_levels = {k.lower(): v for k, v in integration.severity_levels.items()}
+
+    @cached_property
+    def components(self) -> dict[str, Component]:
+        by_name = {}
         for component in Component.objects.all():
             for name in (component.key, *component.names):
-                self.components.setdefault(name, component)
-        self.severity_levels = {k.lower(): v for k, v in integration.severity_levels.items()}
+                by_name.setdefault(name, component)
+        return by_name
 
     def route(self, labels: dict) -> Route:
         integration = self.integration
         named = str(labels.get(integration.component_label, ""))
         severity = str(labels.get(integration.severity_label, "")).lower()
-        return Route(component=self.components.get(named) or integration.component,
+        return Route(component=named and self.components.get(named) or integration.component,
                      level_id=self.severity_levels.get(severity) or integration.level_id)
 
     def group_key(self, labels: dict, default: str) -> str:

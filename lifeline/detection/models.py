@@ -189,8 +189,9 @@ class Alert(models.Model):
 
     source = models.CharField(_("source"), max_length=64)
     fingerprint = models.CharField(_("fingerprint"), max_length=255)
+    # Indexed by (group, status) below; a second index on group alone would only slow the inserts.
     group = models.ForeignKey(AlertGroup, on_delete=models.CASCADE, related_name="alerts",
-                              verbose_name=_("group"))
+                              verbose_name=_("group"), db_index=False)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
     summary = models.CharField(_("summary"), max_length=300)
     labels = models.JSONField(_("labels"), default=dict, blank=True)

@@ -40,7 +40,7 @@ class AlertmanagerAlert(_Payload):
     annotations: dict[str, str] = {}
     startsAt: datetime | None = None
     endsAt: datetime | None = None
-    fingerprint: str = ""
+    fingerprint: str = Field("", max_length=255)
 
 
 class AlertmanagerPayload(_Payload):
@@ -70,7 +70,7 @@ class ZabbixTag(_Payload):
 
 
 class ZabbixEvent(_Payload):
-    event_id: Text = Field(min_length=1)
+    event_id: Text = Field(min_length=1, max_length=255)
     status: Literal["PROBLEM", "RESOLVED"]
     host: str = Field(min_length=1)
     trigger: str = Field(min_length=1)
@@ -92,7 +92,7 @@ def _zabbix(event: ZabbixEvent, router: Router) -> list[alerts.Signal]:
 # --- generic webhook -------------------------------------------------------------------------
 
 class WebhookAlert(_Payload):
-    fingerprint: Text = Field(min_length=1)
+    fingerprint: Text = Field(min_length=1, max_length=255)
     status: Literal["firing", "resolved"]
     summary: str = Field(min_length=1)
     labels: dict[str, Text] = {}
