@@ -36,7 +36,6 @@ def attempt(kind, at, status="published") -> SnapshotBuild:
 def test_no_schedule_without_a_mapping(schedule, settings):
     settings.SNAPSHOT_MAPPING = None
     assert services.due_build(schedule.now()) is None
-    assert tasks.build_due_snapshot(schedule.now()) is None
     assert services.freshness(schedule.now()).stale is False
 
 
@@ -84,16 +83,16 @@ def test_freshness_is_the_age_of_the_newest_published_package(schedule):
 
 def test_a_stale_snapshot_raises_an_alert_that_resolves_when_a_fresh_package_is_published(schedule):
     attempt("full", schedule.now())
-    tasks.report_snapshot_freshness(schedule.advance(minutes=30))
+    services.report_freshness(schedule.advance(minutes=30))
     assert not Alert.objects.exists()
-    tasks.report_snapshot_freshness(schedule.advance(minutes=31))
+    services.report_freshness(schedule.advance(minutes=31))
     alert = Alert.objects.get(source="continuity:freshness", fingerprint="snapshot-stale")
     assert alert.status == "firing"
     assert alert.summary == "HIS 基础数据的最新快照包已有 61 分钟（阈值 60 分钟），应急工作站使用的是旧数据"
-    tasks.report_snapshot_freshness(schedule.advance(minutes=1))
+    services.report_freshness(schedule.advance(minutes=1))
     assert Alert.objects.get(pk=alert.pk).status == "firing"
     fresh = attempt("incremental", schedule.now())
-    tasks.report_snapshot_freshness(schedule.advance(minutes=1))
+    services.report_freshness(schedule.advance(minutes=1))
     alert.refresh_from_db()
     assert alert.status == "resolved" and fresh.package_id in alert.summary
 
@@ -123,10 +122,18 @@ def test_a_failing_scheduled_build_is_recorded_and_retried_later(schedule, setti
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_job_builds_on_a_thread(settings, his, snapshot_dir, clock):
+def test_the_jobs_build_on_a_thread_and_report_freshness(settings, his, snapshot_dir, clock):
+    settings.SNAPSHOT_MAPPING = None
+    assert tasks.build_due_snapshot(clock.now()) is None
+    tasks.report_snapshot_freshness(clock.now())
+    assert not Alert.objects.exists()
     settings.SNAPSHOT_MAPPING = str(his.mapping_path)
+    tasks.report_snapshot_freshness(clock.now())
+    assert Alert.objects.get().summary == "尚未发布 HIS 基础数据的快照包，应急工作站没有可用数据"
     thread = tasks.build_due_snapshot(clock.now())
     thread.join(timeout=120)
     record = SnapshotBuild.objects.get()
     assert (record.kind, record.status, record.trigger) == ("full", "published", "worker")
     assert tasks.build_due_snapshot(clock.now()) is None
+    tasks.report_snapshot_freshness(clock.now())
+    assert Alert.objects.get().status == "resolved"
