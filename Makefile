@@ -29,6 +29,8 @@ $(BIN)/.installed: pyproject.toml
 messages: $(BIN)/.installed
 	$(BIN)/lifeline compilemessages -v0 --ignore=.venv --ignore=var
 
+# The demo HIS that `lifeline demo` writes: the worker takes snapshots of it.
+run: export LIFELINE_SNAPSHOT_MAPPING ?= $(LIFELINE_DATA_DIR)/demo_his.yaml
 run: setup
 	$(BIN)/lifeline migrate -v0
 	$(BIN)/lifeline demo

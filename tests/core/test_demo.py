@@ -10,6 +10,14 @@ from lifeline.plans.models import PlanVersion
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path, settings):
+    """The demo's HIS, snapshot keys and packages go to a temporary data directory."""
+    settings.DATA_DIR = tmp_path
+    settings.SNAPSHOT_DIR = tmp_path / "snapshots"
+    settings.SNAPSHOT_KEY_FILE = None
+
+
 def run_demo(monkeypatch, password):
     monkeypatch.setenv("LIFELINE_ADMIN_PASSWORD", password)
     out = io.StringIO()

@@ -1,12 +1,14 @@
 import os
 import secrets
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from lifeline.accounts.roles import Role, assign_role
 from lifeline.audit.actor import acting_as
+from lifeline.continuity import demo as continuity_demo
 from lifeline.core import clock
 from lifeline.people import demo as people_demo
 from lifeline.plans import services as plans
@@ -23,10 +25,14 @@ class Command(BaseCommand):
             people = people_demo.load_demo(clock.now().astimezone().date(), password=password)
             components = status_demo.load_demo()
             admin = self._admin(password)
+        with acting_as("demo"):
+            snapshots = continuity_demo.load_demo(settings.DATA_DIR)
         self.stdout.write(f"Plans loaded: {', '.join(f'{v.plan_id} v{v.number}' for v in versions)}")
         self.stdout.write(f"Members: {people['members']}; demo users (same password): "
                           + "; ".join(f"{role}: {', '.join(names)}" for role, names in people["users"].items()))
         self.stdout.write(f"Status page components: {components}")
+        self.stdout.write(f"Demo HIS mapping: {snapshots['mapping']}; snapshot packages: "
+                          f"{snapshots['full'].path}, {snapshots['incremental'].path}")
         self.stdout.write(f"Admin login: {admin.username} / {password}")
 
     def _admin(self, password):
