@@ -15,7 +15,7 @@ from lifeline.incidents.models import DRILL_MARK, ChecklistItem, OutboxMessage
 from lifeline.incidents.services import in_plan_language, role_title
 from lifeline.notify import links
 
-# A message says what to do next, not the whole checklist.
+# A message says what to do next, not the whole checklist: WeCom takes 2048 characters at most.
 STEPS_SHOWN = 3
 REPORTER_ROLE = "reporter"
 
