@@ -115,6 +115,8 @@ def test_a_closed_incident_takes_no_acknowledgement(paged, client):
     incident, director, path = paged
     for status in ("acknowledged", "resolved", "closed"):
         services.transition(incident, status)
+    shown = client.get(path).content.decode()
+    assert "该事件已关闭，无需再确认。" in shown and 'id="acknowledge"' not in shown
     answer = client.post(path)
     assert answer.status_code == 400 and "该事件已关闭，无需再确认。" in answer.content.decode()
     assert not link_entries(incident).exists()

@@ -1,5 +1,8 @@
 """Delivering the outbox through Apprise to fake vendors and a real SMTP server: results kept,
 vendors' refusals, retries with backoff, fallback to the next channel, dead channels."""
+import base64
+import hashlib
+import hmac
 import time
 from concurrent.futures import wait
 from datetime import timedelta
@@ -9,6 +12,7 @@ import pytest
 from lifeline.audit.models import AuditEntry
 from lifeline.incidents import services, timers
 from lifeline.incidents.models import OutboxMessage, TimelineEntry, Timer
+from lifeline.notify import channels
 from lifeline.notify.delivery import LEASE, Dispatcher
 from lifeline.notify.models import Delivery, DeliveryAttempt
 from tests.notify.fakes import free_port
@@ -48,7 +52,8 @@ def test_a_page_reaches_the_wecom_bot_and_is_recorded(incident_003, vendor, chan
     [attempt] = DeliveryAttempt.objects.all()
     assert (attempt.kind, attempt.recipient, attempt.number, attempt.ok, attempt.error) == (
         "wecom", "王建国", 1, True, "")
-    assert attempt.at == clock.now() and attempt.incident == incident and attempt.channel.url == "wecombot://director-key"
+    assert attempt.at == clock.now() and attempt.incident == incident
+    assert attempt.channel.url == "wecombot://director-key"
     assert dispatcher(clock) == 0 and len(vendor.received) == 1  # sent once
     # Machine records stay out of the audit log; the outbox's status change (an incident's) is in it.
     assert not AuditEntry.objects.filter(object_type__startswith="notify.").exists()
@@ -258,3 +263,14 @@ def test_keys_in_channel_urls_do_not_reach_the_error_text(incident_003, settings
     [attempt] = DeliveryAttempt.objects.all()
     assert not attempt.ok and "Connection refused" in attempt.error
     assert key not in attempt.error and "key=***" in attempt.error
+
+
+def test_dingtalk_signed_robot_gets_a_valid_signature(vendor):
+    outcome = channels.send("dingtalk://robotsecret@signedtoken/13800138000", "【演练】测试", "")
+    assert outcome.ok, outcome.error
+    [received] = vendor.received
+    timestamp, sign = received.query["timestamp"][0], received.query["sign"][0]  # decoded once by the server
+    expected = hmac.new(b"robotsecret", f"{timestamp}\nrobotsecret".encode(), hashlib.sha256).digest()
+    assert sign == base64.b64encode(expected).decode()
+    assert received.query["access_token"] == ["signedtoken"]
+    assert received.body["at"] == {"atMobiles": ["13800138000"], "isAtAll": False}

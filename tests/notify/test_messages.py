@@ -33,7 +33,8 @@ def test_reporters_get_the_news_and_the_note_without_a_link(load_seed, on_duty, 
     services.transition(incident, "acknowledged")
     services.transition(incident, "mitigated", note="已切换到门诊应急服务器，可以收费")
 
-    news = messages.compose(OutboxMessage.objects.get(contact="zhang@hospital.example", dedupe_key__endswith="mitigated"))
+    mitigated = OutboxMessage.objects.get(contact="zhang@hospital.example", dedupe_key__endswith="mitigated")
+    news = messages.compose(mitigated)
     assert news.subject == f"您的故障报告 {report.number}：事件当前状态为已缓解"
     assert news.body.splitlines() == [news.subject, f"事件：#{incident.pk} 收费系统无法登录",
                                       "状态：已缓解 · 已持续 0 分钟", "已切换到门诊应急服务器，可以收费"]
