@@ -26,7 +26,7 @@ def test_http_status_keyword_and_latency():
     with serve({("GET", "/"): text_answer("<h1>预约挂号</h1>"), ("GET", "/broken"): text_answer("oops", 503)}) as site:
         assert read(make_probe(config={"url": site.url + "/", "keyword": "预约挂号"})).ok
         missing = read(make_probe("b", config={"url": site.url + "/", "keyword": "门诊缴费"}))
-        assert not missing.ok and missing.error == "the page does not contain '门诊缴费'"
+        assert not missing.ok and missing.error == "页面不含 '门诊缴费'"
         broken = read(make_probe("c", config={"url": site.url + "/broken"}))
         assert (broken.ok, broken.error) == (False, "HTTP 503")
         expected = read(make_probe("d", config={"url": site.url + "/broken", "expect_status": [503]}))
@@ -39,13 +39,13 @@ def test_http_json_field_value_and_number_with_threshold():
         url = site.url + "/health"
         assert read(make_probe(config={"url": url, "json_path": "data.status", "json_value": "ok"})).ok
         wrong = read(make_probe("b", config={"url": url, "json_path": "data.status", "json_value": "up"}))
-        assert wrong.error == "data.status is 'ok', expected 'up'"
+        assert wrong.error == "data.status 为 'ok'，应为 'up'"
         queue = make_probe("c", config={"url": url, "json_path": "data.queue.0.waiting"},
                            threshold_op=">", threshold_value=30)
         reading = read(queue)
-        assert (reading.ok, reading.value, reading.error) == (False, 37, "value 37 > 30")
+        assert (reading.ok, reading.value, reading.error) == (False, 37, "数值 37 > 30")
         absent = read(make_probe("d", config={"url": url, "json_path": "data.beds"}))
-        assert absent.error == "the JSON answer has no data.beds"
+        assert absent.error == "JSON 响应中没有 data.beds"
 
 
 def test_http_max_latency():
@@ -55,7 +55,7 @@ def test_http_max_latency():
 
     with serve({("GET", "/"): slow}) as site:
         reading = read(make_probe(config={"url": site.url + "/", "max_latency_ms": 100}))
-        assert not reading.ok and reading.error.endswith("more than 100 ms")
+        assert not reading.ok and reading.error.endswith("超过 100 毫秒")
         assert read(make_probe("b", config={"url": site.url + "/", "max_latency_ms": 5000})).ok
 
 
@@ -73,7 +73,7 @@ def test_http_refused_and_timed_out():
 
     with serve({("GET", "/"): stuck}) as site:
         timed_out = read(make_probe("b", config={"url": site.url + "/"}, timeout_seconds=1))
-        assert (timed_out.ok, timed_out.error) == (False, "timed out")
+        assert (timed_out.ok, timed_out.error) == (False, "超时")
 
 
 def test_https_certificate_expiry(tmp_path, clock):
@@ -86,7 +86,7 @@ def test_https_certificate_expiry(tmp_path, clock):
         config = {"url": site.url + "/", "verify_tls": False}
         assert read(make_probe("b", config={**config, "cert_days": 7})).ok
         expiring = read(make_probe("c", config={**config, "cert_days": 14}))
-        assert not expiring.ok and "within 14 days" in expiring.error
+        assert not expiring.ok and "不足 14 天" in expiring.error
         clock.advance(days=5)  # the clock, not the wall, decides what "within" means
         assert not read(make_probe("d", config={**config, "cert_days": 7})).ok
 
@@ -108,7 +108,7 @@ def test_heartbeat_counts_from_creation_then_from_the_last_check_in(clock):
     probe = make_probe(kind="heartbeat", config={"period_minutes": 60}, interval_seconds=60, timeout_seconds=5)
     assert checks.check(probe, start + timedelta(minutes=59)).ok
     late = checks.check(probe, start + timedelta(minutes=61))
-    assert late.error == "no check-in yet (expected every 60 min)"
+    assert late.error == "还没有签到（应每 60 分钟签到一次）"
     probe.last_heartbeat_at = start + timedelta(minutes=30)
     assert checks.check(probe, start + timedelta(minutes=89)).ok
-    assert checks.check(probe, start + timedelta(minutes=95)).error == "no check-in for 65 min (expected every 60 min)"
+    assert checks.check(probe, start + timedelta(minutes=95)).error == "已 65 分钟没有签到（应每 60 分钟签到一次）"

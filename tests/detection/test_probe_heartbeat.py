@@ -56,7 +56,7 @@ def test_silence_past_the_period_takes_it_down_and_a_check_in_brings_it_up(backu
     assert backup.state == Probe.State.UP
     run_due(clock, minutes=2)  # 61 min since the probe was made, no check-in
     backup.refresh_from_db()
-    assert (backup.state, backup.last_error) == (Probe.State.DOWN, "no check-in yet (expected every 60 min)")
+    assert (backup.state, backup.last_error) == (Probe.State.DOWN, "还没有签到（应每 60 分钟签到一次）")
     services.check_in(backup.heartbeat_token)
     run_due(clock, minutes=1)
     backup.refresh_from_db()

@@ -68,7 +68,8 @@ def test_duty_creates_a_probe_through_the_form_with_csrf(make_user, registration
 
 
 @pytest.mark.parametrize("change, field, reason", [
-    ({"config": '{"url": "ftp://his"}'}, "config", "config.url: &#x27;ftp://his&#x27; is not an http:// or https:// address"),
+    ({"config": '{"url": "ftp://his"}'}, "config",
+     "config.url: &#x27;ftp://his&#x27; is not an http:// or https:// address"),
     ({"config": '{"url": "http://his", "colour": 1}'}, "config", "config.colour: unknown field"),
     ({"config": "{url: his"}, "config", "输入一个有效的JSON"),
     ({"kind": "tcp", "config": '{"host": "his-db"}'}, "config", "config.port: required"),

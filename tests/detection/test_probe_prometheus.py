@@ -67,7 +67,7 @@ def test_disk_free_percent_of_the_root_filesystem(node_exporter):
     # The same expression, with a comparison that holds: the reading fails and says why.
     full = make_probe("b", kind="prometheus", config={"url": node_exporter, "expression": DISK_FREE + " < 100"})
     failed = checks.check(full, clock.now())
-    assert not failed.ok and failed.error == f"{DISK_FREE} < 100 (value {failed.value:g})"
+    assert not failed.ok and failed.error == f"{DISK_FREE} < 100（数值 {failed.value:g}）"
 
 
 def test_metric_with_label_filters_against_the_probe_threshold(node_exporter):
@@ -76,21 +76,21 @@ def test_metric_with_label_filters_against_the_probe_threshold(node_exporter):
                        threshold_op="<", threshold_value=0.001)
     reading = checks.check(probe, clock.now())
     assert reading.ok and 0 < reading.value <= 100
-    disks = make_probe("b", kind="prometheus", threshold_op="<", threshold_value=1,
-                       config={"url": node_exporter, "expression": 'count(node_filesystem_size_bytes{mountpoint=~"/.*"})'})
+    disks = make_probe("b", kind="prometheus", threshold_op="<", threshold_value=1, config={
+        "url": node_exporter, "expression": 'count(node_filesystem_size_bytes{mountpoint=~"/.*"})'})
     assert checks.check(disks, clock.now()).value >= 1
     nowhere = make_probe("c", kind="prometheus", config={
         "url": node_exporter, "expression": 'node_filesystem_size_bytes{mountpoint="/nowhere"} < 1'})
     assert checks.check(nowhere, clock.now()).error == (
-        'node_filesystem_size_bytes{mountpoint="/nowhere"} matches 0 series; it must match exactly one '
-        '(add label filters or use sum/avg/min/max/count)')
+        'node_filesystem_size_bytes{mountpoint="/nowhere"} 匹配到 0 条序列，必须恰好匹配一条'
+        '（请加标签过滤，或用 sum/avg/min/max/count）')
 
 
 def test_a_page_that_is_not_metrics():
     with serve({("GET", "/metrics"): lambda request: (200, b"<html><body>login</body></html>", {})}) as site:
         probe = make_probe(kind="prometheus", config={"url": site.url + "/metrics", "expression": "up < 1"})
         reading = checks.check(probe, clock.now())
-    assert not reading.ok and reading.error.startswith("not a Prometheus metrics page")
+    assert not reading.ok and reading.error.startswith("不是 Prometheus 指标页面")
 
 
 @pytest.mark.parametrize("text, reason", [
@@ -111,5 +111,5 @@ def test_arithmetic_and_folds_over_samples():
                                     'cpu{mode="user",cpu="0"} 10\n')
     assert promql.parse('100 - avg(cpu{mode="idle"}) > 95').evaluate(samples) == (20, False)
     assert promql.parse('-(max(cpu) - min(cpu)) / 2').evaluate(samples) == (-40, None)
-    with pytest.raises(promql.EvaluationFailed, match="division by zero"):
+    with pytest.raises(promql.EvaluationFailed, match="除数为零"):
         promql.parse('cpu{mode="user"} / (cpu{mode="user"} - 10)').evaluate(samples)

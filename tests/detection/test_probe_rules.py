@@ -8,7 +8,7 @@ from lifeline.audit.models import AuditEntry
 from lifeline.core import clock
 from lifeline.detection import alerts
 from lifeline.detection.models import Alert, Probe, ProbeResult
-from lifeline.detection.probes import rules
+from lifeline.detection.probes import rules, services
 from lifeline.detection.probes.reading import Reading
 from lifeline.incidents.models import Incident
 from lifeline.status.models import MaintenanceWindow
@@ -126,3 +126,14 @@ def test_a_failed_raise_is_tried_again_on_the_next_reading(t0, plan_001, his_por
     monkeypatch.setattr(alerts, "raise_signal", real)
     feed(FAIL)
     assert his_portal.alerted and Incident.objects.count() == 1
+
+
+def test_switching_a_probe_off_resolves_its_alert(t0, plan_001, his_portal, raised):
+    feed = Feed(his_portal, t0)
+    assert feed(FAIL, FAIL, FAIL) == Probe.State.DOWN and raised == ["firing"]
+    his_portal.enabled = False
+    services.save(his_portal)
+    his_portal.refresh_from_db()
+    assert (his_portal.state, his_portal.alerted, his_portal.consecutive_failures) == (Probe.State.UNKNOWN, False, 0)
+    assert raised == ["firing", "resolved"]
+    assert Alert.objects.get(source=his_portal.source).summary == "探针 挂号服务 已停用"

@@ -46,16 +46,16 @@ def test_sqlite_tablespace_free_percent_against_threshold(tmp_path):
     with sqlite3.connect(path) as db:
         db.execute("UPDATE tablespace SET free_pct = 4")
     reading = checks.check(probe, clock.now())
-    assert (reading.ok, reading.value, reading.error) == (False, 4, "value 4 < 10")
+    assert (reading.ok, reading.value, reading.error) == (False, 4, "数值 4 < 10")
 
     missing = sql_probe("b", f"sqlite:///{tmp_path}/gone.db", "SELECT 1")
-    assert checks.check(missing, clock.now()).error == f"the database file {tmp_path}/gone.db does not exist"
+    assert checks.check(missing, clock.now()).error == f"数据库文件 {tmp_path}/gone.db 不存在"
     assert not (tmp_path / "gone.db").exists()
     wrong = checks.check(sql_probe("c", f"sqlite:///{path}", "SELECT free FROM tablespace"), clock.now())
     assert not wrong.ok and "no such column: free" in wrong.error
     empty = checks.check(sql_probe("d", f"sqlite:///{path}", "SELECT free_pct FROM tablespace WHERE 0"),
                          clock.now())
-    assert empty.error == "the query returned no row"
+    assert empty.error == "查询没有返回任何行"
 
 
 def test_postgresql_replication_lag_with_password_from_environment(monkeypatch):
@@ -73,7 +73,7 @@ def test_postgresql_replication_lag_with_password_from_environment(monkeypatch):
     sessions = sql_probe("会话数", POSTGRES, "SELECT count(*) FROM pg_stat_activity",
                          threshold_op=">=", threshold_value=1)
     busy = checks.check(sessions, clock.now())
-    assert not busy.ok and busy.value >= 1 and busy.error.startswith("value ")
+    assert not busy.ok and busy.value >= 1 and busy.error.startswith("数值 ")
 
 
 def test_mariadb_number_and_password_file(tmp_path):

@@ -68,10 +68,9 @@ def test_a_failing_step_is_named(monkeypatch):
     with serve(routes) as site:
         probe = make_probe("互联网医院挂号", kind="synthetic", config=steps(site.url))
         unset = checks.check(probe, clock.now())
-        assert unset.error == ("environment variables not set (config.variables_env): "
-                               "password (HOSPITAL_TEST_PASSWORD)")
+        assert unset.error == "环境变量未设置（config.variables_env）：password (HOSPITAL_TEST_PASSWORD)"
         monkeypatch.setenv("HOSPITAL_TEST_PASSWORD", "wrong")
-        assert checks.check(probe, clock.now()).error == "step 1 (登录): HTTP 401, expected 200"
+        assert checks.check(probe, clock.now()).error == "第 1 步（登录）：HTTP 401，应为 200"
         monkeypatch.setenv("HOSPITAL_TEST_PASSWORD", PASSWORD)
         # The page to read the registration back is gone.
-        assert checks.check(probe, clock.now()).error == "step 3 (查看挂号): HTTP 404"
+        assert checks.check(probe, clock.now()).error == "第 3 步（查看挂号）：HTTP 404"

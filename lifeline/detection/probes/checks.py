@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
+from django.utils.translation import gettext as _
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
@@ -34,7 +35,9 @@ def check(probe: Probe, at: datetime) -> Reading:
 
 def judge(reading: Reading, op: str, threshold: float) -> Reading:
     if promql.COMPARISONS[op](reading.value, threshold):
-        reading.ok, reading.error = False, f"value {reading.value:g} {op} {threshold:g}"
+        reading.ok = False
+        reading.error = _("value %(value)s %(op)s %(threshold)s") % {
+            "value": f"{reading.value:g}", "op": op, "threshold": f"{threshold:g}"}
     return reading
 
 
@@ -50,19 +53,22 @@ def http(settings: config.Http, probe: Probe, at: datetime) -> Reading:
                             settings.body.encode() if settings.body else None)
     web.expect_status(answer.status, settings.expect_status)
     if settings.keyword and settings.keyword not in answer.text:
-        raise Failed(f"the page does not contain {settings.keyword!r}")
+        raise Failed(_("the page does not contain %(keyword)r") % {"keyword": settings.keyword})
     value = None
     if settings.json_path:
         found = web.json_field(answer, settings.json_path)
         if settings.json_value is not None and web.as_text(found) != settings.json_value:
-            raise Failed(f"{settings.json_path} is {web.as_text(found)!r}, expected {settings.json_value!r}")
+            raise Failed(_("%(path)s is %(found)r, expected %(expected)r") % {
+                "path": settings.json_path, "found": web.as_text(found), "expected": settings.json_value})
         value = None if settings.json_value is not None else web.number(found, settings.json_path)
     if settings.max_latency_ms and answer.latency_ms > settings.max_latency_ms:
-        raise Failed(f"answered in {answer.latency_ms:.0f} ms, more than {settings.max_latency_ms:g} ms")
+        raise Failed(_("answered in %(ms).0f ms, more than %(max)s ms") % {
+            "ms": answer.latency_ms, "max": f"{settings.max_latency_ms:g}"})
     if settings.cert_days:
         expires = web.certificate_expires(settings.url, probe.timeout_seconds)
         if expires - at < timedelta(days=settings.cert_days):
-            raise Failed(f"the certificate expires on {expires:%Y-%m-%d}, within {settings.cert_days} days")
+            raise Failed(_("the certificate expires on %(date)s, within %(days)d days") % {
+                "date": f"{expires:%Y-%m-%d}", "days": settings.cert_days})
     return Reading(True, answer.latency_ms, value)
 
 
@@ -73,7 +79,7 @@ def tcp(settings: config.Tcp, probe: Probe, at: datetime) -> Reading:
     try:
         socket.create_connection((settings.host, settings.port), timeout=probe.timeout_seconds).close()
     except socket.timeout:
-        raise Failed(f"{settings.host}:{settings.port}: timed out") from None
+        raise Failed(f"{settings.host}:{settings.port}: {web.timed_out()}") from None
     except OSError as exc:
         raise Failed(f"{settings.host}:{settings.port}: {exc.strerror or exc}") from None
     return Reading(True, _ms_since(started))
@@ -88,7 +94,7 @@ def sql(settings: config.Sql, probe: Probe, at: datetime) -> Reading:
         raise Failed(str(exc)) from None
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:") \
             and not Path(url.database).is_file():
-        raise Failed(f"the database file {url.database} does not exist")
+        raise Failed(_("the database file %(path)s does not exist") % {"path": url.database})
     engine = sa.create_engine(url, poolclass=NullPool, connect_args=_connect_args(url, probe.timeout_seconds))
     started = time.monotonic()
     try:
@@ -102,8 +108,8 @@ def sql(settings: config.Sql, probe: Probe, at: datetime) -> Reading:
     finally:
         engine.dispose()
     if row is None or not len(row):
-        raise Failed("the query returned no row")
-    return Reading(True, _ms_since(started), web.number(row[0], "the query's result"))
+        raise Failed(_("the query returned no row"))
+    return Reading(True, _ms_since(started), web.number(row[0], _("the query's result")))
 
 
 def _connect_args(url, timeout: int) -> dict:
@@ -138,9 +144,10 @@ def heartbeat(settings: config.Heartbeat, probe: Probe, at: datetime) -> Reading
     last = probe.last_heartbeat_at or probe.created_at
     silent = at - last
     if silent > timedelta(minutes=settings.period_minutes):
-        since = f"no check-in for {silent.total_seconds() / 60:.0f} min" if probe.last_heartbeat_at \
-            else "no check-in yet"
-        raise Failed(f"{since} (expected every {settings.period_minutes:g} min)")
+        since = _("no check-in for %(minutes).0f min") % {"minutes": silent.total_seconds() / 60} \
+            if probe.last_heartbeat_at else _("no check-in yet")
+        raise Failed(_("%(since)s (expected every %(period)s min)") % {
+            "since": since, "period": f"{settings.period_minutes:g}"})
     return Reading(True)
 
 
@@ -152,7 +159,8 @@ def prometheus(settings: config.Prometheus, probe: Probe, at: datetime) -> Readi
     expression = promql.parse(settings.expression)
     value, holds = expression.evaluate(promql.scrape_samples(answer.text))
     if holds:
-        return Reading(False, answer.latency_ms, value, f"{settings.expression} (value {value:g})")
+        return Reading(False, answer.latency_ms, value, _("%(expression)s (value %(value)s)") % {
+            "expression": settings.expression, "value": f"{value:g}"})
     return Reading(True, answer.latency_ms, value)
 
 

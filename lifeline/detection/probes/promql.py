@@ -20,6 +20,7 @@ import re
 import statistics
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
 from prometheus_client.parser import text_string_to_metric_families
 
 _TOKEN = re.compile(r"""\s*(?:
@@ -72,8 +73,9 @@ class Selector:
     def evaluate(self, samples: Samples) -> float:
         values = self.series(samples)
         if len(values) != 1:
-            raise EvaluationFailed(f"{self} matches {len(values)} series; it must match exactly one "
-                                   f"(add label filters or use sum/avg/min/max/count)")
+            raise EvaluationFailed(_("%(selector)s matches %(count)d series; it must match exactly one "
+                                     "(add label filters or use sum/avg/min/max/count)")
+                                   % {"selector": self, "count": len(values)})
         return values[0]
 
 
@@ -85,7 +87,7 @@ class Fold:
     def evaluate(self, samples: Samples) -> float:
         values = self.selector.series(samples)
         if not values and self.function != "count":
-            raise EvaluationFailed(f"{self.selector} matches no series")
+            raise EvaluationFailed(_("%(selector)s matches no series") % {"selector": self.selector})
         return float(FUNCTIONS[self.function](values))
 
 
@@ -114,7 +116,7 @@ class Binary:
     def evaluate(self, samples: Samples) -> float:
         left, right = self.left.evaluate(samples), self.right.evaluate(samples)
         if self.op == "/" and right == 0:
-            raise EvaluationFailed("division by zero")
+            raise EvaluationFailed(_("division by zero"))
         return ARITHMETIC[self.op](left, right)
 
 
@@ -144,7 +146,7 @@ def scrape_samples(text: str) -> Samples:
             for sample in family.samples:
                 samples.setdefault(sample.name, []).append((sample.labels, float(sample.value)))
     except ValueError as exc:
-        raise EvaluationFailed(f"not a Prometheus metrics page: {exc}") from None
+        raise EvaluationFailed(_("not a Prometheus metrics page: %(reason)s") % {"reason": exc}) from None
     return samples
 
 

@@ -101,13 +101,25 @@ def reconcile_alert(probe: Probe, at: datetime):
     probe.alerted = firing
 
 
-def _raise(probe: Probe, firing: bool, at: datetime):
+@transaction.atomic
+def stand_down(probe_id: int):
+    """A probe switched off knows nothing any more: back to unknown, and its alert resolved."""
+    probe = Probe.objects.select_for_update(of=("self",)).select_related("component").get(pk=probe_id)
+    now = clock.now()
+    if probe.alerted:
+        _raise(probe, False, now, _("Probe %(name)s was switched off") % {"name": probe.name})
+    probe.state = probe.observed = S.UNKNOWN
+    probe.state_since, probe.consecutive_failures, probe.consecutive_successes, probe.alerted = now, 0, 0, False
+    Probe.objects.filter(pk=probe.pk).update(**{name: getattr(probe, name) for name in READING_FIELDS})
+
+
+def _raise(probe: Probe, firing: bool, at: datetime, summary: str = ""):
     from lifeline.detection import alerts  # the alerts open incidents, which know nothing of probes
 
     if firing:
         summary = _("Probe %(name)s is %(state)s: %(error)s") % {
             "name": probe.name, "state": probe.get_state_display(), "error": probe.last_error or "-"}
-    else:
+    elif not summary:
         summary = _("Probe %(name)s is up again") % {"name": probe.name}
     alerts.raise_signal(source=probe.source, fingerprint=probe.source, firing=firing, summary=summary[:300],
                         component=probe.component, plan_id=probe.plan_id, scenario_id=probe.scenario_id,

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from django.db import close_old_connections, transaction
 from django.db.models import F, Q
+from django.utils.translation import gettext as _
 
 from lifeline.detection.models import Probe
 from lifeline.detection.probes import checks, config, rules
@@ -63,10 +64,10 @@ def run_one(probe_id: int, slot: datetime, worker: str) -> Probe | None:
         try:
             reading = checks.check(probe, slot)
         except config.ConfigInvalid as invalid:
-            reading = Reading(False, error=f"settings: {invalid}")
+            reading = Reading(False, error=_("settings: %(problems)s") % {"problems": invalid})
         except Exception as exc:  # a bug in a check must show on the probe, not stop the others
             log.exception("probe %s: the check crashed", probe_id)
-            reading = Reading(False, error=f"the check crashed: {exc!r}")
+            reading = Reading(False, error=_("the check crashed: %(error)r") % {"error": exc})
         return rules.record(probe_id, slot, reading)
     finally:
         Probe.objects.filter(pk=probe_id, leased_by=worker[:100]).update(lease_until=None, leased_by="")

@@ -7,7 +7,7 @@ from django.urls import reverse
 from lifeline.accounts.roles import Role
 from lifeline.core import clock
 from lifeline.detection.models import Probe
-from lifeline.detection.probes import history
+from lifeline.detection.probes import history, rules
 
 # Who may read the probes and who may change them; department staff do neither.
 READERS = (Role.COMMANDER, Role.DUTY, Role.AUDITOR)
@@ -24,9 +24,11 @@ def save(probe: Probe) -> Probe:
     probe.next_due_at = None
     if probe.pk is None:
         probe.save()
-    else:
-        # Only the settings: a reading landing meanwhile keeps its state.
-        probe.save(update_fields=[*SETTINGS_FIELDS, "next_due_at", "heartbeat_token"])
+        return probe
+    # Only the settings: a reading landing meanwhile keeps its state.
+    probe.save(update_fields=[*SETTINGS_FIELDS, "next_due_at", "heartbeat_token"])
+    if not probe.enabled:
+        rules.stand_down(probe.pk)
     return probe
 
 

@@ -14,6 +14,8 @@ import time
 from datetime import datetime
 from urllib.parse import urlencode
 
+from django.utils.translation import gettext as _
+
 from lifeline.detection.probes import config, web
 from lifeline.detection.probes.reading import Failed, Reading
 
@@ -28,17 +30,19 @@ def run(settings: config.Synthetic, probe, at: datetime) -> Reading:
         client.timeout = probe.timeout_seconds - (time.monotonic() - started)
         try:
             if client.timeout <= 0:
-                raise Failed(f"no time left of the {probe.timeout_seconds} s timeout")
+                raise Failed(_("no time left of the %(seconds)s s timeout") % {"seconds": probe.timeout_seconds})
             variables.update(_step(client, step, variables))
         except (Failed, web.Unreachable) as failure:
-            raise Failed(f"step {number} ({step.name}): {failure}") from None
+            raise Failed(_("step %(number)d (%(name)s): %(failure)s") % {
+                "number": number, "name": step.name, "failure": failure}) from None
     return Reading(True, (time.monotonic() - started) * 1000)
 
 
 def _from_environment(names: dict[str, str]) -> dict[str, str]:
     missing = [f"{variable} ({env})" for variable, env in names.items() if env not in os.environ]
     if missing:
-        raise Failed(f"environment variables not set (config.variables_env): {', '.join(missing)}")
+        raise Failed(_("environment variables not set (config.variables_env): %(missing)s") % {
+            "missing": ", ".join(missing)})
     return {variable: os.environ[env] for variable, env in names.items()}
 
 
@@ -58,7 +62,7 @@ def _step(client: web.Client, step: config.Step, variables: dict) -> dict:
     answer = client.request(step.method, fill(step.url), headers, body)
     web.expect_status(answer.status, step.expect_status)
     if step.keyword and step.keyword not in answer.text:
-        raise Failed(f"the answer does not contain {step.keyword!r}")
+        raise Failed(_("the answer does not contain %(keyword)r") % {"keyword": step.keyword})
     return {name: web.as_text(web.json_field(answer, path)) for name, path in step.extract.items()}
 
 
@@ -66,7 +70,7 @@ def _filler(variables: dict):
     def fill(text: str) -> str:
         def value(match):
             if match.group(1) not in variables:
-                raise Failed(f"unknown variable ${{{match.group(1)}}}")
+                raise Failed(_("unknown variable %(variable)s") % {"variable": match.group(0)})
             return variables[match.group(1)]
 
         return _VARIABLE.sub(value, text)

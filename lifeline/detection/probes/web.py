@@ -15,12 +15,17 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from cryptography import x509
+from django.utils.translation import gettext as _
 
 from lifeline.detection.probes.reading import Failed
 
 # Enough for a health page or a metrics page; a probe never downloads a file.
 MAX_BODY_BYTES = 4 * 1024 * 1024
 USER_AGENT = "Lifeline-probe/1"
+
+
+def timed_out() -> str:
+    return _("timed out")
 
 
 class Unreachable(Exception):
@@ -86,13 +91,14 @@ def certificate_expires(url: str, timeout: float) -> datetime:
 def _reason(error) -> str:
     reason = getattr(error, "reason", None) or error
     if isinstance(reason, (socket.timeout, TimeoutError)):
-        return "timed out"
+        return timed_out()
     return str(reason.strerror if getattr(reason, "strerror", None) else reason)
 
 
 def expect_status(status: int, expected: list[int]):
     if expected and status not in expected:
-        raise Failed(f"HTTP {status}, expected {', '.join(map(str, expected))}")
+        raise Failed(_("HTTP %(status)s, expected %(expected)s") % {
+            "status": status, "expected": ", ".join(map(str, expected))})
     if not expected and not 200 <= status < 400:
         raise Failed(f"HTTP {status}")
 
@@ -102,24 +108,25 @@ def json_field(answer: Answer, path: str):
     try:
         found = json.loads(answer.body)
     except ValueError:
-        raise Failed("the answer is not JSON") from None
+        raise Failed(_("the answer is not JSON")) from None
     for part in path.split("."):
         if isinstance(found, list) and part.isdigit() and int(part) < len(found):
             found = found[int(part)]
         elif isinstance(found, dict) and part in found:
             found = found[part]
         else:
-            raise Failed(f"the JSON answer has no {path}")
+            raise Failed(_("the JSON answer has no %(path)s") % {"path": path})
     return found
 
 
 def number(found, what: str) -> float:
+    not_a_number = Failed(_("%(what)s is not a number: %(found)r") % {"what": what, "found": found})
     if isinstance(found, bool):
-        raise Failed(f"{what} is not a number: {found!r}")
+        raise not_a_number
     try:
         return float(found)
     except (TypeError, ValueError):
-        raise Failed(f"{what} is not a number: {found!r}") from None
+        raise not_a_number from None
 
 
 def as_text(value) -> str:
