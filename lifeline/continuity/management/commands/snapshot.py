@@ -62,8 +62,9 @@ class Command(BaseCommand):
                              (_("Builder"), manifest["builder"]), (_("HIS"), manifest["his"]),
                              (_("Mapping hash"), manifest["mapping_sha256"]), (_("Key id"), manifest["key_id"])):
             self.stdout.write(f"{label}: {value}")
-        self.stdout.write(f"{_('Entity'):<16} {_('Mode'):<8} {_('Rows'):>10} {_('Deleted'):>8} "
-                          f"{_('Rows after applying'):>12}  {_('Checksum')}  {_('Watermark')}")
+        titles = [_("Entity"), _("Mode"), _("Rows"), _("Deleted"), _("Rows after applying"), _("Checksum"),
+                  _("Watermark")]
+        self.stdout.write("{:<16} {:<8} {:>10} {:>8} {:>12}  {}  {}".format(*titles))
         for name, entry in manifest["entities"].items():
             mark = entry["watermark"]["value"] if entry["watermark"] else "-"
             self.stdout.write(f"{name:<16} {entry['mode']:<8} {entry['rows']:>10,} {entry['deleted']:>8,} "
@@ -78,11 +79,12 @@ class Command(BaseCommand):
             for package in chain:
                 self.stdout.write(f"  {package.built_at}  {_(package.kind):<12} {package.size:>14,} B  {package.path}")
         self.stdout.write(_("Recent builds:"))
+        rows = _("rows")
         for record in SnapshotBuild.objects.all()[:10]:
             counts = sum(record.row_counts.values())
             self.stdout.write(f"  {record.started_at:%Y-%m-%d %H:%M:%S}  {record.get_kind_display():<12} "
                               f"{record.get_status_display():<10} {record.duration_seconds or 0:7.1f} s  "
-                              f"{counts:>10,} {_('rows')}  {record.error.splitlines()[0] if record.error else ''}")
+                              f"{counts:>10,} {rows}  {record.error.splitlines()[0] if record.error else ''}")
 
     def do_key(self, key_action, **options):
         store = KeyStore.default()
@@ -96,8 +98,9 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         for key in keys:
             mark = _("current") if key is keys[-1] else ""
+            can = _("signs") if key.signing else _("verifies only")
             self.stdout.write(f"{key.id}  {key.created:%Y-%m-%d %H:%M}  Ed25519 {key.fingerprint()}  "
-                              f"{_('signs') if key.signing else _('verifies only')}  {mark}")
+                              f"{can}  {mark}")
         if not keys:
             self.stdout.write(_("No key yet: `lifeline snapshot key create` makes one."))
 
@@ -120,7 +123,7 @@ class LineProgress(builder.Progress):
         self.say(_("reading %s …") % name)
 
     def stage(self, name, what):
-        self.say(f"{name}: {_(what)} …" if name else f"{_(what)} …")
+        self.say(_("%(entity)s: %(step)s …") % {"entity": name, "step": _(what)} if name else f"{_(what)} …")
 
     def entity_done(self, name, rows, deleted, seconds):
         self.say(_("%(name)s: %(rows)s rows, %(deleted)s deleted, %(seconds).1f s") % {
