@@ -44,7 +44,7 @@ class Signal:
     group_key: str = ""  # empty: the alert is a group of its own
     at: datetime | None = None  # when it started (firing) or ended (resolved); default now
     starts_at: datetime | None = None  # a resolved alert's start, when the source says it
-    origin: str = ""  # who raised it, as the timeline names it (an integration's name)
+    origin: str = ""  # who raised it, as the timeline names it (an integration's or a probe's name)
 
     @property
     def key(self) -> str:
@@ -53,11 +53,12 @@ class Signal:
 
 def raise_signal(*, source: str, fingerprint: str, firing: bool, summary: str, component: Component | None = None,
                  plan_id: str = "", scenario_id: str = "", level_id: str = "", labels: dict | None = None,
-                 group_key: str = "", at: datetime | None = None) -> Alert:
-    """One alert from any source ("probe:<id>", "integration:<id>", "continuity:freshness")."""
+                 group_key: str = "", at: datetime | None = None, origin: str = "") -> Alert:
+    """One alert from any source ("probe:<id>", "integration:<id>", "continuity:freshness");
+    `origin` names the source for people on the timeline (a probe's name, say)."""
     ingest([Signal(source=source, fingerprint=fingerprint, firing=firing, summary=summary, labels=labels or {},
                    component=component, plan_id=plan_id, scenario_id=scenario_id, level_id=level_id,
-                   group_key=group_key, at=at)])
+                   group_key=group_key, at=at, origin=origin)])
     return Alert.objects.get(source=source, fingerprint=fingerprint)
 
 
