@@ -22,7 +22,7 @@ import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -64,6 +64,7 @@ class Send:
     target: Target
     number: int
     text: messages.Text
+    started_at: datetime  # when it went out; the answer may be recorded a round later
 
 
 def attempts_per_channel() -> int:
@@ -146,7 +147,7 @@ def prepare(delivery: Delivery, now) -> Send | None:
     if target is None:
         _finish(delivery, D.FAILED, delivery.reason, now)
         return None
-    return Send(delivery.pk, delivery.claim, target, failures + 1, messages.compose(delivery.message))
+    return Send(delivery.pk, delivery.claim, target, failures + 1, messages.compose(delivery.message), now)
 
 
 @transaction.atomic
@@ -157,7 +158,7 @@ def record(send: Send, outcome: channels.Outcome, now) -> DeliveryAttempt:
     attempt = DeliveryAttempt.objects.create(
         delivery=delivery, incident_id=delivery.message.incident_id, channel=send.target.channel,
         target=send.target.key, kind=send.target.kind[:20], recipient=send.target.recipient[:100],
-        number=send.number, ok=outcome.ok, error=outcome.error, at=now, duration_ms=outcome.duration_ms)
+        number=send.number, ok=outcome.ok, error=outcome.error, at=send.started_at, duration_ms=outcome.duration_ms)
     if delivery.claim != send.claim or delivery.status != D.PENDING:
         return attempt  # held too long: another worker took it over and decides what comes next
     if outcome.ok:
