@@ -18,7 +18,8 @@ AUDITED_APPS = ["plans", "people", "incidents", "continuity", "reports", "detect
 # Machine records written many times a second (probe readings, received alerts, delivery
 # attempts) are not changes someone made: the apps list them here to keep them out of the log.
 UNAUDITED_MODELS: set[str] = {"detection.alert", "detection.alertgroup", "notify.delivery", "notify.deliveryattempt",
-                             "detection.proberesult", "detection.proberollup", "detection.probechange"}
+                             "detection.proberesult", "detection.proberollup", "detection.probechange",
+                             "continuity.stationreport"}
 # Accounts and their role groups; users' group membership is how people get their roles.
 AUDITED_MODELS = ["auth.User", "auth.Group"]
 

@@ -48,3 +48,56 @@ class SnapshotBuild(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.package_id} ({self.get_status_display()})"
+
+
+# ==================================================================== STATIONS ==============
+# Emergency workstations (应急工作站) and what each holds; distribution is in stations.py and api.py.
+from lifeline.core import clock  # noqa: E402 - this section is kept apart from the snapshot models above
+
+
+class Station(models.Model):
+    """An emergency workstation that downloads the newest snapshot chain with its own token and
+    reports which packages it holds."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    department = models.CharField(_("department"), max_length=100)
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    token_hash = models.CharField(_("token digest"), max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=clock.now, editable=False)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False,
+                                      help_text=_("a revoked station's token no longer works"))
+    last_seen_at = models.DateTimeField(_("last seen at"), null=True, blank=True, editable=False)
+    package_id = models.CharField(_("package applied"), max_length=64, blank=True, editable=False,
+                                  help_text=_("the newest package the station applied to its base data"))
+    package_built_at = models.DateTimeField(_("data as of"), null=True, blank=True, editable=False,
+                                            help_text=_("when that package read the HIS"))
+    reported_at = models.DateTimeField(_("reported at"), null=True, blank=True, editable=False)
+    client_version = models.CharField(_("client version"), max_length=40, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("emergency workstation")
+        verbose_name_plural = _("emergency workstations")
+        ordering = ["department", "name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.department})"
+
+
+class StationReport(models.Model):
+    """What a station said it holds, each time it reported (machine records: not audited)."""
+
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="reports",
+                                verbose_name=_("emergency workstation"))
+    at = models.DateTimeField(_("reported at"), db_index=True)
+    package_ids = models.JSONField(_("packages held"), default=list)
+    applied = models.CharField(_("package applied"), max_length=64, blank=True)
+    client_version = models.CharField(_("client version"), max_length=40, blank=True)
+    address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("station report")
+        verbose_name_plural = _("station reports")
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.station} {self.at:%Y-%m-%d %H:%M} {self.applied}"
