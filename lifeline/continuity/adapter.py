@@ -2,17 +2,19 @@
 
     source = HisSource(mapping.load("his.yaml"))
     with source.snapshot() as snap:          # one consistent read of the whole HIS
-        for row in snap.read("patient"):     # canonical, checked rows, streamed in batches
-            ...
-        later = snap.read("drug", since=watermark)   # only rows changed since then
+        read = snap.read("patient")
+        for row in read:                     # canonical, checked rows (dicts), streamed in batches
+            ...                              # (read.batches(): lists of tuples, read.columns order)
+        kept = watermark_to_json(read.mark)  # JSON, for the next build
+        later = snap.read("patient", since=kept)     # only rows changed since then
 
 A snapshot is one transaction: REPEATABLE READ on PostgreSQL and MySQL/MariaDB (every
 query sees the data as of the first one), SERIALIZABLE on Oracle, SNAPSHOT on SQL Server
 (the database must allow it), a single read transaction on SQLite. Rows are fetched with
 server-side cursors in batches, so memory does not grow with the size of the HIS.
 """
-import time
 from contextlib import contextmanager
+from operator import itemgetter
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -20,8 +22,12 @@ from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import NullPool
 
-from lifeline.continuity.canonical import ENTITIES, InvalidRow, RowProblem
+from lifeline.continuity import fetch
+from lifeline.continuity.canonical import ENTITIES, RowProblem
+from lifeline.continuity.checking import BatchChecker
 from lifeline.continuity.mapping import Mapping, PasswordUnavailable
+from lifeline.continuity.watermarks import (  # noqa: F401 - the JSON helpers are part of the adapter's API
+    Tracker, Watermark, watermark_from_json, watermark_to_json)
 
 ISOLATION = {"postgresql": "REPEATABLE READ", "mysql": "REPEATABLE READ", "mariadb": "REPEATABLE READ",
              "oracle": "SERIALIZABLE", "mssql": "SNAPSHOT"}
@@ -58,7 +64,7 @@ class QueryFailed(HisError):
 
 
 class HisSource:
-    def __init__(self, mapping: Mapping, batch_size: int = 2000):
+    def __init__(self, mapping: Mapping, batch_size: int = 5000):
         self.mapping = mapping
         self.batch_size = batch_size
         self.timeout = mapping.connection.query_timeout
@@ -145,9 +151,15 @@ class Snapshot:
 
 
 class EntityRead:
-    """The checked, canonical rows of one entity; after iterating, `watermark` is the newest
-    watermark value seen (or the `since` given when nothing changed) and `skipped` lists the
-    problems of rows left out (when the mapping says on_invalid_row: skip)."""
+    """The checked, canonical rows of one entity, as dicts (iterate), tuples in `columns` order
+    (`tuples()`) or lists of such tuples (`batches()`, the fastest). Each iteration is one read;
+    after it, `count` is the rows delivered, `skipped` the problems of rows left out (when the
+    mapping says on_invalid_row: skip), `watermark` the newest watermark value seen (or the
+    since value when nothing changed) and `mark` the Watermark to give the next read as `since`
+    (keep it with watermark_to_json / watermark_from_json).
+
+    `since` is a Watermark, its JSON form, or a bare value of the watermark column; rows whose
+    watermark is >= its value are read (see lifeline.continuity.watermarks for why not >)."""
 
     def __init__(self, snapshot: Snapshot, entity: str, since=None):
         self.snapshot = snapshot
@@ -155,32 +167,65 @@ class EntityRead:
         self.spec = snapshot.source.mapping.entities[entity]
         if since is not None and not self.spec.watermark:
             raise HisError("an incremental read needs a watermark column in the mapping", entity)
-        self.since = since
-        self.watermark = since
+        self.since = _as_watermark(since)
+        self._start()
+
+    def _start(self):
+        self.tracker = Tracker(self.since)
         self.skipped: list[RowProblem] = []
         self.count = 0
+
+    @property
+    def columns(self) -> list[str]:
+        return self.entity.columns
+
+    @property
+    def watermark(self):
+        return self.tracker.value
+
+    @property
+    def mark(self) -> Watermark | None:
+        return self.tracker.mark
 
     def statement(self):
         query = self.spec.query
         if self.since is None:
             return sa.text(query)
-        return sa.text(f"SELECT * FROM ({query}) src WHERE src.{self.spec.watermark} > :since") \
-            .bindparams(since=self.since)
+        value = self.since.value  # an int may be a row version beyond 32 bits
+        since = sa.bindparam("since", value, type_=sa.BigInteger() if isinstance(value, int) else None)
+        return sa.text(f"SELECT * FROM ({query}) src WHERE src.{self.spec.watermark} >= :since").bindparams(since)
+
+    def batches(self):
+        source, name = self.snapshot.source, self.entity.name
+        self._start()
+        with source._errors(name), fetch.batches(self.snapshot.connection, self.statement(), source.batch_size,
+                                                 source.timeout) as (names, batches):
+            self._check_columns(names)
+            check = BatchChecker(self.entity, names)
+            mark_of = itemgetter(names.index(self.spec.watermark.lower())) if self.spec.watermark else None
+            for batch in batches:
+                rows, problems = check(batch)
+                if problems and self.spec.on_invalid_row == "fail":
+                    raise problems[0]
+                for invalid in problems:
+                    self.skipped += invalid.problems
+                if mark_of:
+                    rows = self.tracker.watch(list(map(mark_of, batch)), rows)
+                if problems or (self.since and self.since.seen):
+                    rows = [row for row in rows if row is not None]
+                self.count += len(rows)
+                if rows:
+                    yield rows
+
+    def tuples(self):
+        for batch in self.batches():
+            yield from batch
 
     def __iter__(self):
-        source, name = self.snapshot.source, self.entity.name
-        connection = self.snapshot.connection.execution_options(stream_results=True,
-                                                                yield_per=source.batch_size)
-        with source._errors(name), _deadline(connection, source.timeout) as restart:
-            result = connection.execute(self.statement())
-            try:
-                names = [c.lower() for c in result.keys()]
-                self._check_columns(names)
-                for batch in result.partitions(source.batch_size):  # no size: fetches all rows at once
-                    restart()
-                    yield from self._clean(names, batch)
-            finally:
-                result.close()
+        columns = self.columns
+        for batch in self.batches():
+            for row in batch:
+                yield dict(zip(columns, row))
 
     def _check_columns(self, names: list[str]):
         wanted = self.entity.columns + ([self.spec.watermark.lower()] if self.spec.watermark else [])
@@ -188,39 +233,13 @@ class EntityRead:
         if missing:
             raise MissingColumns(self.entity.name, missing)
 
-    def _clean(self, names, batch):
-        entity, watermark = self.entity, self.spec.watermark and self.spec.watermark.lower()
-        for values in batch:
-            row = dict(zip(names, values))
-            if watermark:
-                mark = row[watermark]
-                if mark is not None and (self.watermark is None or mark > self.watermark):
-                    self.watermark = mark
-            try:
-                clean = entity.clean(row)
-            except InvalidRow as exc:
-                if self.spec.on_invalid_row == "fail":
-                    raise
-                self.skipped += exc.problems
-                continue
-            self.count += 1
-            yield clean
 
-
-@contextmanager
-def _deadline(connection, seconds):
-    """On SQLite (no server-side timeout), interrupt a statement that runs past `seconds`; the
-    clock restarts with every batch, like PostgreSQL's statement_timeout on each FETCH."""
-    if connection.dialect.name != "sqlite":
-        yield lambda: None
-        return
-    deadline = [time.monotonic() + seconds]
-    raw = connection.connection.driver_connection
-    raw.set_progress_handler(lambda: time.monotonic() > deadline[0], 10000)
-    try:
-        yield lambda: deadline.__setitem__(0, time.monotonic() + seconds)
-    finally:
-        raw.set_progress_handler(None, 0)
+def _as_watermark(since) -> Watermark | None:
+    if since is None or isinstance(since, Watermark):
+        return since
+    if isinstance(since, dict):
+        return watermark_from_json(since)
+    return Watermark(since)
 
 
 def _sqlite_read_transactions(engine):
