@@ -17,6 +17,7 @@ A failed attempt is retried on the same channel after LIFELINE_NOTIFY_RETRY_SECO
 (10 s, then 30 s: three attempts), then the member's next channel is tried at once. When
 every channel has failed, the message is failed and the incident's timeline says so.
 """
+import logging
 import re
 import uuid
 from collections import Counter
@@ -37,6 +38,7 @@ from lifeline.notify import channels, messages
 from lifeline.notify.models import Delivery, DeliveryAttempt
 from lifeline.people.models import ContactChannel
 
+log = logging.getLogger("lifeline.notify")
 # Longer than any one send can take with the short timeouts (connect + read, a few tries of SMTP).
 LEASE = timedelta(minutes=2)
 SENDERS = 8
@@ -137,9 +139,9 @@ def claim_due(now, limit: int) -> list[Delivery]:
 
 def prepare(delivery: Delivery, now) -> Send | None:
     """What to send on which channel; a delivery with nowhere left to go is finished instead."""
-    delivery = Delivery.objects.select_related("message__incident__plan_version", "message__member").get(
-        pk=delivery.pk)
-    targets, reason = targets_of(delivery.message)
+    delivery = _with_message(Delivery.objects).get(pk=delivery.pk)
+    with in_plan_language(delivery.message.incident):
+        targets, reason = targets_of(delivery.message)
     if not targets:
         _finish(delivery, D.UNDELIVERABLE, reason, now)
         return None
@@ -147,14 +149,23 @@ def prepare(delivery: Delivery, now) -> Send | None:
     if target is None:
         _finish(delivery, D.FAILED, delivery.reason, now)
         return None
-    return Send(delivery.pk, delivery.claim, target, failures + 1, messages.compose(delivery.message), now)
+    try:
+        text = messages.compose(delivery.message)
+    except Exception as exc:  # a message that cannot be written must not come back every round
+        log.exception("the message of delivery %s could not be written", delivery.pk)
+        _finish(delivery, D.FAILED, f"the message could not be written: {exc!r}", now)
+        return None
+    return Send(delivery.pk, delivery.claim, target, failures + 1, text, now)
+
+
+def _with_message(deliveries):
+    return deliveries.select_related("message__incident__plan_version", "message__member")
 
 
 @transaction.atomic
 def record(send: Send, outcome: channels.Outcome, now) -> DeliveryAttempt:
     """Keep the attempt; then sent, a retry later, the next channel now, or failed."""
-    delivery = Delivery.objects.select_for_update(of=("self",)).select_related("message__incident__plan_version",
-                                                                   "message__member").get(pk=send.delivery_id)
+    delivery = _with_message(Delivery.objects.select_for_update(of=("self",))).get(pk=send.delivery_id)
     attempt = DeliveryAttempt.objects.create(
         delivery=delivery, incident_id=delivery.message.incident_id, channel=send.target.channel,
         target=send.target.key, kind=send.target.kind[:20], recipient=send.target.recipient[:100],

@@ -12,7 +12,7 @@ import pytest
 from lifeline.audit.models import AuditEntry
 from lifeline.incidents import services, timers
 from lifeline.incidents.models import OutboxMessage, TimelineEntry, Timer
-from lifeline.notify import channels
+from lifeline.notify import channels, messages
 from lifeline.notify.delivery import LEASE, Dispatcher
 from lifeline.notify.models import Delivery, DeliveryAttempt
 from tests.notify.fakes import free_port
@@ -274,3 +274,24 @@ def test_dingtalk_signed_robot_gets_a_valid_signature(vendor):
     assert sign == base64.b64encode(expected).decode()
     assert received.query["access_token"] == ["signedtoken"]
     assert received.body["at"] == {"atMobiles": ["13800138000"], "isAtAll": False}
+
+
+def test_a_message_that_cannot_be_written_fails_alone(incident_003, on_duty, vendor, channel, dispatcher, clock,
+                                                      monkeypatch):
+    incident, director = incident_003()
+    channel(director, "wecom", "wecombot://director-key")
+    dba = on_duty("dba", "李敏")
+    channel(dba, "wecom", "wecombot://dba-key")
+    timers.notify(incident, ["dba"], "请立即逻辑备份全部数据库", "test")
+    real_compose = messages.compose
+
+    def compose(message):
+        if message.member == director:
+            raise ValueError("template broken")
+        return real_compose(message)
+
+    monkeypatch.setattr(messages, "compose", compose)
+    dispatcher(clock)
+    assert page_to(director).delivery.status == "failed"
+    assert "template broken" in page_to(director).delivery.reason
+    assert attempts(dba) == [("wecom", 1, True)]
