@@ -123,7 +123,8 @@ def _raise(probe: Probe, firing: bool, at: datetime, summary: str = ""):
         summary = _("Probe %(name)s is up again") % {"name": probe.name}
     alerts.raise_signal(source=probe.source, fingerprint=probe.source, firing=firing, summary=summary[:300],
                         component=probe.component, plan_id=probe.plan_id, scenario_id=probe.scenario_id,
-                        level_id=probe.level_id, labels=labels(probe), at=at)
+                        level_id=probe.level_id, labels=labels(probe), at=at,
+                        origin=_("probe %(name)s") % {"name": probe.name})
 
 
 def labels(probe: Probe) -> dict:
