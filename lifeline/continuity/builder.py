@@ -21,6 +21,7 @@ and a failed or interrupted one leaves the last good package published.
 import hashlib
 import itertools
 import json
+import operator
 import secrets
 import sqlite3
 import time
@@ -46,6 +47,7 @@ from lifeline.continuity.publishing import SUFFIX, Published, latest_chain  # no
 from lifeline.core import clock
 
 BATCH = 2000
+KEY_BATCH = 10_000
 SKIPPED_KEPT = 1000
 
 
@@ -207,7 +209,7 @@ class _Build:
                 rows.add(hashed)
             self.progress.rows(table.name, rows.count)
         self._skipped(read)
-        return _entry(mode, read, rows, Digest(), rows)
+        return _entry(mode, read, rows, Digest(), rows, read.count + len(read.skipped))
 
     def _changes(self, snap, db, table, stated: dict) -> dict:
         """The rows changed since the parent's watermark, and the keys deleted since."""
@@ -234,13 +236,28 @@ class _Build:
         self._skipped(read)
         # A row that no longer passes the canonical checks is gone from a fresh full build too.
         self._delete(db, table, self.index.remove(name, sorted({p.key for p in read.skipped})), state, gone)
+        his_rows = self._find_deleted(snap, db, table, stated, read, state, gone)
+        return _entry("changes", read, rows, gone, state, his_rows)
+
+    def _find_deleted(self, snap, db, table, stated: dict, read, state: Digest, gone: Digest) -> int:
+        """List the keys the HIS no longer has as deleted; returns how many rows the HIS has.
+        When every row of the HIS was valid at the parent and is now, a count tells whether any
+        row went (the index then has exactly the HIS's keys); only otherwise is every key read
+        and compared."""
+        name = table.name
+        if not read.skipped and stated.get("his_rows") == stated["total_rows"]:
+            his_rows = _his_count(snap, self.mapping, table)
+            if his_rows == self.index.count(name):
+                return his_rows
         self.progress.stage(name, gettext_noop("comparing keys"))
         self.index.start_seen()
-        for keys in _his_keys(snap, self.mapping, table):
+        his_rows = 0
+        for fetched, keys in _his_keys(snap, self.mapping, table):
             self.index.see(keys)
+            his_rows += fetched
         for batch in self.index.unseen(name):
             self._delete(db, table, batch, state, gone)
-        return _entry("changes", read, rows, gone, state)
+        return his_rows
 
     def _delete(self, db, table, entries, state: Digest, gone: Digest):
         keys = [KeyIndex.key_values(k, kv) for k, _h, kv in entries]
@@ -293,10 +310,12 @@ class _Build:
         return record
 
 
-def _entry(mode: str, read, rows: Digest, gone: Digest, state: Digest) -> dict:
+def _entry(mode: str, read, rows: Digest, gone: Digest, state: Digest, his_rows: int) -> dict:
+    """An entity in the manifest: rows and deleted keys in the package, the state after applying
+    it, the watermark reached, rows skipped, and how many rows the HIS had (valid or not)."""
     return {"mode": mode, "rows": rows.count, "digest": rows.hexdigest(), "deleted": gone.count,
             "deleted_digest": gone.hexdigest(), "total_rows": state.count, "total_digest": state.hexdigest(),
-            "watermark": encode_watermark(read.watermark), "skipped": len(read.skipped)}
+            "watermark": encode_watermark(read.watermark), "skipped": len(read.skipped), "his_rows": his_rows}
 
 
 def _private_db(path: Path) -> sqlite3.Connection:
@@ -337,28 +356,50 @@ def _insert(db: sqlite3.Connection, table, values: list[tuple]):
 
 
 def _his_keys(snap, mapping, table):
-    """The entity's current keys in the HIS, in batches of 1-tuples: only the key columns are read,
-    in the build's snapshot of the HIS."""
+    """The entity's current keys in the HIS, in batches of (rows fetched, keys): only the key
+    columns are read, in the build's snapshot of the HIS. Rows come straight from the driver's
+    cursor (SQLAlchemy's row objects would cost more than the whole comparison); keys are
+    cleaned as canonical text fields are, and a key that is not valid text is left out (its
+    row is never in the index)."""
     entity = table.entity
     fields = [entity.by_name[k] for k in entity.key]
     stmt = sa.text(f"SELECT {', '.join('src.' + k for k in entity.key)} FROM ({mapping.entities[table.name].query}) src")
-    connection = snap.connection.execution_options(stream_results=True, yield_per=BATCH * 5)
+    connection = snap.connection.execution_options(stream_results=True, yield_per=KEY_BATCH)
+    driver_error = connection.dialect.loaded_dbapi.Error
     with snap.source._errors(table.name):
         result = connection.execute(stmt)
         try:
-            for batch in result.partitions(BATCH * 5):
-                yield [key for key in map(_key_of(fields), batch) if key]
+            # SQLAlchemy reads at most one row ahead of the cursor; take it through its API first.
+            batch = [tuple(row) for row in result.fetchmany(1)]
+            while batch:
+                yield len(batch), _clean_keys(fields, batch)
+                try:
+                    batch = result.cursor.fetchmany(KEY_BATCH)
+                except driver_error as exc:
+                    raise sa.exc.DBAPIError.instance(str(stmt), None, exc, driver_error) from None
         finally:
             result.close()
 
 
-def _key_of(fields):
-    def key(row):
+def _his_count(snap, mapping, table) -> int:
+    with snap.source._errors(table.name):
+        return snap.connection.execute(sa.text(
+            f"SELECT COUNT(*) FROM ({mapping.entities[table.name].query}) src")).scalar_one()
+
+
+def _clean_keys(fields, batch) -> list[str]:
+    if len(fields) == 1:
         try:
-            return ("/".join(f.clean(v) for f, v in zip(fields, row)),)
+            return list(map(str.strip, map(operator.itemgetter(0), batch)))
+        except TypeError:
+            pass  # not all text (a number as key): one by one
+    keys = []
+    for row in batch:
+        try:
+            keys.append("/".join(f.clean(v) for f, v in zip(fields, row)))
         except InvalidValue:
-            return None  # an invalid row: never in the index, nothing to delete
-    return key
+            continue
+    return keys
 
 
 def mapping_hash(mapping) -> str:

@@ -73,16 +73,19 @@ class KeyIndex:
 
     def start_seen(self):
         self.db.execute("DROP TABLE IF EXISTS temp.seen")
-        self.db.execute("CREATE TEMP TABLE seen (k TEXT PRIMARY KEY) WITHOUT ROWID")
+        self.db.execute("CREATE TEMP TABLE seen (k TEXT)")  # indexed once filled: faster than a key
 
-    def see(self, keys: list[tuple]):
-        self.db.executemany("INSERT OR IGNORE INTO temp.seen VALUES (?)", keys)
+    def see(self, keys: list[str]):
+        self.db.executemany("INSERT INTO temp.seen VALUES (?)", zip(keys))
 
     def unseen(self, name: str):
-        """(key, hash, kv) of every indexed row whose key the HIS no longer has, in batches; then
-        they are removed from the index."""
-        where = f'FROM "{name}" WHERE k NOT IN (SELECT k FROM temp.seen)'
-        cursor = self.db.execute(f"SELECT k, h, kv {where}")
+        """(key, hash, kv) of every indexed row whose key the HIS no longer has, in batches; they
+        are removed from the index afterwards."""
+        self.db.execute("CREATE INDEX temp.seen_k ON seen (k)")
+        self.db.execute("DROP TABLE IF EXISTS temp.gone")
+        self.db.execute(f'CREATE TEMP TABLE gone AS SELECT k, h, kv FROM "{name}" '
+                        f'WHERE k NOT IN (SELECT k FROM temp.seen)')
+        cursor = self.db.execute("SELECT k, h, kv FROM temp.gone")
         while batch := cursor.fetchmany(5000):
             yield batch
-        self.db.execute(f"DELETE {where}")
+        self.db.execute(f'DELETE FROM "{name}" WHERE k IN (SELECT k FROM temp.gone)')
