@@ -1,3 +1,143 @@
-from ninja import Router
+"""Distribution of snapshot packages to emergency workstations (under /api/v1/continuity).
+
+    GET  packages/latest     the newest complete chain (station token, or a reader's token/session)
+    GET  packages/{id}       one package file, resumable (station token only)
+    POST stations/holding    the station reports what it holds (station token)
+    GET  stations            every station and how old its data is (readers)
+
+Stations authenticate with their own bearer token (st_…), separate from users' API tokens.
+Package files go to stations only: a package is encrypted, but it is every patient's data, and
+a station token is the credential bound to one workstation whose holdings are tracked and which
+can be revoked on its own. Staff see the listing and the stations.
+"""
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.http import JsonResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema
+from ninja.errors import HttpError
+from ninja.security import HttpBearer
+
+from lifeline.accounts.auth import api_auth
+from lifeline.accounts.roles import has_role
+from lifeline.continuity import distribution, downloads, stations
+from lifeline.continuity.models import Station
+from lifeline.core import clock
 
 router = Router(tags=["continuity"])
+
+
+class StationAuth(HttpBearer):
+    """`Authorization: Bearer st_…`: an emergency workstation's token."""
+
+    def authenticate(self, request, token):
+        station = stations.find(token)
+        if station is not None:
+            stations.seen(station, clock.now())
+        return station
+
+
+station_auth = StationAuth()
+station_or_user = [station_auth, *api_auth]
+
+
+def _require_reader(request):
+    if not isinstance(request.auth, Station) and not has_role(request.user, *stations.READERS):
+        raise HttpError(403, _("Your role may not do this"))
+
+
+class PackageOut(Schema):
+    id: str
+    kind: str
+    size: int
+    sha256: str
+    parent: str | None
+    built_at: datetime
+    url: str
+
+
+class ChainOut(Schema):
+    chain: str | None = Field(description="the full package the chain starts with")
+    newest: str | None
+    packages: list[PackageOut] = Field(description="the full package, then its incrementals in order")
+
+
+@router.get("/packages/latest", auth=station_or_user, response=ChainOut, url_name="continuity_latest",
+            summary="The newest complete chain of snapshot packages: what a station needs to be current")
+def latest(request):
+    _require_reader(request)
+    chain = distribution.latest_chain()
+    return {"chain": chain[0].package_id if chain else None, "newest": chain[-1].package_id if chain else None,
+            "packages": [{"id": p.package_id, "kind": p.kind, "size": p.size, "sha256": p.sha256,
+                          "parent": p.parent_id, "built_at": p.built_at,
+                          "url": request.build_absolute_uri(reverse("api:continuity_package", args=[p.package_id]))}
+                         for p in chain]}
+
+
+@router.get("/packages/{package_id}", auth=station_or_user, url_name="continuity_package",
+            summary="One package file (encrypted and signed), resumable with Range/If-Range; stations only")
+def package(request, package_id: str):
+    if not isinstance(request.auth, Station):
+        raise HttpError(403, _("Package files are served to emergency workstations only, with a station token"))
+    try:
+        found, file = distribution.open_published(package_id)
+    except distribution.Gone as gone:
+        return JsonResponse({"detail": str(gone)}, status=410)
+    except distribution.Unknown as unknown:
+        return JsonResponse({"detail": str(unknown)}, status=404)
+    return downloads.file_response(request, file, found.sha256, found.file)
+
+
+class HoldingIn(Schema):
+    package_ids: list[str] = Field(description="the packages the station holds, downloaded and verified")
+    applied: str = Field("", description="the newest package applied to its base data")
+    client_version: str = Field("", max_length=40)
+
+
+class StationOut(Schema):
+    id: int
+    name: str
+    department: str
+    location: str
+    revoked: bool
+    last_seen_at: datetime | None
+    package_id: str
+    package_built_at: datetime | None
+    reported_at: datetime | None
+    client_version: str
+    data_age_seconds: float | None
+    stale: bool
+    current: bool
+
+
+def _station_out(state: stations.StationState) -> dict:
+    s = state.station
+    return {"id": s.pk, "name": s.name, "department": s.department, "location": s.location,
+            "revoked": s.revoked_at is not None, "last_seen_at": s.last_seen_at, "package_id": s.package_id,
+            "package_built_at": s.package_built_at, "reported_at": s.reported_at,
+            "client_version": s.client_version, "stale": state.stale, "current": state.current,
+            "data_age_seconds": state.age.total_seconds() if state.age is not None else None}
+
+
+@router.post("/stations/holding", auth=station_auth, response=StationOut, url_name="continuity_holding",
+             summary="A station reports the packages it holds and the one applied to its base data")
+def holding(request, payload: HoldingIn):
+    """200 with what is stored; 422 naming the field when a package is unknown here."""
+    now = clock.now()
+    try:
+        station = stations.record_holding(request.auth, package_ids=payload.package_ids, applied=payload.applied,
+                                          client_version=payload.client_version, now=now,
+                                          address=request.META.get("REMOTE_ADDR"))
+    except ValidationError as bad:
+        errors = [{"field": field, "message": " ".join(messages)} for field, messages in bad.message_dict.items()]
+        return JsonResponse({"detail": "; ".join(f"{e['field']}: {e['message']}" for e in errors),
+                             "errors": errors}, status=422)
+    return _station_out(stations.state(station, now, distribution.newest_id()))
+
+
+@router.get("/stations", response=list[StationOut], summary="Every emergency workstation and how old its data is")
+def station_list(request):
+    _require_reader(request)
+    return [_station_out(state) for state in stations.states(clock.now())]

@@ -1,2 +1,10 @@
+from django.urls import path
+
+from lifeline.continuity import views
+
 app_name = "continuity"
-urlpatterns = []
+urlpatterns = [
+    path("", views.page, name="page"),
+    path("stations/new/", views.create_station, name="create_station"),
+    path("stations/<int:station_id>/revoke/", views.revoke_station, name="revoke_station"),
+]

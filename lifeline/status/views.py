@@ -18,6 +18,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.vary import vary_on_cookie
 
 from lifeline.accounts.roles import Role, has_role
+from lifeline.continuity import services as continuity
 from lifeline.core import clock
 from lifeline.incidents.models import DRILL_MARK
 from lifeline.status import services
@@ -152,4 +153,21 @@ def wall_feed(request):
                        "status": i.get_status_display(), "opened_at": _iso(i.opened_at),
                        "url": reverse("incidents:detail", args=[i.pk])}
                       for i in reversed(services.open_incidents(drills=True))],
+        "snapshot": _snapshot(clock.now()),
     }, json_dumps_params={"ensure_ascii": False})
+
+
+def _snapshot(now) -> dict | None:
+    """How old the HIS data the emergency workstations get is; None when snapshots are not used."""
+    state = continuity.freshness(now)
+    if not state.configured and state.package_id is None:
+        return None
+    if state.age is None:
+        detail = _("no package published yet")
+    else:
+        detail = _("data %(age)d min old (threshold %(limit)d min)") % {
+            "age": state.age.total_seconds() // 60, "limit": state.threshold.total_seconds() // 60}
+    return {"name": _("Emergency data snapshot"), "stale": state.stale, "detail": detail,
+            "package": state.package_id, "data_at": _iso(state.data_at),
+            "age_seconds": state.age.total_seconds() if state.age is not None else None,
+            "threshold_seconds": state.threshold.total_seconds()}

@@ -49,6 +49,9 @@
       return tile(p.name, p.state, (p.component ? p.component + " · " : "") + (detail || ""));
     }));
     document.getElementById("no-probes").hidden = data.probes.length > 0;
+    var snapshot = data.snapshot, box = document.getElementById("snapshot");
+    document.getElementById("snapshot-section").hidden = !snapshot;
+    box.replaceChildren.apply(box, snapshot ? [tile(snapshot.name, snapshot.stale ? "down" : "up", snapshot.detail)] : []);
     tick();
   }
 

@@ -1,0 +1,75 @@
+"""The continuity page (应急数据): the published chain, recent builds with charts, freshness, and
+the emergency workstations with the age of the data each holds. Commanders and IT on duty add
+and revoke stations here; auditors read."""
+from datetime import datetime
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from lifeline.accounts.roles import has_role, require_role
+from lifeline.continuity import distribution, services, stations
+from lifeline.continuity.forms import StationForm
+from lifeline.continuity.models import SnapshotBuild, Station
+from lifeline.core import clock
+from lifeline.reports import charts
+
+RECENT_BUILDS = 30
+CHARTED_BUILDS = 30
+MB = 1024 * 1024
+
+
+@require_role(*stations.READERS)
+def page(request, form=None):
+    now = clock.now()
+    may_manage = has_role(request.user, *stations.MANAGERS)
+    builds = list(SnapshotBuild.objects.all()[:RECENT_BUILDS])
+    for build in builds:
+        build.rows = sum(build.row_counts.values())
+    freshness = services.freshness(now)
+    return render(request, "continuity/page.html", {
+        "now": now, "freshness": freshness, "threshold_minutes": int(freshness.threshold.total_seconds() // 60),
+        "chain": [(p, datetime.fromisoformat(p.built_at)) for p in distribution.latest_chain()], "builds": builds,
+        "charts": _charts(builds[:CHARTED_BUILDS][::-1]), "stations": stations.states(now),
+        "may_manage": may_manage, "form": form or (StationForm() if may_manage else None)})
+
+
+def _charts(builds: list[SnapshotBuild]) -> list[charts.Chart]:
+    """Duration and size of each finished build, oldest first; full and incremental in their own colours."""
+    done = [b for b in builds if b.duration_seconds is not None]
+    labels = [timezone.localtime(b.started_at).strftime("%m-%d %H:%M") for b in done]
+
+    def series(value):
+        return [(label, [value(b) if b.kind == kind else None for b in done])
+                for kind, label in SnapshotBuild.Kind.choices]
+
+    found = [charts.columns(_("Build duration"), labels, series(lambda b: round(b.duration_seconds, 1)),
+                            stacked=True, unit=" s"),
+             charts.columns(_("Package size"), labels,
+                            series(lambda b: round(b.size_bytes / MB, 2) if b.size_bytes else None),
+                            stacked=True, unit=" MB")]
+    every = max(1, len(done) // 6)  # a few labels keep the axis readable
+    for chart in found:
+        chart.x_labels = chart.x_labels[::every]
+    return found
+
+
+@require_POST
+@require_role(*stations.MANAGERS)
+def create_station(request):
+    form = StationForm(request.POST)
+    if not form.is_valid():
+        return page(request, form=form)
+    station, token = stations.create(**form.cleaned_data)
+    return render(request, "continuity/station_created.html", {"station": station, "token": token})
+
+
+@require_POST
+@require_role(*stations.MANAGERS)
+def revoke_station(request, station_id):
+    station = get_object_or_404(Station, pk=station_id, revoked_at__isnull=True)
+    stations.revoke(station, clock.now())
+    messages.success(request, _("Station %(name)s revoked: its token no longer works.") % {"name": station.name})
+    return redirect("continuity:page")
