@@ -19,14 +19,11 @@ Every attempt is a SnapshotBuild record. Only one build runs at a time (publishi
 and a failed or interrupted one leaves the last good package published.
 """
 import hashlib
-import itertools
 import json
 import operator
 import secrets
 import sqlite3
 import time
-from datetime import date, datetime
-from decimal import Decimal
 from importlib.metadata import version
 from pathlib import Path
 
@@ -36,7 +33,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from lifeline.continuity import packages, publishing
-from lifeline.continuity.adapter import HisSource
+from lifeline.continuity.adapter import HisSource, watermark_to_json
 from lifeline.continuity.canonical import InvalidValue
 from lifeline.continuity.keyindex import KeyIndex
 from lifeline.continuity.keystore import KeyStore
@@ -200,8 +197,8 @@ class _Build:
         read = snap.read(table.name)
         self.index.clear(table.name)
         rows = Digest()
-        for batch in _batches(read):
-            values = [table.values(row) for row in batch]
+        for batch in read.batches():
+            values = table.stored(batch)
             hashes = [row_hash(v) for v in values]
             _insert(db, table, values)
             self.index.put(table.name, [KeyIndex.entry(table, v, h) for v, h in zip(values, hashes)])
@@ -214,10 +211,10 @@ class _Build:
     def _changes(self, snap, db, table, stated: dict) -> dict:
         """The rows changed since the parent's watermark, and the keys deleted since."""
         name = table.name
-        read = snap.read(name, since=decode_watermark(stated["watermark"]))
+        read = snap.read(name, since=stated["watermark"])
         state, rows, gone = Digest(stated["total_digest"], stated["total_rows"]), Digest(), Digest()
-        for batch in _batches(read):
-            values = [table.values(row) for row in batch]
+        for batch in read.batches():
+            values = table.stored(batch)
             keys = [table.key(v) for v in values]
             old = self.index.hashes(name, keys)
             fresh = []
@@ -315,7 +312,7 @@ def _entry(mode: str, read, rows: Digest, gone: Digest, state: Digest, his_rows:
     it, the watermark reached, rows skipped, and how many rows the HIS had (valid or not)."""
     return {"mode": mode, "rows": rows.count, "digest": rows.hexdigest(), "deleted": gone.count,
             "deleted_digest": gone.hexdigest(), "total_rows": state.count, "total_digest": state.hexdigest(),
-            "watermark": encode_watermark(read.watermark), "skipped": len(read.skipped), "his_rows": his_rows}
+            "watermark": watermark_to_json(read.mark), "skipped": len(read.skipped), "his_rows": his_rows}
 
 
 def _private_db(path: Path) -> sqlite3.Connection:
@@ -330,12 +327,6 @@ def _private_db(path: Path) -> sqlite3.Connection:
         table.create(db)
         table.create_deleted(db)
     return db
-
-
-def _batches(rows):
-    iterator = iter(rows)
-    while batch := list(itertools.islice(iterator, BATCH)):
-        yield batch
 
 
 def _insert(db: sqlite3.Connection, table, values: list[tuple]):
@@ -407,22 +398,3 @@ def mapping_hash(mapping) -> str:
     connection (another host, a longer timeout) keeps the chain; a change of these needs a full."""
     entities = json.dumps(mapping.model_dump(mode="json")["entities"], sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(entities.encode()).hexdigest()
-
-
-def encode_watermark(mark):
-    """A watermark value as JSON that decodes to the same type (datetime, date, decimal, …)."""
-    if mark is None:
-        return None
-    for kind, cls in (("datetime", datetime), ("date", date), ("decimal", Decimal), ("integer", int),
-                      ("float", float), ("text", str)):
-        if isinstance(mark, cls):
-            return {"type": kind, "value": mark.isoformat() if kind in ("datetime", "date") else str(mark)}
-    raise TypeError(f"a watermark of type {type(mark).__name__} cannot be kept")
-
-
-def decode_watermark(data):
-    if data is None:
-        return None
-    value = data["value"]
-    return {"datetime": datetime.fromisoformat, "date": date.fromisoformat, "decimal": Decimal, "integer": int,
-            "float": float, "text": str}[data["type"]](value)

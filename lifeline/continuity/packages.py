@@ -40,7 +40,6 @@ import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -98,7 +97,6 @@ class Table:
         self.entity = entity
         self.name = entity.name
         self.columns = entity.columns
-        self._get = operator.itemgetter(*self.columns)
         self._convert = [(i, _STORE[f.type]) for i, f in enumerate(entity.fields) if f.type in _STORE]
         self.key_positions = [self.columns.index(k) for k in entity.key]
         self.key_getter = operator.itemgetter(*self.key_positions)
@@ -106,12 +104,14 @@ class Table:
         if len(self.key_positions) == 1:
             self.key = operator.itemgetter(self.key_positions[0])
 
-    def values(self, row: dict) -> tuple:
-        """A canonical row (as the adapter yields it) as the tuple stored and hashed."""
-        values = self._get(row)
+    def stored(self, rows: list[tuple]) -> list[tuple]:
+        """Canonical rows (tuples in field order, as the adapter's batches) as stored and hashed."""
         if not self._convert:
-            return values
-        values = list(values)
+            return rows
+        return [self._store(row) for row in rows]
+
+    def _store(self, row: tuple) -> tuple:
+        values = list(row)
         for i, convert in self._convert:
             if values[i] is not None:
                 values[i] = convert(values[i])

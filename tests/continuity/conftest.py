@@ -92,3 +92,6 @@ def build_demo(url, tmp_path_factory, patients) -> DemoHis:
     path = tmp_path_factory.mktemp("mapping") / "his.yaml"
     path.write_text(demo_his.mapping_text(url), encoding="utf-8")
     return DemoHis(url, path, counts)
+
+
+from tests.continuity.snapshots import cli_home, migrated_home, snapshot_dir  # noqa: E402,F401 - snapshot fixtures

@@ -32,7 +32,7 @@ def source_rows(mapping) -> dict[str, set]:
     found = {}
     with adapter.HisSource(mapping).snapshot() as snap:
         for name, table in TABLES.items():
-            found[name] = {table.values(row) for row in snap.read(name)}
+            found[name] = {row for batch in snap.read(name).batches() for row in table.stored(batch)}
     return found
 
 

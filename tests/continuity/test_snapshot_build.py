@@ -5,7 +5,7 @@ import pytest
 from lifeline.continuity import builder, demo_his, packages, publishing
 from lifeline.continuity.models import SnapshotBuild
 from tests.continuity.conftest import build_demo
-from tests.continuity.snapshots import applied_rows, assert_same_rows, snapshot_dir, source_rows  # noqa: F401
+from tests.continuity.snapshots import applied_rows, assert_same_rows, source_rows
 
 PATIENTS = 2000
 

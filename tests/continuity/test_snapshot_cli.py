@@ -7,9 +7,9 @@ import subprocess
 
 import pytest
 
-from lifeline.continuity import packages
+from lifeline.continuity import demo_his, packages
 from tests.continuity.conftest import build_demo
-from tests.continuity.snapshots import LIFELINE, cli_env, cli_home, lifeline, migrated_home  # noqa: F401
+from tests.continuity.snapshots import LIFELINE, cli_env, lifeline
 
 
 @pytest.fixture(scope="module")
@@ -27,8 +27,11 @@ def test_build_reports_each_entity_and_prints_the_package_path_last(his, cli_hom
     assert lines[-1].endswith(".llsnap") and os.path.isfile(lines[-1])
     assert packages.verify(lines[-1]).kind == "full"
 
+    changed = demo_his.churn(his.url, percent=2, seed=4)
     incremental = lifeline(cli_home, "snapshot", "build", "--mapping", his.mapping_path, "--incremental")
     assert "patient：正在比对主键 …" in incremental.stdout and "增量包已发布" in incremental.stdout
+    assert f"patient：{len(changed['patient'])} 行，删除 {len(changed['patient deleted'])} 行" in incremental.stdout
+    assert "department：正在比对主键" not in incremental.stdout  # its row count says nothing went
     assert packages.open_package(incremental.stdout.strip().splitlines()[-1]).parent_id == \
         packages.open_package(lines[-1]).id
 
@@ -53,7 +56,8 @@ def test_build_on_a_terminal_draws_progress_bars(his, cli_home):
     assert build.wait(timeout=120) == 0
     text = output.decode()
     assert "\rpatient" in text and "\033[K" in text
-    assert "██████████████████████████████ 100%      1,500/1,500" in text
+    patients = his.scalar("SELECT COUNT(*) FROM {PAT_MASTER_INDEX}")
+    assert "█" * 30 + " 100%" in text and f"{patients:,}/{patients:,}" in text
     assert text.strip().splitlines()[-1].strip().endswith(".llsnap")
 
 
@@ -75,7 +79,8 @@ def test_verify_prints_the_manifest_and_exits_zero_only_when_good(his, cli_home,
     assert "类型: 全量" in good.stdout and f"HIS: {his.mapping.his}" in good.stdout
     assert "实体" in good.stdout and "校验通过：签名、解密、行数和校验和均正确" in good.stdout
     patient = next(line for line in good.stdout.splitlines() if line.startswith("patient "))
-    assert patient.split()[:5] == ["patient", "full", "1,500", "0", "1,500"]
+    patients = f"{his.scalar('SELECT COUNT(*) FROM {PAT_MASTER_INDEX}'):,}"
+    assert patient.split()[:5] == ["patient", "full", patients, "0", patients]
 
     english = lifeline(cli_home, "snapshot", "verify", path, LIFELINE_LANGUAGE="en")
     assert "Kind: full" in english.stdout and "is good: signature, decryption" in english.stdout

@@ -5,7 +5,7 @@ from django.core.management import call_command
 
 from lifeline.continuity import builder, packages
 from lifeline.continuity.mapping import load as load_mapping
-from tests.continuity.snapshots import applied_rows, assert_same_rows, snapshot_dir, source_rows  # noqa: F401
+from tests.continuity.snapshots import applied_rows, assert_same_rows, source_rows
 
 
 def test_the_demo_builds_a_full_and_an_incremental_package_from_a_demo_his(snapshot_dir, tmp_path, db):

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from lifeline.continuity import builder, demo_his, mapping, packages, publishing
 from lifeline.continuity.models import SnapshotBuild
 from tests.continuity.conftest import build_demo
-from tests.continuity.snapshots import applied_rows, assert_same_rows, snapshot_dir, source_rows  # noqa: F401
+from tests.continuity.snapshots import applied_rows, assert_same_rows, source_rows
 
 
 @pytest.fixture(scope="module")

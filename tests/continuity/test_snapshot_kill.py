@@ -8,8 +8,7 @@ import pytest
 
 from lifeline.continuity import builder, demo_his, packages, publishing
 from tests.continuity.conftest import build_demo
-from tests.continuity.snapshots import (LIFELINE, applied_rows, assert_same_rows, cli_env, cli_home,  # noqa: F401
-                                        lifeline, migrated_home, source_rows)
+from tests.continuity.snapshots import LIFELINE, applied_rows, assert_same_rows, cli_env, lifeline, source_rows
 
 READING_PATIENTS = "正在读取 patient"
 

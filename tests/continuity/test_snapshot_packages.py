@@ -11,7 +11,6 @@ from lifeline.continuity import builder, packages
 from lifeline.continuity.keystore import Key, KeyStore, KeyStoreError
 from lifeline.continuity.packages import PackageInvalid
 from tests.continuity.conftest import build_demo
-from tests.continuity.snapshots import snapshot_dir  # noqa: F401
 
 SMALL_FRAMES = 4096
 

@@ -9,7 +9,6 @@ from lifeline.continuity import demo_his, services, tasks
 from lifeline.continuity.models import SnapshotBuild
 from lifeline.detection.models import Alert
 from tests.continuity.conftest import build_demo
-from tests.continuity.snapshots import snapshot_dir  # noqa: F401
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 # 10:00 in the hospital, 02:00 UTC.
