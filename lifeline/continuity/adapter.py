@@ -64,7 +64,7 @@ class QueryFailed(HisError):
 
 
 class HisSource:
-    def __init__(self, mapping: Mapping, batch_size: int = 5000):
+    def __init__(self, mapping: Mapping, batch_size: int = 2000):
         self.mapping = mapping
         self.batch_size = batch_size
         self.timeout = mapping.connection.query_timeout

@@ -32,8 +32,8 @@ class BatchChecker:
         """(rows, problems): one canonical tuple per row of the batch, None for a bad row, whose
         InvalidRow is in problems (in batch order)."""
         clean = []
-        for field, column_of, fast in self.columns:
-            column = list(map(column_of, batch))  # cheaper than zip(*batch), which has an iterator per row
+        for field, value_of, fast in self.columns:
+            column = list(map(value_of, batch))  # zip(*batch) costs more: an iterator per row
             values = fast(column)
             if values is None:
                 try:
@@ -59,7 +59,8 @@ class BatchChecker:
 
 def _fast_column(field: Field):
     """A function taking one column of a batch and giving its clean values, or None when some
-    value needs converting or may break the field's rule (then Field.clean decides per value)."""
+    value needs converting or normalising, or may break the field's rule (then Field.clean
+    decides value by value)."""
     if field.type in ("text", "code"):
         return _text_column(field)
     kind = _PYTHON_TYPE[field.type]
@@ -92,29 +93,29 @@ def _text_column(field: Field):
     check = COLUMN_CHECKS.get(field.check) if field.check else None
     if field.check and check is None:
         return lambda values: None
+    if choices is not None and field.required and not field.check and all(
+            code and code == code.strip() and len(code) <= (field.max_length or len(code)) for code in choices):
+        # every code is clean text within the length: being a code is the whole check
+        return lambda values: values if choices.issuperset(values) else None
 
     def column(values):
-        types = set(map(type, values))
-        if types == {str}:
-            clean = list(map(str.strip, values))
-        elif not field.required and types <= {str, _NONE}:
-            clean = [v and v.strip() for v in values]
-        else:
+        present = values if field.required else list(filter(None, values))  # without None and ""
+        try:
+            joined = "\n".join(present)
+        except TypeError:  # not all text
             return None
-        absent = _NONE in types
-        if "" in clean:  # blank: a problem when required, else absent
+        if "" in values:  # blank: a problem when required, else absent
             if field.required:
                 return None
-            clean, absent = [v or None for v in clean], True
-        present = [v for v in clean if v is not None] if absent else clean
-        if not present:
-            return clean
-        if field.max_length and max(map(len, present)) > field.max_length:
+            values = [v or None for v in values]
+        if "\n".join(map(str.strip, present)) != joined:  # some value has space at an end
+            return None
+        if field.max_length and max(map(len, present), default=0) > field.max_length:
             return None
         if choices is not None and not choices.issuperset(present):
             return None
-        if check and not check(present):
+        if check and present and not check(present, joined):
             return None
-        return clean
+        return values
 
     return column

@@ -51,10 +51,14 @@ def _psycopg_stream(connection: sa.Connection, statement, size: int, timeout: in
     compiled = statement.compile(dialect=connection.dialect)
     sql, params = str(compiled), compiled.params
     cursor, rows, ahead = raw.cursor(), None, None
+    watchdog = _Watchdog(timeout, raw.cancel_safe)
 
     def fetch():
-        with _watchdog(timeout, raw.cancel_safe):
+        watchdog.deadline = time.monotonic() + timeout
+        try:
             return list(islice(rows, size))
+        finally:
+            watchdog.deadline = None
 
     with _as_sqlalchemy_errors(connection, raw):
         raw.execute("SAVEPOINT lifeline_stream")  # on the driver: SQLAlchemy may be set to stream this one
@@ -71,6 +75,7 @@ def _psycopg_stream(connection: sa.Connection, statement, size: int, timeout: in
     finally:
         if ahead is not None:
             ahead.close()
+        watchdog.close()
         if rows is not None:
             rows.close()  # cancels the query if rows are left
         if not (raw.closed or raw.broken):
@@ -79,15 +84,27 @@ def _psycopg_stream(connection: sa.Connection, statement, size: int, timeout: in
                 raw.execute("RELEASE SAVEPOINT lifeline_stream")
 
 
-@contextmanager
-def _watchdog(seconds: int, cancel):
-    timer = threading.Timer(seconds, cancel)
-    timer.daemon = True
-    timer.start()
-    try:
-        yield
-    finally:
-        timer.cancel()
+class _Watchdog:
+    """Calls `cancel` once `deadline` (time.monotonic()) has passed: one thread for the whole
+    read, waking a few times per timeout, rather than a timer per batch."""
+
+    def __init__(self, seconds: int, cancel):
+        self.deadline = None
+        self._seconds, self._cancel = seconds, cancel
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="lifeline-his-watchdog", daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        while not self._done.wait(min(1.0, self._seconds / 4)):
+            deadline = self.deadline
+            if deadline is not None and time.monotonic() > deadline:
+                self.deadline = None
+                self._cancel()
+
+    def close(self):
+        self._done.set()
+        self._thread.join()
 
 
 def _raising_as_sqlalchemy(connection, raw, batches):
