@@ -39,12 +39,12 @@ class StationAdmin(admin.ModelAdmin):
             return super().save_model(request, obj, form, change)
         self._show_token(request, obj, stations.save_new(obj))
 
-    @admin.action(description=gettext_lazy("Revoke (the station's token stops working)"))
+    @admin.action(permissions=["change"], description=gettext_lazy("Revoke (the station's token stops working)"))
     def revoke(self, request, queryset):
         for station in queryset.filter(revoked_at__isnull=True):
             stations.revoke(station, clock.now())
 
-    @admin.action(description=gettext_lazy("Replace the token (the old one stops working)"))
+    @admin.action(permissions=["change"], description=gettext_lazy("Replace the token (the old one stops working)"))
     def new_token(self, request, queryset):
         for station in queryset:
             token = stations.new_token(station)

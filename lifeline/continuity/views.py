@@ -18,7 +18,8 @@ from lifeline.reports import charts
 
 RECENT_BUILDS = 30
 CHARTED_BUILDS = 30
-MB = 1024 * 1024
+DURATION_UNITS = [(0.001, "ms"), (1, "s"), (60, "min")]
+SIZE_UNITS = [(1, "B"), (1024, "KB"), (1024 ** 2, "MB"), (1024 ** 3, "GB")]
 
 
 @require_role(*stations.READERS)
@@ -41,19 +42,24 @@ def _charts(builds: list[SnapshotBuild]) -> list[charts.Chart]:
     done = [b for b in builds if b.duration_seconds is not None]
     labels = [timezone.localtime(b.started_at).strftime("%m-%d %H:%M") for b in done]
 
-    def series(value):
-        return [(label, [value(b) if b.kind == kind else None for b in done])
-                for kind, label in SnapshotBuild.Kind.choices]
+    def chart(title, value, units):
+        values = [value(b) for b in done]
+        divisor, unit = _unit(max((v for v in values if v is not None), default=0), units)
+        series = [(label, [round(v / divisor, 2) if v is not None and b.kind == kind else None
+                           for v, b in zip(values, done)]) for kind, label in SnapshotBuild.Kind.choices]
+        return charts.columns(title, labels, series, stacked=True, unit=f" {unit}")
 
-    found = [charts.columns(_("Build duration"), labels, series(lambda b: round(b.duration_seconds, 1)),
-                            stacked=True, unit=" s"),
-             charts.columns(_("Package size"), labels,
-                            series(lambda b: round(b.size_bytes / MB, 2) if b.size_bytes else None),
-                            stacked=True, unit=" MB")]
+    found = [chart(_("Build duration"), lambda b: b.duration_seconds, DURATION_UNITS),
+             chart(_("Package size"), lambda b: b.size_bytes, SIZE_UNITS)]
     every = max(1, len(done) // 6)  # a few labels keep the axis readable
-    for chart in found:
-        chart.x_labels = chart.x_labels[::every]
+    for found_chart in found:
+        found_chart.x_labels = found_chart.x_labels[::every]
     return found
+
+
+def _unit(largest: float, units: list[tuple[float, str]]) -> tuple[float, str]:
+    """The largest unit the largest value is at least one of (the axis then reads 0-4 MB, not 0-0.2)."""
+    return next(((size, name) for size, name in reversed(units) if largest >= size), units[0])
 
 
 @require_POST

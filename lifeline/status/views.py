@@ -165,7 +165,7 @@ def _snapshot(now) -> dict | None:
     if state.age is None:
         detail = _("no package published yet")
     else:
-        detail = _("data %(age)d min old (threshold %(limit)d min)") % {
+        detail = _("data from %(age)d min ago (threshold %(limit)d min)") % {
             "age": state.age.total_seconds() // 60, "limit": state.threshold.total_seconds() // 60}
     return {"name": _("Emergency data snapshot"), "stale": state.stale, "detail": detail,
             "package": state.package_id, "data_at": _iso(state.data_at),

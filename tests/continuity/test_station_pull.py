@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.core.management import call_command
 
-from lifeline.continuity import builder, demo_his, downloads, stations
+from lifeline.continuity import builder, demo_his, distribution, downloads, stations
 from lifeline.continuity.keystore import Key, KeyStore
 from lifeline.continuity.models import Station, StationReport
 from lifeline.core import clock as lifeline_clock
@@ -161,3 +161,23 @@ def test_packages_that_do_not_verify_leave_the_base_data_as_it_was(live_server, 
     assert base.read_bytes() == before
     assert json.loads((workstation.dir / "holding.json").read_text())["applied"] == chain[1].package_id
     assert Station.objects.get().package_id == chain[1].package_id
+
+
+def test_a_package_pruned_while_pulling_makes_the_station_list_the_chain_again(live_server, chain, workstation,
+                                                                               monkeypatch, small_his):
+    """A new build may prune the chain between the listing and a download: 410, and the next
+    attempt asks for the newest chain again."""
+    real, asked = distribution.open_published, []
+
+    def pruned_once(package_id):
+        asked.append(package_id)
+        if len(asked) == 1:
+            raise distribution.Gone(f"package {package_id} was pruned")
+        return real(package_id)
+
+    monkeypatch.setattr(distribution, "open_published", pruned_once)
+    done = workstation(live_server.url)
+    assert done.returncode == 0, done.stderr
+    assert "HTTP 410" in done.stdout and "正在重试" in done.stdout
+    assert asked == [chain[0].package_id, chain[0].package_id, chain[1].package_id]
+    assert_same_rows(database_rows(workstation.dir / "base.sqlite3"), source_rows(small_his.mapping))

@@ -29,11 +29,11 @@ def test_the_feed_reports_the_snapshot_age_against_the_threshold(client, make_us
         "age_seconds": None, "threshold_seconds": 3600.0}
     build = published(clock.now())
     snapshot = client.get(FEED).json()["snapshot"]
-    assert (snapshot["stale"], snapshot["detail"], snapshot["package"]) == (False, "数据已 0 分钟（阈值 60 分钟）",
+    assert (snapshot["stale"], snapshot["detail"], snapshot["package"]) == (False, "数据距今 0 分钟（阈值 60 分钟）",
                                                                           build.package_id)
     clock.advance(minutes=61)
     snapshot = client.get(FEED).json()["snapshot"]
-    assert (snapshot["stale"], snapshot["detail"], snapshot["age_seconds"]) == (True, "数据已 61 分钟（阈值 60 分钟）",
+    assert (snapshot["stale"], snapshot["detail"], snapshot["age_seconds"]) == (True, "数据距今 61 分钟（阈值 60 分钟）",
                                                                               61 * 60.0)
 
 
@@ -53,11 +53,11 @@ def test_a_stale_snapshot_is_red_on_the_wall_and_turns_green_when_fresh(page, li
     login(page, "zhangwei", next_path="/status/wall/")
     tile = page.locator("#snapshot .tile", has_text="应急数据快照")
     tile.wait_for()
-    assert "数据已 120 分钟（阈值 60 分钟）" in tile.inner_text()
+    assert "数据距今 120 分钟（阈值 60 分钟）" in tile.inner_text()
     assert tile.get_attribute("class") == "tile down"
     assert tile.evaluate("t => getComputedStyle(t).backgroundColor") == "rgb(198, 40, 40)"
 
     published(clock.now())
     page.locator("#snapshot .tile.up").wait_for(timeout=6000)  # the wall polls every 2 s
-    assert "数据已 0 分钟" in tile.inner_text()
+    assert "数据距今 0 分钟" in tile.inner_text()
     assert tile.evaluate("t => getComputedStyle(t).backgroundColor") == "rgb(27, 127, 59)"
