@@ -15,7 +15,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from lifeline.accounts.roles import Role, has_role
-from lifeline.incidents import services, timers, tracking
+from lifeline.incidents import cards, scenarios, services, timers, tracking
 from lifeline.incidents.models import NOTE_MAX_CHARS, Incident, Report, Timer
 from lifeline.people.models import Member
 
@@ -248,7 +248,7 @@ class IncidentOut(IncidentListItem):
 def _detail(incident: Incident) -> dict:
     incident = Incident.objects.select_related("plan_version").get(pk=incident.pk)
     found = services.classify(incident)
-    node = services.tree_position(incident)
+    node = scenarios.tree_position(incident)
     return {
         **{f: getattr(incident, f) for f in (
             "id", "title", "level_id", "status", "opened_at", "is_drill", "scope", "users_pct", "services",
@@ -404,33 +404,33 @@ def assign_role(request, incident_id: int, payload: RoleIn):
 def start_scenario(request, incident_id: int, payload: ScenarioIn):
     _require(request, *RUNNERS)
     incident = _incident(incident_id)
-    _run(services.start_scenario, incident, payload.scenario, request.user)
+    _run(scenarios.start_scenario, incident, payload.scenario, request.user)
     return _detail(incident)
 
 
 @router.post("/incidents/{incident_id}/checklist/{item_id}/tick", response=ChecklistOut)
 def tick(request, incident_id: int, item_id: int):
     _require(request, *RUNNERS)
-    return _run(services.tick, _incident(incident_id), item_id, request.user)
+    return _run(scenarios.tick, _incident(incident_id), item_id, request.user)
 
 
 @router.post("/incidents/{incident_id}/checklist/{item_id}/skip", response=ChecklistOut)
 def skip(request, incident_id: int, item_id: int, payload: SkipIn):
     _require(request, *RUNNERS)
-    return _run(services.skip, _incident(incident_id), item_id, payload.reason, request.user)
+    return _run(scenarios.skip, _incident(incident_id), item_id, payload.reason, request.user)
 
 
 @router.post("/incidents/{incident_id}/checklist/{item_id}/reassign", response=ChecklistOut)
 def reassign(request, incident_id: int, item_id: int, payload: ReassignIn):
     _require(request, *RUNNERS)
-    return _run(services.reassign, _incident(incident_id), item_id, _member(payload.member_id), request.user)
+    return _run(scenarios.reassign, _incident(incident_id), item_id, _member(payload.member_id), request.user)
 
 
 @router.post("/incidents/{incident_id}/tree/answer", response=TreeOut)
 def answer(request, incident_id: int, payload: AnswerIn):
     """Answer the decision tree's current question; the answer is the node it leads to."""
     _require(request, *RUNNERS)
-    node = _run(services.answer, _incident(incident_id), payload.node, payload.answer, request.user)
+    node = _run(scenarios.answer, _incident(incident_id), payload.node, payload.answer, request.user)
     return {"node": node.id, "question": node.question, "answers": [a.answer for a in node.answers],
             "action": node.action}
 
@@ -475,5 +475,5 @@ def add_reminder(request, incident_id: int, payload: ReminderIn):
 def acknowledge_card(request, incident_id: int, card_id: str):
     """The department acknowledges its duty card (department staff of that department, or the command centre)."""
     _require(request, *REPORTERS)
-    return _run(services.acknowledge_card, _incident(incident_id), card_id, request.user)
+    return _run(cards.acknowledge_card, _incident(incident_id), card_id, request.user)
 

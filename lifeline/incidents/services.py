@@ -1,5 +1,6 @@
-"""Running an incident by its plan: intake, triage, classification, lifecycle, roles, checklist,
-decision tree, notes and duty cards. Plain functions, no HTTP; time from lifeline.core.clock.
+"""Running an incident by its plan: intake, triage, classification, lifecycle, roles and notes
+(the scenario's checklist and decision tree are in scenarios.py, duty cards in cards.py).
+Plain functions, no HTTP; time from lifeline.core.clock.
 
 Every action writes the incident's timeline. Functions that change several rows are atomic;
 bad input raises Refused (or Django's ValidationError for a report) before anything changes.
@@ -15,9 +16,13 @@ from django.utils.translation import gettext as _
 
 from lifeline.accounts.roles import Role, has_role
 from lifeline.core import clock
-from lifeline.incidents import timers
+from lifeline.incidents import scenarios, timers
 from lifeline.incidents.models import (
-    NOTE_MAX_CHARS, Assignment, ChecklistItem, DutyCardActivation, Incident, Report, TimelineEntry, TreeAnswer,
+    NOTE_MAX_CHARS,
+    Assignment,
+    Incident,
+    Report,
+    TimelineEntry,
 )
 from lifeline.people import services as people
 from lifeline.people.models import DutyKind, Member
@@ -242,15 +247,15 @@ def open_incident(*, plan_id, title, reports=(), scenario_id="", level_id="", ca
         fill_roles(incident, user)
         timers.schedule_on_open(incident)
         if scenario_id:
-            incident = start_scenario(incident, scenario_id, user)
+            incident = scenarios.start_scenario(incident, scenario_id, user)
     return incident
 
 
 @transaction.atomic
 def attach_report(incident: Incident, number: str, user=None) -> Report:
     """Triage: a report about something already being handled joins its incident."""
-    incident = _locked(incident)
-    _require_open(incident)
+    incident = locked(incident)
+    require_open(incident)
     report = _open_reports([number])[0]
     with in_plan_language(incident):
         _attach(incident, report, user)
@@ -267,12 +272,12 @@ def _attach(incident, report, user):
            user, report=report.number)
 
 
-def _locked(incident: Incident) -> Incident:
+def locked(incident: Incident) -> Incident:
     """The incident's row, locked until the transaction ends, as it is now in the database."""
     return Incident.objects.select_for_update().select_related("plan_version").get(pk=incident.pk)
 
 
-def _require_open(incident: Incident):
+def require_open(incident: Incident):
     if not incident.is_open:
         raise Refused("status", _("the incident is %(status)s; nothing more can be done to it")
                       % {"status": incident.get_status_display()})
@@ -287,8 +292,8 @@ def reclassify(incident: Incident, level_id: str, reason: str, user) -> Incident
         raise Refused("user", _("only a commander changes an incident's level"))
     if not (reason or "").strip():
         raise Refused("reason", _("say why the level changes"))
-    incident = _locked(incident)
-    _require_open(incident)
+    incident = locked(incident)
+    require_open(incident)
     if level_id == incident.level_id:
         raise Refused("level", _("the incident is already at this level"))
     return set_level(incident, level_id, reason.strip(), user)
@@ -315,7 +320,7 @@ def set_level(incident: Incident, level_id: str, reason: str, actor) -> Incident
 @transaction.atomic
 def transition(incident: Incident, status: str, user=None, note="") -> Incident:
     """Move the incident along its lifecycle; refuses a move the lifecycle does not allow."""
-    incident = _locked(incident)
+    incident = locked(incident)
     if status not in S.values:
         raise Refused("status", _("unknown status %(status)s") % {"status": status})
     allowed = TRANSITIONS[incident.status]
@@ -389,8 +394,8 @@ def assign(incident: Incident, role: str, member: Member, user=None, note="") ->
     if not member.active:
         raise Refused("member", _("%(member)s is not an active member") % {"member": member})
     with transaction.atomic():
-        incident = _locked(incident)
-        _require_open(incident)
+        incident = locked(incident)
+        require_open(incident)
         now = clock.now()
         current = incident.assignments.filter(role=role, ends_at__isnull=True).select_related("member").first()
         if current and current.member_id == member.pk:
@@ -415,143 +420,7 @@ def holder(incident: Incident, role: str) -> Member | None:
     return found.member if found else None
 
 
-# --- scenario: checklist and decision tree -----------------------------------------------
-
-def _scenario(incident: Incident, scenario_id: str) -> schema.Scenario:
-    found = next((s for s in incident.plan.scenarios if s.id == scenario_id), None)
-    if found is None:
-        raise Refused("scenario", _("unknown scenario %(id)s") % {"id": scenario_id})
-    return found
-
-
-def start_scenario(incident: Incident, scenario_id: str, user=None) -> Incident:
-    """Start a scenario: its steps become the checklist, its timers are set, its duty cards activate."""
-    with transaction.atomic():
-        incident = _locked(incident)
-        _require_open(incident)
-        scenario = _scenario(incident, scenario_id)
-        if incident.checklist.filter(scenario_id=scenario_id).exists():
-            raise Refused("scenario", _("scenario %(id)s has already been started") % {"id": scenario_id})
-        now = clock.now()
-        order = incident.checklist.count()
-        previous = None
-        for order, step in enumerate(scenario.steps, start=order + 1):
-            ChecklistItem.objects.create(
-                incident=incident, scenario_id=scenario.id, step_id=step.id, title=step.title[:300],
-                detail=step.detail, owner_role=step.owner or "", order=order,
-                after=step.after if step.after is not None else ([previous] if previous else []),
-                due_at=schema.deadline_after(now, step.due) if step.due else None,
-                assignee=find_member(step.owner))
-            previous = step.id
-        incident.scenario_id = scenario.id
-        incident.save(update_fields=["scenario_id"])
-        with in_plan_language(incident):
-            record(incident, TimelineEntry.Kind.SCENARIO, _("Scenario started: %(name)s") % {"name": scenario.name},
-                   user, scenario=scenario.id, steps=len(scenario.steps))
-            timers.schedule_plan_timers(incident, scenario)
-            activate_cards(incident, scenario.duty_cards, user)
-    return incident
-
-
-def _item(incident: Incident, item_id) -> ChecklistItem:
-    item = incident.checklist.select_for_update().filter(pk=item_id).first()
-    if item is None:
-        raise Refused("item", _("no checklist item %(id)s in this incident") % {"id": item_id})
-    return item
-
-
-@transaction.atomic
-def tick(incident: Incident, item_id, user=None) -> ChecklistItem:
-    """Mark a step done; the steps it comes after must be done or skipped first."""
-    incident = _locked(incident)
-    _require_open(incident)
-    item = _item(incident, item_id)
-    if item.status != ChecklistItem.Status.OPEN:
-        raise Refused("item", _("this step is already %(status)s") % {"status": item.get_status_display()})
-    waiting = list(incident.checklist.filter(scenario_id=item.scenario_id, step_id__in=item.after,
-                                             status=ChecklistItem.Status.OPEN).values_list("title", flat=True))
-    if waiting:
-        raise Refused("item", _("first finish: %(steps)s") % {"steps": "; ".join(waiting)})
-    return _close_item(incident, item, ChecklistItem.Status.DONE, "", user)
-
-
-@transaction.atomic
-def skip(incident: Incident, item_id, reason: str, user=None) -> ChecklistItem:
-    if not (reason or "").strip():
-        raise Refused("reason", _("say why the step is skipped"))
-    incident = _locked(incident)
-    _require_open(incident)
-    item = _item(incident, item_id)
-    if item.status != ChecklistItem.Status.OPEN:
-        raise Refused("item", _("this step is already %(status)s") % {"status": item.get_status_display()})
-    return _close_item(incident, item, ChecklistItem.Status.SKIPPED, reason.strip()[:500], user)
-
-
-def _close_item(incident, item, status, reason, user):
-    item.status, item.reason, item.done_at = status, reason, clock.now()
-    item.done_by = user if getattr(user, "is_authenticated", False) else None
-    item.save(update_fields=["status", "reason", "done_at", "done_by"])
-    with in_plan_language(incident):
-        text = (_("Step done: %(title)s") if status == ChecklistItem.Status.DONE
-                else _("Step skipped: %(title)s")) % {"title": item.title}
-        record(incident, TimelineEntry.Kind.CHECKLIST, f"{text} ({reason})" if reason else text, user,
-               step=item.step_id, status=status)
-    return item
-
-
-@transaction.atomic
-def reassign(incident: Incident, item_id, member: Member, user=None) -> ChecklistItem:
-    incident = _locked(incident)
-    _require_open(incident)
-    item = _item(incident, item_id)
-    item.assignee = member
-    item.save(update_fields=["assignee"])
-    with in_plan_language(incident):
-        record(incident, TimelineEntry.Kind.CHECKLIST,
-               _("Step %(title)s given to %(member)s") % {"title": item.title, "member": member}, user,
-               step=item.step_id, member=member.pk)
-    return item
-
-
-def tree_position(incident: Incident) -> schema.Node | None:
-    """The decision tree's node the incident is at (None: its scenario has no tree)."""
-    scenario = incident.scenario
-    if not scenario or not scenario.decision_tree:
-        return None
-    tree = scenario.decision_tree
-    last = incident.tree_answers.filter(scenario_id=scenario.id).order_by("-at", "-pk").first()
-    node_id = last.next_node if last else tree.start
-    return next(n for n in tree.nodes if n.id == node_id)
-
-
-@transaction.atomic
-def answer(incident: Incident, node_id: str, given: str, user=None) -> schema.Node:
-    """Answer the current question of the decision tree; returns the node it leads to."""
-    incident = _locked(incident)
-    _require_open(incident)
-    node = tree_position(incident)
-    if node is None:
-        raise Refused("node", _("the incident's scenario has no decision tree"))
-    if node.id != node_id:
-        raise Refused("node", _("the current question is %(node)s, not %(given)s") % {"node": node.id, "given": node_id})
-    if not node.answers:
-        raise Refused("node", _("the decision tree has ended here: %(action)s") % {"action": node.action})
-    chosen = next((a for a in node.answers if a.answer == given), None)
-    if chosen is None:
-        raise Refused("answer", _("answer one of: %(answers)s") % {"answers": " / ".join(a.answer for a in node.answers)})
-    TreeAnswer.objects.create(incident=incident, scenario_id=incident.scenario_id, node_id=node.id,
-                              question=node.question, answer=given, next_node=chosen.next, at=clock.now(),
-                              by=user if getattr(user, "is_authenticated", False) else None)
-    following = next(n for n in incident.scenario.decision_tree.nodes if n.id == chosen.next)
-    with in_plan_language(incident):
-        record(incident, TimelineEntry.Kind.TREE, f"{node.question} → {given}", user, node=node.id, answer=given)
-        if following.action:
-            record(incident, TimelineEntry.Kind.TREE, _("Do: %(action)s") % {"action": following.action}, user,
-                   node=following.id, owner=following.owner)
-    return following
-
-
-# --- notes and duty cards ----------------------------------------------------------------
+# --- notes -------------------------------------------------------------------------------
 
 @transaction.atomic
 def add_note(incident: Incident, text: str, user) -> TimelineEntry:
@@ -561,60 +430,7 @@ def add_note(incident: Incident, text: str, user) -> TimelineEntry:
     if len(text) > NOTE_MAX_CHARS:
         raise Refused("text", _("a note holds at most %(max)d characters; this one has %(n)d")
                       % {"max": NOTE_MAX_CHARS, "n": len(text)})
-    incident = _locked(incident)
+    incident = locked(incident)
     if incident.status == S.CLOSED:
         raise Refused("status", _("the incident is closed"))
     return record(incident, TimelineEntry.Kind.NOTE, text, user)
-
-
-def activate_cards(incident: Incident, card_ids, actor=None) -> list[DutyCardActivation]:
-    """Switch on departments' duty cards (once per incident; activating again changes nothing)."""
-    cards = {c.id: c for c in incident.plan.duty_cards}
-    activated = []
-    for card_id in card_ids:
-        card = cards.get(card_id)
-        if card is None:
-            raise Refused("cards", _("unknown duty card %(id)s") % {"id": card_id})
-        row, created = DutyCardActivation.objects.get_or_create(
-            incident=incident, card_id=card_id, defaults={"department": card.department, "activated_at": clock.now()})
-        if created:
-            record(incident, TimelineEntry.Kind.DUTY_CARD,
-                   _("Duty card of %(department)s activated") % {"department": card.department}, actor,
-                   card=card_id)
-            activated.append(row)
-    return activated
-
-
-def may_acknowledge_card(user, activation: DutyCardActivation) -> bool:
-    """The command centre, or staff of the card's own department (their member record says which)."""
-    if has_role(user, Role.COMMANDER, Role.DUTY):
-        return True
-    member = Member.objects.filter(user=user).first() if user.is_authenticated else None
-    return bool(has_role(user, Role.DEPARTMENT) and member and member.department == activation.department)
-
-
-@transaction.atomic
-def acknowledge_card(incident: Incident, card_id: str, user) -> DutyCardActivation:
-    activation = incident.duty_cards.select_for_update().filter(card_id=card_id).first()
-    if activation is None:
-        raise Refused("card", _("duty card %(id)s is not active for this incident") % {"id": card_id})
-    if not may_acknowledge_card(user, activation):
-        raise Refused("user", _("only %(department)s or the command centre acknowledge this card")
-                      % {"department": activation.department})
-    if activation.acknowledged_at:
-        raise Refused("card", _("already acknowledged"))
-    activation.acknowledged_at, activation.acknowledged_by = clock.now(), user
-    activation.save(update_fields=["acknowledged_at", "acknowledged_by"])
-    with in_plan_language(incident):
-        record(incident, TimelineEntry.Kind.DUTY_CARD,
-               _("%(department)s acknowledged its duty card") % {"department": activation.department}, user,
-               card=card_id)
-    return activation
-
-
-def unacknowledged_cards(incident: Incident | None = None):
-    """Duty cards still waiting for their department, of one incident or of all open ones."""
-    found = DutyCardActivation.objects.filter(acknowledged_at__isnull=True).select_related("incident")
-    if incident is not None:
-        return found.filter(incident=incident)
-    return found.exclude(incident__status__in=S.finished())

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from lifeline.core import clock
-from lifeline.incidents import services
+from lifeline.incidents import cards, scenarios, services
 from lifeline.incidents.models import DRILL_MARK, Incident, OutboxMessage, TimelineEntry, Timer
 from lifeline.people import services as people
 from lifeline.people.models import DutyKind, Member
@@ -104,7 +104,7 @@ def schedule_renotify(incident: Incident, count: int):
 @transaction.atomic
 def add_reminder(incident: Incident, minutes: int, text: str, user=None) -> Timer:
     """A reminder a person sets on an open incident; it tells the commander when due."""
-    incident = services._locked(incident)
+    incident = services.locked(incident)
     if minutes is None or minutes < 1:
         raise services.Refused("minutes", _("a reminder is at least one minute away"))
     if not (text or "").strip():
@@ -156,7 +156,7 @@ def fire_due_timers(now=None, worker_name: str = "", limit: int = FIRE_LIMIT) ->
 
 
 def _fire(timer: Timer, now, by: str):
-    incident = services._locked(timer.incident)
+    incident = services.locked(timer.incident)
     # Someone may have changed it while this worker waited for the incident.
     timer.refresh_from_db()
     if timer.status != Timer.Status.PENDING or timer.due_at > now:
@@ -205,7 +205,7 @@ def perform(incident: Incident, timer: Timer, by: str):
     elif kind == "notify":
         notify(incident, action["roles"], action["text"], source)
     elif kind == "duty_cards":
-        services.activate_cards(incident, action["cards"], by)
+        cards.activate_cards(incident, action["cards"], by)
     elif kind == "set_mode":
         departments = action["departments"] or ["*"]
         incident.modes = {**incident.modes, **{d: action["mode"] for d in departments}}
@@ -217,7 +217,7 @@ def perform(incident: Incident, timer: Timer, by: str):
     elif kind == "escalate":
         services.set_level(incident, action["level"], action["text"], by)
     elif kind == "switch_scenario":
-        services.start_scenario(incident, action["scenario"], None)
+        scenarios.start_scenario(incident, action["scenario"], None)
     else:
         raise ValueError(f"unknown timer action {kind!r}")
 

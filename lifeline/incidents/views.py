@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from lifeline.accounts.roles import Role, has_role, require_role
 from lifeline.core import clock
-from lifeline.incidents import services, timers, tracking
+from lifeline.incidents import cards, scenarios, services, timers, tracking
 from lifeline.incidents.models import Assignment, DutyCardActivation, Incident, Report
 from lifeline.people.models import Member
 from lifeline.plans.models import PlanVersion
@@ -193,7 +193,7 @@ def detail(request, incident_id):
     incident = _incident(incident_id)
     plan = incident.plan
     answers = list(incident.tree_answers.filter(scenario_id=incident.scenario_id).select_related("by"))
-    cards = {c.id: c for c in plan.duty_cards}
+    plan_cards = {c.id: c for c in plan.duty_cards}
     return render(request, "incidents/detail.html", {
         "incident": incident, "plan": plan, "now": clock.now(),
         "category": next((c for c in plan.problem_categories if c.id == incident.category_id), None),
@@ -203,10 +203,10 @@ def detail(request, incident_id):
                          *((g.id, g.name) for g in plan.groups)],
         "members": Member.objects.filter(active=True).only("name", "department"),
         "checklist": incident.checklist.select_related("assignee", "done_by"),
-        "node": services.tree_position(incident), "answers": answers,
+        "node": scenarios.tree_position(incident), "answers": answers,
         "timers": incident.timers.all(), "timeline": incident.timeline.select_related("actor"),
         "reports": incident.reports.all(),
-        "duty_cards": [(a, cards.get(a.card_id)) for a in incident.duty_cards.select_related("acknowledged_by")],
+        "duty_cards": [(a, plan_cards.get(a.card_id)) for a in incident.duty_cards.select_related("acknowledged_by")],
         "transitions": sorted(services.TRANSITIONS[incident.status]),
         "may_act": has_role(request.user, *RUNNERS), "may_reclassify": has_role(request.user, Role.COMMANDER),
         "statuses": dict(Incident.Status.choices),
@@ -233,17 +233,17 @@ ACTIONS = {
                                                                        r.POST.get("reason", ""), r.user)),
     "assign": (RUNNERS, lambda r, i: services.assign(i, r.POST.get("role", ""), _member(r.POST), r.user,
                                                      r.POST.get("note", "").strip())),
-    "scenario": (RUNNERS, lambda r, i: services.start_scenario(i, r.POST.get("scenario", ""), r.user)),
-    "tick": (RUNNERS, lambda r, i: services.tick(i, _int(r.POST.get("item"), "item"), r.user)),
-    "skip": (RUNNERS, lambda r, i: services.skip(i, _int(r.POST.get("item"), "item"), r.POST.get("reason", ""),
+    "scenario": (RUNNERS, lambda r, i: scenarios.start_scenario(i, r.POST.get("scenario", ""), r.user)),
+    "tick": (RUNNERS, lambda r, i: scenarios.tick(i, _int(r.POST.get("item"), "item"), r.user)),
+    "skip": (RUNNERS, lambda r, i: scenarios.skip(i, _int(r.POST.get("item"), "item"), r.POST.get("reason", ""),
                                                  r.user)),
-    "reassign": (RUNNERS, lambda r, i: services.reassign(i, _int(r.POST.get("item"), "item"), _member(r.POST),
+    "reassign": (RUNNERS, lambda r, i: scenarios.reassign(i, _int(r.POST.get("item"), "item"), _member(r.POST),
                                                          r.user)),
-    "answer": (RUNNERS, lambda r, i: services.answer(i, r.POST.get("node", ""), r.POST.get("answer", ""),
+    "answer": (RUNNERS, lambda r, i: scenarios.answer(i, r.POST.get("node", ""), r.POST.get("answer", ""),
                                                      r.user)),
     "note": (RUNNERS, lambda r, i: services.add_note(i, r.POST.get("text", ""), r.user)),
     "reminder": (RUNNERS, _reminder),
-    "card": (REPORTERS, lambda r, i: services.acknowledge_card(i, r.POST.get("card", ""), r.user)),
+    "card": (REPORTERS, lambda r, i: cards.acknowledge_card(i, r.POST.get("card", ""), r.user)),
 }
 
 
@@ -277,11 +277,11 @@ def duty_cards(request):
         if not (has_role(request.user, Role.DEPARTMENT) and member and member.department):
             raise PermissionDenied
         found = found.filter(department=member.department)
-    cards = []
+    shown = []
     for activation in found:
         card = next((c for c in activation.incident.plan.duty_cards if c.id == activation.card_id), None)
-        cards.append((activation, card, services.may_acknowledge_card(request.user, activation)))
-    return render(request, "incidents/duty_cards.html", {"cards": cards, "member": member})
+        shown.append((activation, card, cards.may_acknowledge_card(request.user, activation)))
+    return render(request, "incidents/duty_cards.html", {"cards": shown, "member": member})
 
 
 # --- the command dashboard ---------------------------------------------------------------

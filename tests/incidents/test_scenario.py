@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 
 from lifeline.accounts.roles import Role
-from lifeline.incidents import services
+from lifeline.incidents import cards, scenarios, services
 from lifeline.incidents.models import ChecklistItem, DutyCardActivation, TimelineEntry, TreeAnswer
 
 pytestmark = pytest.mark.django_db
@@ -39,20 +39,20 @@ def test_owner_on_duty_is_the_assignee(load_seed, on_duty):
 def test_tick_in_order_skip_with_reason_and_reassign(crash, make_user, on_duty):
     duty = make_user("duty", Role.DUTY)
     with pytest.raises(services.Refused, match="请先完成：1分钟内完成三步核查"):
-        services.tick(crash, item(crash, "level_one").pk, duty)
+        scenarios.tick(crash, item(crash, "level_one").pk, duty)
     assert item(crash, "level_one").status == "open"
 
-    services.tick(crash, item(crash, "identify").pk, duty)
+    scenarios.tick(crash, item(crash, "identify").pk, duty)
     with pytest.raises(services.Refused) as caught:
-        services.skip(crash, item(crash, "level_one").pk, "  ", duty)
+        scenarios.skip(crash, item(crash, "level_one").pk, "  ", duty)
     assert caught.value.field == "reason"
-    services.skip(crash, item(crash, "level_one").pk, "二级响应已足够", duty)
-    services.tick(crash, item(crash, "start_dr").pk, duty)  # a skipped step counts as out of the way
+    scenarios.skip(crash, item(crash, "level_one").pk, "二级响应已足够", duty)
+    scenarios.tick(crash, item(crash, "start_dr").pk, duty)  # a skipped step counts as out of the way
     with pytest.raises(services.Refused, match="该步骤已处理"):
-        services.tick(crash, item(crash, "identify").pk, duty)
+        scenarios.tick(crash, item(crash, "identify").pk, duty)
 
     dba = on_duty("dba", "钱工")
-    services.reassign(crash, item(crash, "restore_db").pk, dba, duty)
+    scenarios.reassign(crash, item(crash, "restore_db").pk, dba, duty)
     done = {i.step_id: (i.status, i.reason) for i in crash.checklist.exclude(status="open")}
     assert done == {"identify": ("done", ""), "level_one": ("skipped", "二级响应已足够"), "start_dr": ("done", "")}
     assert item(crash, "restore_db").assignee == dba
@@ -63,46 +63,46 @@ def test_tick_in_order_skip_with_reason_and_reassign(crash, make_user, on_duty):
 def test_decision_tree_is_walked_and_recorded(load_seed, t0):
     incident = services.open_incident(plan_id=load_seed("004"), title="Ward network down",
                                       scenario_id="regional_fault")
-    assert services.tree_position(incident).id == "short_time"
+    assert scenarios.tree_position(incident).id == "short_time"
     with pytest.raises(services.Refused) as caught:
-        services.answer(incident, "short_time", "Maybe")
+        scenarios.answer(incident, "short_time", "Maybe")
     assert caught.value.field == "answer" and "Yes / No" in caught.value.message
     with pytest.raises(services.Refused, match="当前问题是 short_time"):
-        services.answer(incident, "cause", "Virus")
-    assert services.answer(incident, "short_time", "No").id == "cause"
-    leaf = services.answer(incident, "cause", "Virus")
+        scenarios.answer(incident, "cause", "Virus")
+    assert scenarios.answer(incident, "short_time", "No").id == "cause"
+    leaf = scenarios.answer(incident, "cause", "Virus")
     assert leaf.id == "virus" and "anti-virus" in leaf.action
     assert list(TreeAnswer.objects.values_list("node_id", "answer", "next_node")) == [
         ("short_time", "No", "cause"), ("cause", "Virus", "virus")]
     assert incident.timeline.filter(kind=TimelineEntry.Kind.TREE).last().text.startswith("Do: Immediately cut off")
     with pytest.raises(services.Refused, match="决策树已到终点"):
-        services.answer(incident, "virus", "Yes")
+        scenarios.answer(incident, "virus", "Yes")
 
 
 def test_scenario_duty_cards_activate_and_departments_acknowledge(crash, make_user, on_duty):
     card = DutyCardActivation.objects.get(incident=crash)
     assert (card.card_id, card.department) == ("clinical_offline", "临床科室（医生、护士）")
-    assert list(services.unacknowledged_cards()) == [card]
+    assert list(cards.unacknowledged_cards()) == [card]
 
     stranger = make_user("pharmacist", Role.DEPARTMENT)
     on_duty("none", "药房小王", department="药房", user=stranger)
     with pytest.raises(services.Refused) as caught:
-        services.acknowledge_card(crash, "clinical_offline", stranger)
+        cards.acknowledge_card(crash, "clinical_offline", stranger)
     assert caught.value.field == "user"
 
     nurse = make_user("nurse", Role.DEPARTMENT)
     on_duty("none", "护士长", department="临床科室（医生、护士）", user=nurse)
-    services.acknowledge_card(crash, "clinical_offline", nurse)
-    assert list(services.unacknowledged_cards()) == []
+    cards.acknowledge_card(crash, "clinical_offline", nurse)
+    assert list(cards.unacknowledged_cards()) == []
     assert DutyCardActivation.objects.get(pk=card.pk).acknowledged_by == nurse
     with pytest.raises(services.Refused, match="已确认过"):
-        services.acknowledge_card(crash, "clinical_offline", nurse)
+        cards.acknowledge_card(crash, "clinical_offline", nurse)
 
 
 def test_starting_a_scenario_twice_is_refused(crash):
     count = ChecklistItem.objects.count()
     with pytest.raises(services.Refused, match="database_crash 已启动"):
-        services.start_scenario(crash, "database_crash")
+        scenarios.start_scenario(crash, "database_crash")
     assert ChecklistItem.objects.count() == count
 
 
@@ -110,6 +110,6 @@ def test_nothing_is_done_to_a_closed_incident(crash):
     for status in ("acknowledged", "resolved", "closed"):
         services.transition(crash, status)
     with pytest.raises(services.Refused, match="已关闭"):
-        services.tick(crash, item(crash, "identify").pk)
+        scenarios.tick(crash, item(crash, "identify").pk)
     with pytest.raises(services.Refused, match="已关闭"):
         services.add_note(crash, "late", None)

@@ -1,6 +1,7 @@
 """Fixtures of the report tests: the incident tests' clock and plans, and one incident run to the end."""
 import pytest
 
+from lifeline.incidents import scenarios
 from lifeline.incidents import services as incidents
 from lifeline.incidents import timers
 from lifeline.incidents.models import ChecklistItem, Incident
@@ -26,9 +27,9 @@ def resolved(load_seed, t0, clock):
     incidents.transition(incident, "acknowledged")
     items = list(incident.checklist.order_by("order"))
     clock.advance(minutes=10)
-    incidents.tick(incident, items[0].pk)
-    incidents.tick(incident, items[1].pk)
-    incidents.skip(incident, items[2].pk, "厂商远程处理，无需重装系统")
+    scenarios.tick(incident, items[0].pk)
+    scenarios.tick(incident, items[1].pk)
+    scenarios.skip(incident, items[2].pk, "厂商远程处理，无需重装系统")
     clock.advance(hours=23, minutes=20)  # T+24 h: the plan's timer and the resolution deadline
     timers.fire_due_timers(clock.now(), "test-worker")
     clock.advance(hours=2)

@@ -8,6 +8,7 @@ from docx import Document
 from docx.oxml.ns import qn
 from pypdf import PdfReader
 
+from lifeline.incidents import scenarios
 from lifeline.incidents import services as incidents
 from lifeline.incidents import timers
 from lifeline.incidents.models import Timer
@@ -109,7 +110,7 @@ def test_seed_004_whole_hospital_failure_is_reported_in_order(load_seed, t0, clo
                                        reports=[report.number], scenario_id="overall_fault")
     clock.advance(minutes=5)
     incidents.transition(incident, "acknowledged")
-    incidents.tick(incident, incident.checklist.get(step_id="report_leaders").pk)
+    scenarios.tick(incident, incident.checklist.get(step_id="report_leaders").pk)
     for minutes in (25, 150):  # to T+30 min, then T+3 h
         clock.advance(minutes=minutes)
         timers.fire_due_timers(clock.now(), "test-worker")
