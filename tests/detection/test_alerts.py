@@ -5,6 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from lifeline.accounts.roles import Role
 from lifeline.audit.models import AuditEntry
 from lifeline.detection import alerts
 from lifeline.detection.models import Alert, AlertGroup, Silence
@@ -95,6 +96,19 @@ def test_source_resolved_when_every_alert_of_the_group_resolved_and_the_commande
     assert [t for t in alert_texts(incident) if "告警源已恢复" in t] == [
         "告警源已恢复：本组告警已全部恢复，是否结束事件由指挥决定。"]
     assert incident.status == Incident.Status.REPORTED  # not closed by the source
+
+
+def test_the_incident_page_says_the_source_resolved_and_leaves_the_decision_to_the_commander(
+        t0, plan_001, registration, client, make_user):
+    fire(registration)
+    incident = Incident.objects.get()
+    client.force_login(make_user("duty", Role.DUTY))
+    page = client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert "告警中" in page and "告警源已恢复" not in page
+
+    fire(registration, firing=False)
+    page = client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert "告警源已恢复" in page and "是否结束事件由指挥决定" in page
 
 
 def test_firing_again_on_the_open_incident_says_so_without_a_new_incident(t0, plan_001, registration):
