@@ -39,7 +39,8 @@ def batches(connection: sa.Connection, statement, size: int, timeout: int):
 
             yield [c.lower() for c in result.keys()], fetch()
         finally:
-            result.close()
+            if not connection.invalidated:  # closing the cursor of a lost connection only fails
+                result.close()
 
 
 @contextmanager

@@ -1,5 +1,6 @@
 """The HIS adapter against a demo HIS on SQLite, PostgreSQL and MariaDB."""
 import datetime
+import threading
 from decimal import Decimal
 
 import pytest
@@ -159,3 +160,64 @@ def test_a_bad_row_fails_the_read_or_is_skipped_as_the_mapping_says(his, tmp_pat
         codes = [row["code"] for row in read]
     assert "Y000002" not in codes and len(codes) == his.counts["DRUG_DICT"] - 1
     assert [(p.key, p.field) for p in read.skipped] == [("Y000002", "price")]
+
+
+def test_batches_and_tuples_are_the_rows_of_the_dicts(his, canonical):
+    with adapter.HisSource(his.mapping).snapshot() as snap:
+        read = snap.read("patient")
+        batches = list(read.batches())
+        assert read.columns == ENTITIES["patient"].columns and read.count == PATIENTS
+        tuples = list(snap.read("patient").tuples())
+    dicts = canonical["patient"][0]
+    assert [row for batch in batches for row in batch] == tuples
+    assert {row[0]: dict(zip(read.columns, row)) for row in tuples} == dicts
+    assert all(len(batch) <= adapter.HisSource(his.mapping).batch_size for batch in batches) and len(batches) > 1
+
+
+def test_a_wrong_id_card_check_digit_among_many_patients_names_the_card(his, tmp_path):
+    bad = his.with_mapping(f"{his.q('ID_NO')} AS id_card_no", f"CASE WHEN {his.q('PATIENT_ID')} = '0000002500' "
+                           f"THEN '110105194912310021' ELSE {his.q('ID_NO')} END AS id_card_no", tmp_path)
+    with pytest.raises(ValueError, match="^patient 0000002500: id_card_no: check digit is 1, expected X$"):
+        with adapter.HisSource(mapping.load(bad)).snapshot() as snap:
+            list(snap.read("patient").batches())
+    bad.write_text(bad.read_text().replace("  patient:\n", "  patient:\n    on_invalid_row: skip\n", 1))
+    with adapter.HisSource(mapping.load(bad)).snapshot() as snap:
+        read = snap.read("patient")
+        cards = {row[0] for batch in read.batches() for row in batch}
+    assert len(cards) == read.count == PATIENTS - 1 and "0000002500" not in cards
+    assert [(p.key, p.field) for p in read.skipped] == [("0000002500", "id_card_no")]
+
+
+def test_a_read_left_early_leaves_the_snapshot_usable(his):
+    threads = threading.active_count()
+    source = adapter.HisSource(his.mapping, batch_size=100)
+    with source.snapshot() as snap:
+        batches = snap.read("patient").batches()
+        assert len(next(batches)) == 100
+        batches.close()
+        assert sum(1 for _ in snap.read("department")) == his.scalar("SELECT COUNT(*) FROM {DEPT_DICT}")
+        assert sum(1 for _ in snap.read("patient")) == PATIENTS
+    assert threading.active_count() == threads, "the read's threads have ended"
+
+
+# Each row of the patient query waits a millisecond, so the read is still running when the HIS goes.
+SLOW_ROWS = {"postgresql": "WHERE pg_sleep(0.001)::text = ''", "mysql": "WHERE SLEEP(0.001) = 0"}
+CONNECTION_ID = {"postgresql": "SELECT pg_backend_pid()", "mysql": "SELECT CONNECTION_ID()"}
+DISCONNECT = {"postgresql": "SELECT pg_terminate_backend({})", "mysql": "KILL {}"}
+
+
+@pytest.mark.parametrize("his_url", ["postgresql", "mariadb"], indirect=True)
+def test_a_his_lost_in_the_middle_of_a_read_names_the_entity(his, tmp_path):
+    engine = his.engine_name
+    slow = his.with_mapping(f"FROM {his.q('PAT_MASTER_INDEX')}\n",
+                            f"FROM {his.q('PAT_MASTER_INDEX')} {SLOW_ROWS[engine]}\n", tmp_path)
+    with pytest.raises(adapter.HisUnreachable, match=r"^patient: lost the HIS at 127\.0\.0\.1:\d+: "):
+        with adapter.HisSource(mapping.load(slow), batch_size=100).snapshot() as snap:
+            connection_id = snap.connection.exec_driver_sql(CONNECTION_ID[engine]).scalar()
+            batches = snap.read("patient").batches()
+            assert len(next(batches)) == 100
+            disconnect = sa.create_engine(his.url)
+            with disconnect.connect() as connection:
+                connection.exec_driver_sql(DISCONNECT[engine].format(connection_id))
+            disconnect.dispose()
+            list(batches)
