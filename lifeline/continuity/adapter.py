@@ -159,7 +159,8 @@ class EntityRead:
     (keep it with watermark_to_json / watermark_from_json).
 
     `since` is a Watermark, its JSON form, or a bare value of the watermark column; rows whose
-    watermark is >= its value are read (see lifeline.continuity.watermarks for why not >)."""
+    watermark is >= its value are read (see lifeline.continuity.watermarks for why not >).
+    One read at a time per snapshot: on PostgreSQL the rows stream over the snapshot's connection."""
 
     def __init__(self, snapshot: Snapshot, entity: str, since=None):
         self.snapshot = snapshot

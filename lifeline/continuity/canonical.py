@@ -41,7 +41,7 @@ _ID_WEIGHTS = [pow(2, 17 - i, 11) for i in range(18)]
 # 18 * 11), so byte k of the total is number k's weighted sum.
 _ID_LANES = [bytes.maketrans(b"0123456789X", bytes(d * w % 11 for d in range(11))) for w in _ID_WEIGHTS]
 _MOD_11 = bytes(v % 11 for v in range(256))
-_PHONE = re.compile(r"\+?[\d\- ]{5,20}")
+_PHONE = re.compile(r"\+?[0-9\- ]{5,20}")  # ASCII digits: what a telephone dials
 
 
 class InvalidValue(ValueError):

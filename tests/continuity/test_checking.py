@@ -39,6 +39,7 @@ ODD_PATIENTS = [
     patient(9, phone="   "),  # blank: absent
     patient(10, phone=""),
     patient(11, phone="138\n00138000"),  # two lines in one value
+    patient(24, phone="１３８００１３８０００"),  # full-width digits
     patient(12, name=" 高红 "),
     patient(13, name=""),
     patient(14, name="高" * 61),
