@@ -45,6 +45,7 @@ from lifeline.core import clock
 
 BATCH = 2000
 KEY_BATCH = 10_000
+SMALL_PACKAGE = 16 << 20
 SKIPPED_KEPT = 1000
 
 
@@ -153,14 +154,15 @@ class _Build:
     # -- reading the HIS into the private database ----------------------------------------
 
     def _read_his(self, work: Path, now) -> dict:
-        db = _private_db(work / "package.sqlite3")
         if self.parent:
             packages.unseal(publishing.index_file(), work / "index.sqlite3")
-        self.index = KeyIndex(work / "index.sqlite3")
+        db = _private_db(work / "package.sqlite3")
+        self.index = KeyIndex(db, work / "index.sqlite3")
+        db.execute("BEGIN")  # one transaction for the package and its index
         expected = self._expected()
         entities = {}
         try:
-            with HisSource(self.mapping, batch_size=BATCH).snapshot() as snap:
+            with HisSource(self.mapping).snapshot() as snap:
                 for name, table in TABLES.items():
                     started = time.monotonic()
                     spec = self.mapping.entities[name]
@@ -172,9 +174,9 @@ class _Build:
                     entities[name] = entry
                     self.progress.entity_done(name, entry["rows"], entry["deleted"], time.monotonic() - started)
             db.execute("COMMIT")
+            _shrink_if_small(db, work / "package.sqlite3")
         finally:
             db.close()
-            self.index.close()
         return {
             "format": packages.FORMAT, "package_id": self.record.package_id,
             "kind": "incremental" if self.parent else "full",
@@ -195,16 +197,14 @@ class _Build:
     def _whole(self, snap, db, table, mode: str) -> dict:
         """Every row of the entity; the index of it starts afresh."""
         read = snap.read(table.name)
-        self.index.clear(table.name)
         rows = Digest()
         for batch in read.batches():
             values = table.stored(batch)
-            hashes = [row_hash(v) for v in values]
-            _insert(db, table, values)
-            self.index.put(table.name, [KeyIndex.entry(table, v, h) for v, h in zip(values, hashes)])
-            for hashed in hashes:
-                rows.add(hashed)
+            hashes = list(map(row_hash, values))
+            _insert(db, table, values, hashes)
+            rows.add_all(hashes)
             self.progress.rows(table.name, rows.count)
+        self.index.take(table, whole=True)
         self._skipped(read)
         return _entry(mode, read, rows, Digest(), rows, read.count + len(read.skipped))
 
@@ -215,21 +215,21 @@ class _Build:
         state, rows, gone = Digest(stated["total_digest"], stated["total_rows"]), Digest(), Digest()
         for batch in read.batches():
             values = table.stored(batch)
-            keys = [table.key(v) for v in values]
-            old = self.index.hashes(name, keys)
-            fresh = []
-            for v, k in zip(values, keys):
-                hashed = row_hash(v)
-                if old.get(k) == hashed:
+            old = self.index.hashes(name, list(map(table.key, values)))
+            fresh, hashes = [], []
+            for v, hashed in zip(values, map(row_hash, values)):
+                was = old.get(table.key(v))
+                if was == hashed:
                     continue  # read again, but unchanged
-                if k in old:
-                    state.remove(old[k])
-                state.add(hashed)
-                rows.add(hashed)
-                fresh.append((v, hashed))
-            _insert(db, table, [v for v, _h in fresh])
-            self.index.put(name, [KeyIndex.entry(table, v, h) for v, h in fresh])
+                if was is not None:
+                    state.remove(was)
+                fresh.append(v)
+                hashes.append(hashed)
+            _insert(db, table, fresh, hashes)
+            rows.add_all(hashes)
+            state.add_all(hashes)
             self.progress.rows(name, rows.count)
+        self.index.take(table, whole=False)
         self._skipped(read)
         # A row that no longer passes the canonical checks is gone from a fresh full build too.
         self._delete(db, table, self.index.remove(name, sorted({p.key for p in read.skipped})), state, gone)
@@ -317,28 +317,36 @@ def _entry(mode: str, read, rows: Digest, gone: Digest, state: Digest, his_rows:
 
 def _private_db(path: Path) -> sqlite3.Connection:
     """The package's database: nothing to recover after a crash (it is thrown away), so no
-    journal and no syncing; one transaction."""
+    journal and no syncing."""
     db = sqlite3.connect(path, isolation_level=None)
-    for pragma in ("journal_mode=OFF", "synchronous=OFF", "locking_mode=EXCLUSIVE", "cache_size=-131072",
-                   "temp_store=MEMORY"):
+    for pragma in (f"page_size={packages.PAGE_SIZE}", "journal_mode=OFF", "synchronous=OFF", "locking_mode=EXCLUSIVE",
+                   "cache_size=-131072", "temp_store=MEMORY"):
         db.execute(f"PRAGMA {pragma}")
-    db.execute("BEGIN")
     for table in TABLES.values():
         table.create(db)
         table.create_deleted(db)
     return db
 
 
-def _insert(db: sqlite3.Connection, table, values: list[tuple]):
-    """Insert a batch; a key the HIS yields twice is an error naming entity and key."""
+def _shrink_if_small(db: sqlite3.Connection, path: Path):
+    """Large pages load a big HIS faster, but an empty table still takes one: a small package
+    (an incremental, a small HIS) is rewritten with SQLite's default pages."""
+    if path.stat().st_size < SMALL_PACKAGE:
+        db.execute("PRAGMA main.page_size = 4096")
+        db.execute("VACUUM main")
+
+
+def _insert(db: sqlite3.Connection, table, values: list[tuple], hashes: list[int]):
+    """Insert a batch of rows with their hashes; a key the HIS yields twice is an error naming
+    entity and key."""
     db.execute("SAVEPOINT batch")
     try:
-        db.executemany(table.insert_sql(), values)
+        db.executemany(table.insert_sql(), map(tuple.__add__, values, zip(hashes)))
     except sqlite3.IntegrityError:
         db.execute("ROLLBACK TO batch")
-        for v in values:
+        for v, hashed in zip(values, hashes):
             try:
-                db.execute(table.insert_sql(), v)
+                db.execute(table.insert_sql(), v + (hashed,))
             except sqlite3.IntegrityError:
                 raise BuildFailed(f"{table.name} {table.key(v)}: the HIS query yields this key more than once "
                                   f"(the mapping's key must identify one row)") from None

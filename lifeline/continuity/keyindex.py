@@ -7,50 +7,49 @@ deleted rows by comparing the HIS's current keys with these.
 
 It holds the rows' keys (card numbers among them), so it is kept like a package: encrypted
 and signed, beside the packages (`index/<package id>.llsnap`), and opened only into the
-build's private directory.
+build's private directory. During a build it is attached to the package's database
+connection as `idx`, so it is filled from the package's tables by SQL.
 """
 import json
 import sqlite3
 from pathlib import Path
 
-from lifeline.continuity.packages import TABLES
+from lifeline.continuity.packages import HASH, PAGE_SIZE, TABLES
 
 BATCH = 900  # keys per IN (...) lookup, below every SQLite's limit of bound parameters
 
 
 class KeyIndex:
-    def __init__(self, path: Path):
-        self.db = sqlite3.connect(path, isolation_level=None)
-        for pragma in ("journal_mode=OFF", "synchronous=OFF", "locking_mode=EXCLUSIVE", "cache_size=-65536",
-                       "temp_store=MEMORY"):
-            self.db.execute(f"PRAGMA {pragma}")
+    def __init__(self, db: sqlite3.Connection, path: Path):
+        """The index in `path`, attached to `db` (outside a transaction)."""
+        self.db = db
+        db.execute("ATTACH DATABASE ? AS idx", (str(path),))
+        for pragma in (f"page_size={PAGE_SIZE}", "journal_mode=OFF", "synchronous=OFF", "locking_mode=EXCLUSIVE"):
+            db.execute(f"PRAGMA idx.{pragma}")
         for name in TABLES:
-            self.db.execute(f'CREATE TABLE IF NOT EXISTS "{name}" (k TEXT PRIMARY KEY, h INTEGER NOT NULL, kv TEXT) '
-                            f'WITHOUT ROWID')
-        self.db.execute("BEGIN")
-
-    def close(self):
-        self.db.execute("COMMIT")
-        self.db.close()
-
-    @staticmethod
-    def entry(table, values: tuple, hashed: int) -> tuple:
-        """(key, hash, key values as JSON when the key has more than one field)."""
-        kv = json.dumps(table.key_getter(values), ensure_ascii=False) if len(table.key_positions) > 1 else None
-        return table.key(values), hashed, kv
+            db.execute(f'CREATE TABLE IF NOT EXISTS idx."{name}" (k TEXT PRIMARY KEY, h INTEGER NOT NULL, kv TEXT) '
+                       f'WITHOUT ROWID')
 
     @staticmethod
     def key_values(k: str, kv: str | None) -> tuple:
+        """The key's field values (kv: their JSON when the key has more than one field)."""
         return tuple(json.loads(kv)) if kv else (k,)
 
-    def put(self, name: str, entries: list[tuple]):
-        self.db.executemany(f'INSERT OR REPLACE INTO "{name}" VALUES (?, ?, ?)', entries)
+    def take(self, table, whole: bool):
+        """Index the rows of the package's table: all of the entity (`whole`), or changed ones."""
+        keys = [f'"{k}"' for k in table.entity.key]
+        k = " || '/' || ".join(keys)
+        kv = f"json_array({', '.join(keys)})" if len(keys) > 1 else "NULL"
+        if whole:
+            self.db.execute(f'DELETE FROM idx."{table.name}"')
+        self.db.execute(f'INSERT OR REPLACE INTO idx."{table.name}" SELECT {k}, "{HASH}", {kv} FROM main."{table.name}"')
 
     def hashes(self, name: str, keys: list[str]) -> dict[str, int]:
         found = {}
         for start in range(0, len(keys), BATCH):
             part = keys[start:start + BATCH]
-            found.update(self.db.execute(f'SELECT k, h FROM "{name}" WHERE k IN ({",".join("?" * len(part))})', part))
+            found.update(self.db.execute(f'SELECT k, h FROM idx."{name}" WHERE k IN ({",".join("?" * len(part))})',
+                                         part))
         return found
 
     def remove(self, name: str, keys: list[str]) -> list[tuple]:
@@ -59,15 +58,12 @@ class KeyIndex:
         for start in range(0, len(keys), BATCH):
             part = keys[start:start + BATCH]
             marks = ",".join("?" * len(part))
-            removed += self.db.execute(f'SELECT k, h, kv FROM "{name}" WHERE k IN ({marks})', part).fetchall()
-            self.db.execute(f'DELETE FROM "{name}" WHERE k IN ({marks})', part)
+            removed += self.db.execute(f'SELECT k, h, kv FROM idx."{name}" WHERE k IN ({marks})', part).fetchall()
+            self.db.execute(f'DELETE FROM idx."{name}" WHERE k IN ({marks})', part)
         return removed
 
-    def clear(self, name: str):
-        self.db.execute(f'DELETE FROM "{name}"')
-
     def count(self, name: str) -> int:
-        return self.db.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+        return self.db.execute(f'SELECT count(*) FROM idx."{name}"').fetchone()[0]
 
     # The HIS's current keys of one entity, to find the deleted rows.
 
@@ -83,9 +79,9 @@ class KeyIndex:
         are removed from the index afterwards."""
         self.db.execute("CREATE INDEX temp.seen_k ON seen (k)")
         self.db.execute("DROP TABLE IF EXISTS temp.gone")
-        self.db.execute(f'CREATE TEMP TABLE gone AS SELECT k, h, kv FROM "{name}" '
+        self.db.execute(f'CREATE TEMP TABLE gone AS SELECT k, h, kv FROM idx."{name}" '
                         f'WHERE k NOT IN (SELECT k FROM temp.seen)')
         cursor = self.db.execute("SELECT k, h, kv FROM temp.gone")
         while batch := cursor.fetchmany(5000):
             yield batch
-        self.db.execute(f'DELETE FROM "{name}" WHERE k IN (SELECT k FROM temp.gone)')
+        self.db.execute(f'DELETE FROM idx."{name}" WHERE k IN (SELECT k FROM temp.gone)')

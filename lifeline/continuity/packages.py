@@ -1,8 +1,9 @@
 """Snapshot packages: the file format, reading, verifying and applying a chain.
 
 A package is one file. Inside, encrypted, is a SQLite database with one table per canonical
-entity (named after it, keyed by the entity key); an incremental package also has a table
-`<entity>__deleted` with the keys of the rows deleted since its parent. The manifest (JSON)
+entity (named after it, keyed by the entity key; its columns are the entity's fields and
+last `_h`, the row's hash); an incremental package also has a table `<entity>__deleted`
+with the keys of the rows deleted since its parent. The manifest (JSON)
 says what the package holds and is readable without the key: it carries no patient data,
 only ids, counts, checksums, watermarks and hashes.
 
@@ -23,8 +24,8 @@ snapshot directory's `.work`, removed when done; directories left by a killed pr
 removed by the next build (`sweep_private_dirs`).
 
 Checksums: a row is the tuple of its stored values (text, integers, None; decimals, dates
-and booleans in their stored form) and its hash is BLAKE2b-64 of repr(tuple), a signed
-64-bit integer (SQLite keeps it as it is). An entity's checksum is the sum of its rows'
+and booleans in their stored form) and its hash is BLAKE2b-64 of those values as text joined
+by U+001F (`row_hash`), a signed 64-bit integer (SQLite keeps it as it is). An entity's checksum is the sum of its rows'
 hashes modulo 2**64: independent of order, so a full
 package plus its incrementals applied has the same checksum as a fresh full build of the
 same data, and an incremental's builder can compute it from the parent's by subtracting
@@ -52,8 +53,11 @@ from lifeline.continuity.keystore import Key, KeyStore
 FORMAT = 1
 MAGIC = b"LLSNAP\0\1"
 FRAME_SIZE = 1 << 20
+HASH = "_h"  # last column of every entity table: the row's hash (row_hash of its values)
+PAGE_SIZE = 1 << 16  # SQLite pages of the databases inside: fewer, faster page splits while loading
 SIGNATURE_SIZE = 64
 _MAX_HEADER = 4 << 20
+_blake2b = hashlib.blake2b
 _MODULUS = 1 << 64
 
 _SQL_TYPE = {"integer": "INTEGER", "boolean": "INTEGER"}  # everything else is TEXT
@@ -68,7 +72,12 @@ class PackageInvalid(Exception):
 # -- rows, tables and checksums -------------------------------------------------------------
 
 def row_hash(values: tuple) -> int:
-    return int.from_bytes(hashlib.blake2b(repr(values).encode(), digest_size=8).digest(), signed=True)
+    """BLAKE2b-64 of the row's stored values as text joined by U+001F, None as empty text (a
+    canonical text value is never empty), as a signed 64-bit integer. Spelled out rather than
+    repr(): repr escapes characters its Unicode tables do not know, and those change between
+    Python versions (rare CJK characters in names among them)."""
+    text = "\x1f".join(["" if v is None else v if type(v) is str else str(v) for v in values])
+    return int.from_bytes(_blake2b(text.encode(), digest_size=8).digest(), signed=True)
 
 
 class Digest:
@@ -81,6 +90,10 @@ class Digest:
     def add(self, hashed: int):
         self.total += hashed
         self.count += 1
+
+    def add_all(self, hashes: list[int]):
+        self.total += sum(hashes)
+        self.count += len(hashes)
 
     def remove(self, hashed: int):
         self.total -= hashed
@@ -121,37 +134,53 @@ class Table:
         """The row's key as canonical.Entity.key_of writes it (every key field is text)."""
         return "/".join(values[i] for i in self.key_positions)
 
-    def create(self, db: sqlite3.Connection, schema: str = "main"):
+    def create(self, db: sqlite3.Connection):
         columns = ", ".join(f'"{f.name}" {_SQL_TYPE.get(f.type, "TEXT")}{" NOT NULL" if f.required else ""}'
                             for f in self.entity.fields)
         key = ", ".join(f'"{k}"' for k in self.entity.key)
-        db.execute(f'CREATE TABLE {schema}."{self.name}" ({columns}, PRIMARY KEY ({key})) WITHOUT ROWID')
+        db.execute(f'CREATE TABLE "{self.name}" ({columns}, "{HASH}" INTEGER NOT NULL, PRIMARY KEY ({key})) '
+                   f'WITHOUT ROWID')
 
     def create_deleted(self, db: sqlite3.Connection):
         columns = ", ".join(f'"{k}" TEXT NOT NULL' for k in self.entity.key)
         key = ", ".join(f'"{k}"' for k in self.entity.key)
         db.execute(f'CREATE TABLE "{self.deleted}" ({columns}, PRIMARY KEY ({key})) WITHOUT ROWID')
 
-    def insert_sql(self, schema: str = "main", verb: str = "INSERT") -> str:
-        names = ", ".join(f'"{c}"' for c in self.columns)
-        return f'{verb} INTO {schema}."{self.name}" ({names}) VALUES ({", ".join("?" * len(self.columns))})'
+    def insert_sql(self) -> str:
+        """Insert a row: its values, then its hash."""
+        return f'INSERT INTO "{self.name}" VALUES ({", ".join("?" * (len(self.columns) + 1))})'
 
     def insert_deleted_sql(self) -> str:
         return f'INSERT INTO "{self.deleted}" VALUES ({", ".join("?" * len(self.entity.key))})'
 
-    def select_sql(self, schema: str = "main") -> str:
-        return f'SELECT {", ".join(chr(34) + c + chr(34) for c in self.columns)} FROM {schema}."{self.name}"'
+    def select_sql(self, schema: str = "main", with_hash: bool = False) -> str:
+        """The rows' values (and their hash last)."""
+        names = [f'"{c}"' for c in self.columns] + ([f'"{HASH}"'] if with_hash else [])
+        return f'SELECT {", ".join(names)} FROM {schema}."{self.name}"'
 
 
 TABLES = {name: Table(entity) for name, entity in ENTITIES.items()}
 
 
-def table_digest(db: sqlite3.Connection, sql: str) -> Digest:
+def table_digest(db: sqlite3.Connection, table: Table) -> Digest:
+    """The checksum of an entity's rows, each row's hash checked against the one stored with it."""
     digest = Digest()
-    cursor = db.execute(sql)
+    cursor = db.execute(table.select_sql(with_hash=True))
     while batch := cursor.fetchmany(5000):
         for row in batch:
-            digest.add(row_hash(row))
+            hashed = row_hash(row[:-1])
+            if hashed != row[-1]:
+                raise PackageInvalid(f"{table.name} {table.key(row)}: the row's values do not give the hash "
+                                     f"stored with it")
+            digest.add(hashed)
+    return digest
+
+
+def keys_digest(db: sqlite3.Connection, table: Table) -> Digest:
+    digest = Digest()
+    cursor = db.execute(f'SELECT * FROM "{table.deleted}"')
+    while batch := cursor.fetchmany(5000):
+        digest.add_all(list(map(row_hash, batch)))
     return digest
 
 
@@ -397,14 +426,14 @@ def check_contents(package: Package, db: sqlite3.Connection):
                              f"not the canonical ones")
     for name, table in TABLES.items():
         stated = entities[name]
-        _check_columns(db, table.name, table.columns)
-        found = table_digest(db, table.select_sql())
+        _check_columns(db, table.name, table.columns + [HASH])
+        found = table_digest(db, table)
         if (found.count, found.hexdigest()) != (stated["rows"], stated["digest"]):
             raise PackageInvalid(f"{name}: {found.count:,} rows with checksum {found.hexdigest()}, but the manifest "
                                  f"says {stated['rows']:,} rows with checksum {stated['digest']}")
         if package.kind == "incremental":
             _check_columns(db, table.deleted, table.entity.key)
-            gone = table_digest(db, f'SELECT * FROM "{table.deleted}"')
+            gone = keys_digest(db, table)
             if (gone.count, gone.hexdigest()) != (stated["deleted"], stated["deleted_digest"]):
                 raise PackageInvalid(f"{name}: {gone.count:,} deleted keys with checksum {gone.hexdigest()}, but "
                                      f"the manifest says {stated['deleted']:,} with {stated['deleted_digest']}")
@@ -469,7 +498,7 @@ def _apply_one(db: sqlite3.Connection, package: Package, plain: Path):
                     db.execute(f'DELETE FROM main."{name}"')
                 else:
                     db.execute(f'DELETE FROM main."{name}" WHERE ({keys}) IN (SELECT {keys} FROM inc."{table.deleted}")')
-                db.execute(f'INSERT OR REPLACE INTO main."{name}" {table.select_sql("inc")}')
+                db.execute(f'INSERT OR REPLACE INTO main."{name}" {table.select_sql("inc", with_hash=True)}')
     finally:
         db.execute("DETACH DATABASE inc")
 
@@ -477,7 +506,7 @@ def _apply_one(db: sqlite3.Connection, package: Package, plain: Path):
 def _check_totals(db: sqlite3.Connection, manifest: dict):
     for name, table in TABLES.items():
         stated = manifest["entities"][name]
-        found = table_digest(db, table.select_sql())
+        found = table_digest(db, table)
         if (found.count, found.hexdigest()) != (stated["total_rows"], stated["total_digest"]):
             raise PackageInvalid(f"{name}: the chain applied holds {found.count:,} rows with checksum "
                                  f"{found.hexdigest()}, but {manifest['package_id']} says {stated['total_rows']:,} "

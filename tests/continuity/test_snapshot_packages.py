@@ -151,17 +151,25 @@ def test_a_changed_manifest_fails_even_when_well_formed(package, tmp_path):
         packages.verify(forged)
 
 
-def test_checksums_catch_rows_that_do_not_match_the_manifest(package, tmp_path):
-    """A builder bug (rows and manifest disagreeing) is caught even though the signature is good."""
-    plain, out = tmp_path / "plain.sqlite3", tmp_path / "resealed.llsnap"
-    manifest = packages.unseal(package, plain).manifest
-    db = sqlite3.connect(plain)
-    db.execute("UPDATE drug SET price = '0.01' WHERE code = 'Y000001'")
-    db.commit()
-    db.close()
-    packages.write(plain, out, manifest, KeyStore.default().current())
-    with pytest.raises(PackageInvalid, match=r"^drug: 114 rows with checksum \w+, but the manifest says 114 rows"):
-        packages.verify(out)
+def test_rows_that_do_not_match_their_hash_or_the_manifest_fail(package, tmp_path):
+    """A builder bug (rows, their hashes and the manifest disagreeing) is caught even though the
+    signature is good."""
+    key = KeyStore.default().current()
+    for n, (change, message) in enumerate({
+        "UPDATE drug SET price = '0.01' WHERE code = 'Y000001'":
+            "^drug Y000001: the row's values do not give the hash stored with it$",
+        "DELETE FROM drug WHERE code = 'Y000001'":
+            r"^drug: 113 rows with checksum \w+, but the manifest says 114 rows",
+    }.items()):
+        plain, out = tmp_path / f"plain{n}.sqlite3", tmp_path / f"resealed{n}.llsnap"
+        manifest = packages.unseal(package, plain).manifest
+        db = sqlite3.connect(plain)
+        db.execute(change)
+        db.commit()
+        db.close()
+        packages.write(plain, out, manifest, key)
+        with pytest.raises(PackageInvalid, match=message):
+            packages.verify(out)
 
 
 def test_reading_leaves_no_plaintext_behind(package):
