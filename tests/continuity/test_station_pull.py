@@ -75,7 +75,7 @@ def test_a_station_pulls_the_chain_applies_it_and_reports(live_server, chain, wo
     assert f"已应用 2 个包，至 {incremental.package_id}" in done.stdout
     assert_same_rows(database_rows(base), source_rows(small_his.mapping))
     assert workstation.dir.stat().st_mode & 0o777 == 0o700 and base.stat().st_mode & 0o777 == 0o600
-    assert held_files(workstation.dir) == [f"{full.package_id}.llsnap", f"{incremental.package_id}.llsnap"]
+    assert held_files(workstation.dir) == sorted([f"{full.package_id}.llsnap", f"{incremental.package_id}.llsnap"])
 
     station = Station.objects.get()
     assert (station.package_id, station.package_built_at) == (incremental.package_id, incremental.started_at)
