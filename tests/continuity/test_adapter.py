@@ -207,6 +207,7 @@ DISCONNECT = {"postgresql": "SELECT pg_terminate_backend({})", "mysql": "KILL {}
 
 
 @pytest.mark.parametrize("his_url", ["postgresql", "mariadb"], indirect=True)
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # PyMySQL's objects, collected
 def test_a_his_lost_in_the_middle_of_a_read_names_the_entity(his, tmp_path):
     engine = his.engine_name
     slow = his.with_mapping(f"FROM {his.q('PAT_MASTER_INDEX')}\n",
