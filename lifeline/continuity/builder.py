@@ -320,7 +320,7 @@ def _private_db(path: Path) -> sqlite3.Connection:
     journal and no syncing."""
     db = sqlite3.connect(path, isolation_level=None)
     for pragma in (f"page_size={packages.PAGE_SIZE}", "journal_mode=OFF", "synchronous=OFF", "locking_mode=EXCLUSIVE",
-                   "cache_size=-131072", "temp_store=MEMORY"):
+                   "cache_size=-32768", "temp_store=MEMORY"):
         db.execute(f"PRAGMA {pragma}")
     for table in TABLES.values():
         table.create(db)

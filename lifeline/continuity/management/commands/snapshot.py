@@ -14,6 +14,7 @@ from lifeline.continuity.publishing import BuildBusy
 
 class Command(BaseCommand):
     help = "Build, verify and list snapshot packages of the HIS base data; manage their keys."
+    requires_system_checks = []  # a scheduled build should not wait for the whole project's checks
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
