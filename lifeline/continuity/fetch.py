@@ -52,7 +52,6 @@ def _psycopg_stream(connection: sa.Connection, statement, size: int, timeout: in
     compiled = statement.compile(dialect=connection.dialect)
     sql, params = str(compiled), compiled.params
     cursor, rows, ahead = raw.cursor(), None, None
-    watchdog = _Watchdog(timeout, raw.cancel_safe)
 
     def fetch():
         watchdog.deadline = time.monotonic() + timeout
@@ -63,6 +62,7 @@ def _psycopg_stream(connection: sa.Connection, statement, size: int, timeout: in
 
     with _as_sqlalchemy_errors(connection, raw):
         raw.execute("SAVEPOINT lifeline_stream")  # on the driver: SQLAlchemy may be set to stream this one
+    watchdog = _Watchdog(timeout, raw.cancel_safe)
     try:
         with _as_sqlalchemy_errors(connection, raw):
             cursor.execute("SET LOCAL statement_timeout = 0")
