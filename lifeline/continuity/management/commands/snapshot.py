@@ -142,8 +142,8 @@ class TerminalProgress(LineProgress):
 
     def rows(self, name, count):
         now = time.monotonic()
-        if now - self.drawn < 0.1 and count:
-            return
+        if now - self.drawn < 0.1 and 0 < count < (self.expected or count + 1):
+            return  # at most ten frames a second, but always the first and the full bar
         self.drawn = now
         if self.expected:
             done = min(count / self.expected, 1)
