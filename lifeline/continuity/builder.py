@@ -24,6 +24,7 @@ import operator
 import secrets
 import sqlite3
 import time
+from datetime import UTC
 from importlib.metadata import version
 from pathlib import Path
 
@@ -110,7 +111,7 @@ class _Build:
         last = latest_chain()
         record = SnapshotBuild.objects.create(
             kind=SnapshotBuild.Kind.INCREMENTAL if self.incremental else SnapshotBuild.Kind.FULL,
-            trigger=self.trigger, started_at=now, package_id=f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}",
+            trigger=self.trigger, started_at=now, package_id=f"{now.astimezone(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}",
             mapping_path=str(self.mapping_path))
         self.record = record
         try:

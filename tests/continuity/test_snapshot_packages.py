@@ -91,6 +91,17 @@ def test_a_station_copy_of_the_key_reads_and_verifies(package, tmp_path, setting
     assert packages.verify(package, station).id == packages.open_package(package).id
 
 
+def test_after_a_key_rotation_old_and_new_packages_verify_and_apply_as_one_chain(package, his, tmp_path):
+    old_key = KeyStore.default().current()
+    new_key = KeyStore.default().create()
+    incremental = Path(builder.build(his.mapping_path, incremental=True).path)
+    assert packages.open_package(package).manifest["key_id"] == old_key.id
+    assert packages.open_package(incremental).manifest["key_id"] == new_key.id
+    assert packages.verify(package).kind == "full" and packages.verify(incremental).kind == "incremental"
+    applied = packages.apply([package, incremental], tmp_path / "station.sqlite3")
+    assert applied["package_id"] == incremental.stem
+
+
 def test_flipping_any_one_byte_fails_verification(small_frames, tmp_path):
     size = small_frames.stat().st_size
     starts = frame_starts(small_frames)
