@@ -16,7 +16,8 @@ Layout (integers big-endian):
                 package id, the frame's index and the final flag, so frames cannot be
                 reordered, moved between packages or cut off (a file without its final frame
                 is truncated)
-    signature   64 bytes, Ed25519 over magic + SHA-256(header) + SHA-256(frames)
+    signature   64 bytes, Ed25519 over the SHA-256 of everything before it (so the file's own
+                SHA-256 is the same running hash, one pass)
 
 Reading streams frame by frame in bounded memory and first checks the signature over the
 whole file. The database is decrypted only into a private directory (mode 0700) under the
@@ -231,8 +232,8 @@ def _aad(package_id: str, index: int, final: bool) -> bytes:
     return b"lifeline-snapshot\0" + package_id.encode() + index.to_bytes(8) + bytes([final])
 
 
-def _signed_message(header: bytes, frames_digest: bytes) -> bytes:
-    return MAGIC + hashlib.sha256(header).digest() + frames_digest
+def _signed_message(before_signature: bytes) -> bytes:
+    return b"lifeline-snapshot-signature\0" + before_signature
 
 
 def write(plain: Path, out: Path, manifest: dict, key: Key, frame_size: int = FRAME_SIZE) -> str:
@@ -242,7 +243,7 @@ def write(plain: Path, out: Path, manifest: dict, key: Key, frame_size: int = FR
     header = json.dumps({"format": FORMAT, "frame_size": frame_size, "key_check": key.check_value(package_id.encode()),
                          "manifest": manifest}, sort_keys=True, ensure_ascii=False).encode()
     aes = AESGCM(key.secret)
-    frames, whole = hashlib.sha256(), hashlib.sha256()
+    whole = hashlib.sha256()
 
     def put(data: bytes):
         target.write(data)
@@ -258,11 +259,10 @@ def write(plain: Path, out: Path, manifest: dict, key: Key, frame_size: int = FR
             sealed = aes.encrypt(nonce, chunk, _aad(package_id, index, final))
             frame = bytes([final]) + len(sealed).to_bytes(4) + nonce + sealed
             put(frame)
-            frames.update(frame)
             if final:
                 break
             chunk, index = following, index + 1
-        put(key.sign(_signed_message(header, frames.digest())))
+        put(key.sign(_signed_message(whole.copy().digest())))
         target.flush()
         os.fsync(target.fileno())
     return whole.hexdigest()
@@ -274,7 +274,6 @@ class Package:
     manifest: dict
     frame_size: int
     key_check: str
-    header: bytes
     frames_at: int
 
     @property
@@ -312,7 +311,7 @@ def open_package(path) -> Package:
         raise PackageInvalid("the header is damaged (not the JSON of a package header)") from None
     if data.get("format") != FORMAT:
         raise PackageInvalid(f"package format {data.get('format')} is not supported (this Lifeline reads {FORMAT})")
-    return Package(path, manifest, frame_size, key_check, header, len(MAGIC) + 4 + length)
+    return Package(path, manifest, frame_size, key_check, len(MAGIC) + 4 + length)
 
 
 def _exactly(source, size: int, what: str) -> bytes:
@@ -343,16 +342,16 @@ def _frames(package: Package, source):
 
 def check_signature(package: Package, key: Key):
     """Pass 1: the whole file is as its builder signed it."""
-    frames = hashlib.sha256()
     with open(package.path, "rb") as source:
+        signed = hashlib.sha256(source.read(package.frames_at))
         for *_frame, raw in _frames(package, source):
-            frames.update(raw)
+            signed.update(raw)
         signature = source.read(SIGNATURE_SIZE + 1)
     if len(signature) < SIGNATURE_SIZE:
         raise PackageInvalid("the file is truncated (the signature is missing)")
     if len(signature) > SIGNATURE_SIZE:
         raise PackageInvalid("the file has bytes after its signature (damaged or appended to)")
-    if not key.verifies(signature, _signed_message(package.header, frames.digest())):
+    if not key.verifies(signature, _signed_message(signed.digest())):
         raise PackageInvalid(f"the signature does not match: the file was changed after it was signed, "
                              f"or not signed by key {key.id}")
 
