@@ -28,9 +28,13 @@ ALERT_FINGERPRINT = "snapshot-stale"
 
 def nightly_slot(now: datetime) -> datetime:
     """The latest time of day LIFELINE_SNAPSHOT_FULL_AT (hospital's zone) at or before `now`."""
-    hour, minute = (int(part) for part in settings.SNAPSHOT_FULL_AT.split(":"))
+    try:
+        at = time.fromisoformat(settings.SNAPSHOT_FULL_AT)
+    except ValueError:
+        raise ValueError(f"LIFELINE_SNAPSHOT_FULL_AT: {settings.SNAPSHOT_FULL_AT!r} is not a time of day (HH:MM)") \
+            from None
     local = timezone.localtime(now)
-    slot = timezone.make_aware(datetime.combine(local.date(), time(hour, minute)), local.tzinfo)
+    slot = timezone.make_aware(datetime.combine(local.date(), at), local.tzinfo)
     return slot if slot <= local else slot - timedelta(days=1)
 
 

@@ -61,6 +61,13 @@ def test_a_full_package_every_night_at_the_set_local_time(schedule, settings):
     assert services.due_build(schedule.advance(hours=1, minutes=15)) == "full"  # 03:30
 
 
+def test_a_wrong_nightly_time_is_named(schedule, settings):
+    attempt("full", schedule.now())
+    settings.SNAPSHOT_FULL_AT = "25:00"
+    with pytest.raises(ValueError, match="LIFELINE_SNAPSHOT_FULL_AT: '25:00' is not a time of day"):
+        services.due_build(schedule.advance(minutes=15))
+
+
 def test_a_failed_build_is_retried_after_the_interval_not_every_tick(schedule):
     attempt("full", schedule.now(), status="failed")
     assert services.due_build(schedule.advance(minutes=1)) is None
