@@ -15,14 +15,12 @@ server-side cursors in batches, so memory does not grow with the size of the HIS
 """
 from contextlib import contextmanager
 from operator import itemgetter
-from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.pool import NullPool
 
-from lifeline.continuity import fetch
+from lifeline.continuity import databases, fetch
 from lifeline.continuity.canonical import ENTITIES, RowProblem
 from lifeline.continuity.checking import BatchChecker
 from lifeline.continuity.mapping import Mapping, PasswordUnavailable
@@ -74,18 +72,12 @@ class HisSource:
         connection = self.mapping.connection
         try:
             url = connection.sqlalchemy_url()
+            engine = databases.engine(url, connection.connect_timeout, self.timeout)
         except PasswordUnavailable as exc:
             raise HisUnreachable(str(exc)) from None
-        backend = url.get_backend_name()
-        connect_args = {}
-        if backend in ("postgresql", "mysql", "mariadb"):
-            connect_args["connect_timeout"] = connection.connect_timeout
-        if backend == "sqlite":
-            if url.database and url.database != ":memory:" and not Path(url.database).is_file():
-                raise HisUnreachable(f"HIS database file {url.database} does not exist")
-            connect_args["timeout"] = connection.connect_timeout
-        engine = sa.create_engine(url, poolclass=NullPool, connect_args=connect_args)
-        if backend == "sqlite":
+        except databases.MissingDatabaseFile as exc:
+            raise HisUnreachable(f"HIS database file {exc} does not exist") from None
+        if engine.dialect.name == "sqlite":
             _sqlite_read_transactions(engine)
         return engine
 
@@ -104,19 +96,10 @@ class HisSource:
             if isolation:
                 connection = connection.execution_options(isolation_level=isolation)
             with connection.begin():
-                self._limit_statement_time(connection)
+                databases.limit_statement_time(connection, self.timeout)
                 yield Snapshot(self, connection)
         finally:
             connection.close()
-
-    def _limit_statement_time(self, connection):
-        dialect = self.engine.dialect
-        if dialect.name == "postgresql":
-            connection.exec_driver_sql(f"SET LOCAL statement_timeout = {self.timeout * 1000}")
-        elif dialect.name in ("mysql", "mariadb") and getattr(dialect, "is_mariadb", False):
-            connection.exec_driver_sql(f"SET SESSION max_statement_time = {self.timeout}")
-        elif dialect.name == "mysql":
-            connection.exec_driver_sql(f"SET SESSION max_execution_time = {self.timeout * 1000}")
 
     def columns(self, entity: str, connection) -> list[str]:
         """The columns an entity's query yields (lower case), without fetching a row."""

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from django.core.management import CommandError, call_command
 
-from lifeline.continuity import adapter, mapping
+from lifeline.continuity import adapter, demo_his, mapping
 from lifeline.continuity.canonical import ENTITIES, id_card_check_digit
 from tests.continuity.conftest import build_demo
 
@@ -224,3 +224,18 @@ def test_a_his_lost_in_the_middle_of_a_read_names_the_entity(his, tmp_path):
             disconnect.dispose()
             list(batches)
     gc.collect()  # PyMySQL's objects of the killed connection complain when collected: here, under the filter
+
+
+@pytest.mark.parametrize("url, reason", [
+    ("oracle://his@127.0.0.1:1/?service_name=HIS", "DPY-6005: cannot connect to database"),
+    ("mssql://his@127.0.0.1:1/HIS", "Unable to connect: TDS server is unavailable"),
+])
+def test_oracle_and_sql_server_are_reached_through_their_drivers(url, reason, tmp_path, monkeypatch):
+    """No Oracle or SQL Server runs here: nobody listens on port 1, so reaching it gets as far as
+    the driver (python-oracledb thin, pymssql) saying so, which proves the driver is there."""
+    path = tmp_path / "his.yaml"
+    path.write_text(demo_his.mapping_text(url, password_env="HIS_PASSWORD"), encoding="utf-8")
+    monkeypatch.setenv("HIS_PASSWORD", "secret")
+    with pytest.raises(adapter.HisUnreachable, match=f"^HIS at 127.0.0.1:1 is unreachable: .*{reason}"):
+        with adapter.HisSource(mapping.load(path)).snapshot():
+            pass

@@ -1,6 +1,5 @@
 """Heartbeat probes: an outside job (the nightly backup) checks in without logging in, by the
 token in the address; silence past the period takes the probe down, a check-in brings it up."""
-from datetime import timedelta
 
 import pytest
 from django.test import Client

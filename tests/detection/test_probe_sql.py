@@ -95,3 +95,13 @@ def test_unreachable_server_fails_within_the_timeout():
     probe = sql_probe("e", "postgresql+psycopg://postgres@127.0.0.1:1/postgres", "SELECT 1", timeout_seconds=2)
     reading = checks.check(probe, clock.now())
     assert not reading.ok and "127.0.0.1" in reading.error and reading.latency_ms < 3000
+
+
+@pytest.mark.parametrize("url", ["oracle://monitor@127.0.0.1:1/?service_name=HIS", "mssql://monitor@127.0.0.1:1/HIS"])
+def test_oracle_and_sql_server_probes_say_why_they_cannot_connect(url, monkeypatch):
+    monkeypatch.setenv("MONITOR_PASSWORD", "secret")
+    probe = sql_probe("o", url, "SELECT 1 FROM DUAL", timeout_seconds=2,
+                      connection={"password_env": "MONITOR_PASSWORD"})
+    reading = checks.check(probe, clock.now())
+    assert not reading.ok and reading.latency_ms < 3000
+    assert "cannot connect to database" in reading.error or "TDS server is unavailable" in reading.error

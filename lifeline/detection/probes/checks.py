@@ -6,13 +6,12 @@ a failure of what it watches; the reading says it, in a sentence naming what fai
 import socket
 import time
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import sqlalchemy as sa
 from django.utils.translation import gettext as _
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
-from sqlalchemy.pool import NullPool
 
+from lifeline.continuity import databases
 from lifeline.continuity.mapping import PasswordUnavailable
 from lifeline.detection.models import Probe
 from lifeline.detection.probes import config, promql, synthetic, web
@@ -89,17 +88,15 @@ def tcp(settings: config.Tcp, probe: Probe, at: datetime) -> Reading:
 
 def sql(settings: config.Sql, probe: Probe, at: datetime) -> Reading:
     try:
-        url = settings.connection.sqlalchemy_url()
+        engine = databases.engine(settings.connection.sqlalchemy_url(), probe.timeout_seconds, probe.timeout_seconds)
     except PasswordUnavailable as exc:
         raise Failed(str(exc)) from None
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:") \
-            and not Path(url.database).is_file():
-        raise Failed(_("the database file %(path)s does not exist") % {"path": url.database})
-    engine = sa.create_engine(url, poolclass=NullPool, connect_args=_connect_args(url, probe.timeout_seconds))
+    except databases.MissingDatabaseFile as exc:
+        raise Failed(_("the database file %(path)s does not exist") % {"path": exc}) from None
     started = time.monotonic()
     try:
         with engine.connect() as connection:
-            _limit_statement_time(connection, probe.timeout_seconds)
+            databases.limit_statement_time(connection, probe.timeout_seconds)
             row = connection.execute(sa.text(settings.query)).first()
     except DBAPIError as exc:
         raise Failed(_first_line(exc.orig)) from None
@@ -110,25 +107,6 @@ def sql(settings: config.Sql, probe: Probe, at: datetime) -> Reading:
     if row is None or not len(row):
         raise Failed(_("the query returned no row"))
     return Reading(True, _ms_since(started), web.number(row[0], _("the query's result")))
-
-
-def _connect_args(url, timeout: int) -> dict:
-    backend = url.get_backend_name()
-    if backend in ("postgresql", "mysql", "mariadb"):
-        return {"connect_timeout": timeout}
-    if backend == "sqlite":
-        return {"timeout": timeout}
-    return {}
-
-
-def _limit_statement_time(connection, seconds: int):
-    dialect = connection.dialect
-    if dialect.name == "postgresql":
-        connection.exec_driver_sql(f"SET statement_timeout = {seconds * 1000}")
-    elif getattr(dialect, "is_mariadb", False):
-        connection.exec_driver_sql(f"SET SESSION max_statement_time = {seconds}")
-    elif dialect.name == "mysql":
-        connection.exec_driver_sql(f"SET SESSION max_execution_time = {seconds * 1000}")
 
 
 def _first_line(error) -> str:
