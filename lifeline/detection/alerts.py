@@ -134,6 +134,14 @@ def _by_group(signals, groups) -> dict[AlertGroup, list[Signal]]:
     return members
 
 
+def muted(*, labels: dict, component: Component | None, at: datetime) -> bool:
+    """A silence or a maintenance window in force at `at` covers an alert of these labels and
+    component (a source that raises its alert once, such as a probe, waits until it ends)."""
+    signal = Signal(source="", fingerprint="", firing=True, summary="", labels=labels, component=component)
+    mute = _Muting(at)
+    return bool(mute.silence(signal)) or mute.maintenance(signal)
+
+
 class _Muting:
     """Silences and maintenance windows in force now, looked up once per batch."""
 

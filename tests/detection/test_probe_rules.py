@@ -1,5 +1,5 @@
 """From readings to state to one alert: down after N failures (seed 001: 3 readings), up after M
-successes, flap damping, maintenance windows, and an incident opened and told the source resolved."""
+successes, flap damping, maintenance windows and silences, and an incident opened and told the source resolved."""
 from datetime import timedelta
 
 import pytest
@@ -7,7 +7,7 @@ import pytest
 from lifeline.audit.models import AuditEntry
 from lifeline.core import clock
 from lifeline.detection import alerts
-from lifeline.detection.models import Alert, Probe, ProbeResult
+from lifeline.detection.models import Alert, Probe, ProbeResult, Silence
 from lifeline.detection.probes import rules, services
 from lifeline.detection.probes.reading import Reading
 from lifeline.incidents.models import Incident
@@ -110,6 +110,16 @@ def test_no_alert_in_maintenance_and_the_alert_comes_when_it_ends(t0, plan_001, 
     assert feed(FAIL, FAIL, FAIL, FAIL) == Probe.State.DOWN
     assert raised == [] and not Incident.objects.exists()
     assert feed(FAIL, FAIL) == Probe.State.DOWN  # t0 + 30 s: the window has ended
+    assert raised == ["firing"] and Incident.objects.count() == 1
+
+
+def test_no_alert_while_silenced_and_the_alert_comes_when_the_silence_ends(t0, plan_001, his_portal, raised):
+    Silence.objects.create(matchers=f"probe={his_portal.name}", starts_at=t0, ends_at=t0 + timedelta(seconds=30),
+                           reason="换网线")
+    feed = Feed(his_portal, t0)
+    assert feed(FAIL, FAIL, FAIL, FAIL) == Probe.State.DOWN
+    assert raised == [] and not Incident.objects.exists()
+    assert feed(FAIL, FAIL) == Probe.State.DOWN  # t0 + 30 s: the silence has ended
     assert raised == ["firing"] and Incident.objects.count() == 1
 
 

@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from lifeline.core import clock
 from lifeline.detection.models import Probe, ProbeChange, ProbeResult
 from lifeline.detection.probes.reading import Reading
-from lifeline.status import services as status
 
 log = logging.getLogger("lifeline.detection.probes")
 S = Probe.State
@@ -83,9 +82,13 @@ def _damped(probe: Probe, at: datetime, changed: bool) -> str:
 
 
 def reconcile_alert(probe: Probe, at: datetime):
-    """Make the probe's one alert follow its state; a failure to raise is retried next reading."""
+    """Make the probe's one alert follow its state; a failure to raise is retried next reading.
+    While a silence or maintenance window covers the probe its alert waits: raised once by
+    the first reading after it ends, if the probe is still down."""
+    from lifeline.detection import alerts
+
     if probe.state in BAD and not probe.alerted:
-        if probe.component and status.in_maintenance(probe.component, at):
+        if alerts.muted(labels=labels(probe), component=probe.component, at=at):
             return
         firing = True
     elif probe.state == S.UP and probe.alerted:
