@@ -25,6 +25,7 @@ from faker.providers.phone_number.zh_CN import Provider as PhoneProvider
 from faker.providers.ssn.zh_CN import Provider as SsnProvider
 from sqlalchemy.dialects import mysql
 
+from lifeline.continuity import databases
 from lifeline.continuity.canonical import id_card_check_digit
 
 BATCH = 20_000
@@ -344,11 +345,16 @@ def _batches(rows):
         yield batch
 
 
+def connect(url: str) -> sa.Engine:
+    """The demo HIS's engine; a URL that names no driver gets the one Lifeline installs."""
+    return sa.create_engine(databases.with_driver(sa.engine.make_url(url)))
+
+
 def build(url: str, patients: int, seed: int = 1, now: datetime.datetime | None = None) -> dict[str, int]:
     """Create (or re-create) the demo HIS at `url` with `patients` patients; returns rows per table."""
     now = now or datetime.datetime.now().replace(microsecond=0)
     pools = Pools(seed)
-    engine = sa.create_engine(url)
+    engine = connect(url)
     try:
         if engine.dialect.name == "sqlite":  # readers keep their snapshot while churn writes
             with engine.connect() as connection:
@@ -379,7 +385,7 @@ def churn(url: str, percent: float, seed: int | None = None) -> dict[str, set]:
     rng = random.Random(seed)
     pools = Pools(rng.randrange(1 << 30))
     now = datetime.datetime.now()
-    engine = sa.create_engine(url)
+    engine = connect(url)
     changed = {}
     try:
         with engine.begin() as connection:
@@ -546,8 +552,9 @@ class QuotedNames(dict):
 
 
 def mapping_text(url: str, password_env: str | None = None) -> str:
-    """The mapping file for the demo HIS at `url` (its password, if any, left out)."""
-    address = sa.engine.make_url(url)
+    """The mapping file for the demo HIS at `url`; its password, if any, is left out (name
+    the environment variable that will hold it as `password_env`)."""
+    address = sa.engine.make_url(url)._replace(password=None)  # URL.set(password=None) keeps it
     quoted = QuotedNames(address.get_dialect()())
     lines = [
         "# HIS mapping for the Lifeline demo HIS (written by `lifeline his demo`).",
@@ -556,7 +563,7 @@ def mapping_text(url: str, password_env: str | None = None) -> str:
         "version: 1",
         "his: Lifeline demo HIS (vendor-like outpatient schema)",
         "connection:",
-        f"  url: {address.set(password=None).render_as_string(hide_password=False)}",
+        f"  url: {address.render_as_string(hide_password=False)}",
     ]
     if password_env:
         lines.append(f"  password_env: {password_env}")

@@ -1,6 +1,9 @@
 """`lifeline his check|demo|churn|doc`: HIS mappings, the demo HIS and the canonical model."""
 import time
+from contextlib import contextmanager
 from pathlib import Path
+
+import sqlalchemy as sa
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -20,7 +23,11 @@ class Command(BaseCommand):
         demo.add_argument("--url", required=True, help="SQLAlchemy URL of an existing, empty database")
         demo.add_argument("--patients", type=int, default=10_000)
         demo.add_argument("--seed", type=int, default=1, help="the same seed gives the same HIS")
-        demo.add_argument("--mapping-out", type=Path, help="write the matching mapping file here")
+        demo.add_argument("--mapping-out", type=Path, default=Path("demo_his.yaml"),
+                          help="where to write the matching mapping file (default: demo_his.yaml)")
+        demo.add_argument("--password-env", default="HIS_PASSWORD", metavar="NAME",
+                          help="when the URL has a password: the environment variable the mapping "
+                               "names for it (default: HIS_PASSWORD); the password itself is never written")
         churn = sub.add_parser("churn", help="change a share of the demo HIS's base data")
         churn.add_argument("--url", required=True)
         churn.add_argument("--percent", type=float, required=True)
@@ -47,22 +54,28 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             f"{mapping_file}: no problems" + (" (every query ran and yields its canonical columns)" if connect else "")))
 
-    def do_demo(self, url, patients, seed, mapping_out, **options):
+    def do_demo(self, url, patients, seed, mapping_out, password_env, **options):
         if patients < 1:
             raise CommandError("--patients: at least 1")
+        password = _his_url(url).password
         started = time.perf_counter()
-        counts = demo_his.build(url, patients, seed)
+        with _reaching(url):
+            counts = demo_his.build(url, patients, seed)
         for table, count in counts.items():
             self.stdout.write(f"{table:<18} {count:>10,} rows")
         self.stdout.write(f"demo HIS built in {time.perf_counter() - started:.1f} s")
-        if mapping_out:
-            mapping_out.write_text(demo_his.mapping_text(url), encoding="utf-8")
-            self.stdout.write(f"mapping written to {mapping_out}")
+        mapping_out.write_text(demo_his.mapping_text(url, password_env if password else None), encoding="utf-8")
+        self.stdout.write(f"mapping written to {mapping_out}")
+        if password:
+            self.stdout.write(f"the mapping holds no password: set {password_env} before taking snapshots")
 
     def do_churn(self, url, percent, seed, **options):
         if not 0 < percent <= 100:
             raise CommandError("--percent: more than 0 and at most 100")
-        for entity, keys in demo_his.churn(url, percent, seed).items():
+        _his_url(url)
+        with _reaching(url):
+            changed = demo_his.churn(url, percent, seed)
+        for entity, keys in changed.items():
             self.stdout.write(f"{entity:<12} {len(keys):>8,} rows changed")
 
     def do_doc(self, output: Path, **options):
@@ -70,3 +83,20 @@ class Command(BaseCommand):
         output.write_text(canonical.markdown(), encoding="utf-8")
         self.stdout.write(f"{output} written")
 
+
+
+def _his_url(url: str) -> sa.engine.URL:
+    try:
+        return sa.engine.make_url(url)
+    except sa.exc.ArgumentError:
+        raise CommandError(f"--url: {url!r} is not a SQLAlchemy URL (dialect+driver://user@host:port/database)")
+
+
+@contextmanager
+def _reaching(url: str):
+    """Errors of reaching the demo HIS's database said in one line, naming --url."""
+    try:
+        yield
+    except sa.exc.DBAPIError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
+        raise CommandError(f"--url: {_his_url(url).render_as_string()}: {reason}") from None
