@@ -3,8 +3,10 @@
 Probes, the continuity checks and the receivers (Alertmanager, Zabbix, webhook) all come
 through `ingest` (or `raise_signal` for one alert). A repeated alert updates its row (one per
 source and fingerprint); alerts group by their source's key, and a group opens at most one
-incident while that incident is open. Alerts of a group whose incident is already open cost
-one upsert and no incident work, so a storm of thousands stays one incident. When every alert
+incident while that incident is open; a new group of an outage that already has an open
+incident (the same component, or the same plan scenario) joins it. Alerts of a group whose
+incident is already open cost one upsert and no incident work, so a storm of thousands stays
+one incident. When every alert
 of a group has resolved the timeline says so; the commander decides whether the incident is
 over. Silenced alerts, and alerts on a component under maintenance, are stored and open nothing.
 """
@@ -179,21 +181,31 @@ def _fire(group: AlertGroup, signal: Signal):
             locked.save(update_fields=["state"])
             _note(locked.incident, gettext_lazy("Source firing again: %(summary)s"), signal)
         return
-    incident = _incident_of_component(locked, signal) or _open(locked, signal)
+    incident = _incident_of_outage(locked, signal) or _open(locked, signal)
     locked.state = AlertGroup.State.FIRING
     locked.incident = incident
     locked.save(update_fields=["state", "incident", "problem", "component"])
     group.incident, group.state = incident, locked.state
 
 
-def _incident_of_component(group: AlertGroup, signal: Signal) -> Incident | None:
-    """An open incident that another group of the same component opened: one outage, one incident."""
-    if signal.component is None:
-        return None
-    # Holding the component's row makes groups of one component open their incident one at a time.
-    Component.objects.select_for_update().filter(pk=signal.component.pk).first()
-    other = (AlertGroup.objects.select_related("incident").exclude(pk=group.pk)
-             .filter(component=signal.component, incident__status__in=OPEN).order_by("-first_at").first())
+def _incident_of_outage(group: AlertGroup, signal: Signal) -> Incident | None:
+    """An open incident that another group of the same outage opened: one outage, one incident,
+    however the source groups its alerts. Groups are of one outage when they name the same
+    component or, naming none, are routed to the same plan scenario."""
+    if signal.component is not None:
+        # Holding the component's row makes groups of one component open their incident one at a time.
+        Component.objects.select_for_update().filter(pk=signal.component.pk).first()
+        others = AlertGroup.objects.filter(component=signal.component)
+    else:
+        plan_id, scenario_id = _plan_and_scenario(signal)
+        if not scenario_id:
+            return None
+        # The plan's active version stands for the scenario: held, as the component's row is.
+        PlanVersion.objects.select_for_update().filter(plan_id=plan_id, is_active=True).first()
+        others = AlertGroup.objects.filter(incident__plan_version__plan_id=plan_id,
+                                           incident__scenario_id=scenario_id)
+    other = (others.select_related("incident").exclude(pk=group.pk)
+             .filter(incident__status__in=OPEN).order_by("-first_at").first())
     if other is None:
         return None
     group.component, group.problem = signal.component, ""

@@ -77,6 +77,21 @@ def test_groups_of_one_component_share_its_open_incident(t0, plan_001, registrat
     assert alert_texts(incident)[-1] == "更多告警并入本事件：数据库连接中断"
 
 
+def test_a_storm_in_many_groups_routed_to_one_scenario_is_one_incident(t0, plan_001):
+    """Alertmanager grouping by instance, no component label, the integration routing every
+    alert to plan 001's server_down scenario: 200 groups, one incident."""
+    for batch in range(4):
+        alerts.ingest([alerts.Signal(source="integration:1", fingerprint=f"node-{i}", firing=True,
+                                     summary="节点失联", plan_id="internet_hospital", scenario_id="server_down",
+                                     group_key=f"instance=node-{i}") for i in range(batch * 50, batch * 50 + 50)])
+
+    incident = Incident.objects.get()
+    assert incident.scenario_id == "server_down"
+    assert AlertGroup.objects.filter(incident=incident).count() == 200
+    other = fire(None, fingerprint="x", group_key="x", plan_id="internet_hospital", scenario_id="database_crash")
+    assert other.group.incident != incident and Incident.objects.count() == 2  # another scenario, another outage
+
+
 def test_source_resolved_when_every_alert_of_the_group_resolved_and_the_commander_decides(
         t0, plan_001, registration):
     fire(registration, fingerprint="a")
