@@ -118,6 +118,10 @@ class Feishu(_CheckedAnswer, NotifyFeishu):
 class WeComApp(NotifyWeChat):
     """WeCom application messages: Apprise checks their errcode already; only the address moves."""
 
+    # Apprise waits 5.5 s between two requests of one plugin, here between fetching the access
+    # token and sending: a page would leave 5.5 s late for nothing (one send is one message).
+    request_rate_per_sec = 0
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         base = settings.LIFELINE_WECOM_API_BASE.rstrip("/")

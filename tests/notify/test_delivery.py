@@ -295,3 +295,18 @@ def test_a_message_that_cannot_be_written_fails_alone(incident_003, on_duty, ven
     assert page_to(director).delivery.status == "failed"
     assert "template broken" in page_to(director).delivery.reason
     assert attempts(dba) == [("wecom", 1, True)]
+
+
+def test_a_wecom_app_refusal_is_a_failure_and_the_next_channel_takes_over(incident_003, vendor, channel,
+                                                                           dispatcher, clock):
+    incident, director = incident_003()
+    channel(director, "wecom-app", "wechat://corp1:app-secret@1000002/@wangjg", order=0)
+    channel(director, "dingtalk", "dingtalk://goodtoken", order=1)
+    vendor.refuse("fake-token")  # the app's access token: WeCom answers HTTP 200 with errcode 93000
+    for _round in range(6):
+        dispatcher(clock)
+        clock.advance(seconds=60)
+
+    assert attempts(director) == [("wecom-app", 1, False), ("wecom-app", 2, False), ("wecom-app", 3, False),
+                                  ("dingtalk", 1, True)]
+    assert all("errcode=93000" in a.error for a in DeliveryAttempt.objects.filter(ok=False))
