@@ -40,8 +40,9 @@ def nightly_slot(now: datetime) -> datetime:
 
 def due_build(now: datetime) -> str | None:
     """What to build now: a full package when none is published, when the nightly slot has passed
-    since the last full attempt, else an incremental every N minutes after the last attempt.
-    A failed attempt counts, so a broken HIS is retried every N minutes, not every tick."""
+    since the last published full package, else an incremental every N minutes after the last
+    attempt. A failed attempt counts for the interval, so a broken HIS is retried every N
+    minutes, not every tick; a failed nightly full is retried as a full."""
     if not settings.SNAPSHOT_MAPPING:
         return None
     attempts = SnapshotBuild.objects.order_by("-started_at")
@@ -49,9 +50,9 @@ def due_build(now: datetime) -> str | None:
     retry_after = timedelta(minutes=settings.SNAPSHOT_INCREMENTAL_MINUTES)
     if last is not None and now - last.started_at < retry_after:
         return None
-    last_full = attempts.filter(kind=SnapshotBuild.Kind.FULL).first()
     published = SnapshotBuild.objects.filter(status=SnapshotBuild.Status.PUBLISHED)
-    if not published.exists() or last_full is None or last_full.started_at < nightly_slot(now):
+    last_full = published.filter(kind=SnapshotBuild.Kind.FULL).order_by("-started_at").first()
+    if last_full is None or last_full.started_at < nightly_slot(now):
         return "full"
     return "incremental"
 

@@ -77,6 +77,16 @@ def test_a_failed_build_is_retried_after_the_interval_not_every_tick(schedule):
     assert services.due_build(schedule.advance(minutes=15)) == "incremental"
 
 
+def test_a_failed_nightly_full_is_retried_as_a_full_after_the_interval(schedule):
+    attempt("full", schedule.now())
+    schedule.freeze(datetime.datetime(2025, 3, 4, 2, 0, tzinfo=SHANGHAI))
+    attempt("full", schedule.now(), status="failed")  # the HIS was down at 02:00
+    assert services.due_build(schedule.advance(minutes=14)) is None
+    assert services.due_build(schedule.advance(minutes=1)) == "full"
+    attempt("full", schedule.now())
+    assert services.due_build(schedule.advance(minutes=15)) == "incremental"
+
+
 def test_freshness_is_the_age_of_the_newest_published_package(schedule):
     assert services.freshness(schedule.now()) == services.Freshness(
         True, None, None, None, datetime.timedelta(minutes=60), stale=True)
