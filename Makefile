@@ -3,8 +3,9 @@ SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
-# Browser tests, Chinese fonts for PDFs, gettext for the translations, Alertmanager for detection tests.
-APT_PACKAGES := chromium chromium-driver fonts-wqy-microhei gettext prometheus-alertmanager prometheus-node-exporter
+# Browser tests, Chinese fonts for PDFs, gettext for the translations, Alertmanager, node_exporter and
+# blackbox_exporter for the detection tests.
+APT_PACKAGES := chromium chromium-driver fonts-wqy-microhei gettext prometheus-alertmanager prometheus-node-exporter prometheus-blackbox-exporter
 PG_URL ?= postgres://postgres@127.0.0.1:5432/lifeline
 export LIFELINE_DATA_DIR ?= $(CURDIR)/var
 

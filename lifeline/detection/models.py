@@ -287,6 +287,9 @@ class Probe(models.Model):
     last_latency_ms = models.FloatField(_("latency (ms)"), null=True, blank=True)
     last_value = models.FloatField(_("last value"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
+    # For rate() in a Prometheus expression: the counters the previous scrape read and its time
+    # ({"at": ISO time, "series": {selector: [[labels, value], …]}}, probes/promql.py Counters).
+    last_counters = models.JSONField(default=dict, blank=True, editable=False)
     consecutive_failures = models.PositiveIntegerField(default=0, editable=False)
     consecutive_successes = models.PositiveIntegerField(default=0, editable=False)
     # A firing alert stands for this probe (raised when down or flapping, resolved when up).

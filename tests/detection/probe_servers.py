@@ -1,8 +1,15 @@
 """Local servers the probe tests watch: an HTTP(S) server answering from a route table, with a
-free port each, and a probe factory."""
+free port each, real Prometheus exporters (Debian packages), and a probe factory."""
 import json
+import os
+import shutil
+import socket
 import ssl
+import subprocess
+import tempfile
 import threading
+import time
+import urllib.request
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -11,6 +18,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+import pytest
+
+# Waiting for a real process to listen, not for our logic.
+EXPORTER_START_SECONDS = 15
 
 
 class Site:
@@ -73,6 +84,48 @@ def serve(routes=None, tls: ssl.SSLContext | None = None, port: int = 0):
         yield site
     finally:
         site.stop()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def exporter(binary: str, package: str, args=()):
+    """A real Prometheus exporter listening on a free port of 127.0.0.1; yields its base URL.
+    Not installed: the tests are skipped, but under CI=true they fail (the Makefile installs it)."""
+    if not shutil.which(binary):
+        message = f"{binary} is not installed (Debian package {package})"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(f"SKIPPED: {message}")
+    port = free_port()
+    # Its log goes to a file, not a pipe nobody reads, which a talkative exporter would fill and block on.
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen([binary, f"--web.listen-address=127.0.0.1:{port}", *args],
+                                   stdout=subprocess.DEVNULL, stderr=log)
+        try:
+            _wait_listening(f"http://127.0.0.1:{port}/metrics", process, log)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            process.terminate()
+            process.wait(10)
+
+
+def _wait_listening(url: str, process: subprocess.Popen, log):
+    deadline = time.monotonic() + EXPORTER_START_SECONDS
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=1).close()
+            return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                log.seek(0)
+                pytest.fail(f"{process.args[0]} did not start: {log.read().decode(errors='replace')[-500:]}")
+            time.sleep(0.1)
 
 
 def self_signed_tls(tmp_path, not_after: datetime) -> ssl.SSLContext:

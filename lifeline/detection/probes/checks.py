@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from lifeline.continuity import databases
 from lifeline.continuity.mapping import PasswordUnavailable
 from lifeline.detection.models import Probe
-from lifeline.detection.probes import config, promql, synthetic, web
+from lifeline.detection.probes import config, promql, services, synthetic, web
 from lifeline.detection.probes.reading import Failed, Reading
 
 ERROR_CHARS = 500
@@ -135,7 +135,12 @@ def prometheus(settings: config.Prometheus, probe: Probe, at: datetime) -> Readi
     answer = web.Client(probe.timeout_seconds, settings.verify_tls).request("GET", settings.url, settings.headers)
     web.expect_status(answer.status, [200])
     expression = promql.parse(settings.expression)
-    value, holds = expression.evaluate(promql.scrape_samples(answer.text))
+    samples = promql.scrape_samples(answer.text)
+    before = promql.Counters.from_json(probe.last_counters)
+    # Kept before evaluating: even a reading that fails (for want of a previous scrape, say) is
+    # the next reading's previous scrape.
+    services.keep_counters(probe, expression.counters(samples, at))
+    value, holds = expression.evaluate(samples, at, before)
     if holds:
         return Reading(False, answer.latency_ms, value, _("%(expression)s (value %(value)s)") % {
             "expression": settings.expression, "value": f"{value:g}"})

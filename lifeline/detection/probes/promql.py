@@ -3,22 +3,32 @@
     expression := sum [("<" | "<=" | ">" | ">=" | "==" | "!=") sum]
     sum        := product {("+" | "-") product}
     product    := unary {("*" | "/") unary}
-    unary      := "-" unary | NUMBER | "(" sum ")" | selector | FUNC "(" selector ")"
+    unary      := "-" unary | NUMBER | "(" sum ")" | vector | FUNC "(" vector ")"
+    vector     := selector | RATE "(" selector "[" WINDOW "]" ")"
     selector   := METRIC ["{" label ("=" | "!=" | "=~" | "!~") "string" {"," ...} "}"]
     FUNC       := sum | avg | min | max | count
+    RATE       := rate | irate
+    WINDOW     := a duration such as 30s, 1m, 5m, 1h30m (units s, m, h, d)
 
-A bare selector must match exactly one series (add label filters until it does); the
+A bare vector must match exactly one series (add label filters until it does); the
 functions fold the series it matches. The expression is a number; with a comparison, the
 reading fails when the comparison holds, as a Prometheus alerting rule fires, e.g.
 
     node_filesystem_avail_bytes{mountpoint="/"} / node_filesystem_size_bytes{mountpoint="/"} * 100 < 10
+    100 * (1 - avg(rate(node_cpu_seconds_total{mode="idle"}[1m]))) > 95
+
+A probe scrapes once per interval, so rate() and irate() are both the per-second increase
+between the probe's previous scrape (its Counters, kept on the probe) and this one, per series
+(matched by labels); that previous scrape must lie within the window.
 
 Nothing is evaluated but arithmetic on the scraped numbers: no Python eval.
 """
+import math
 import operator
 import re
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass
+from datetime import datetime
 
 from django.utils.translation import gettext as _
 from prometheus_client.parser import text_string_to_metric_families
@@ -27,6 +37,7 @@ _TOKEN = re.compile(r"""\s*(?:
     (?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
   | (?P<name>[A-Za-z_:][A-Za-z0-9_:]*)
   | (?P<string>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')
+  | (?P<range>\[[^\][(){}]*\]?)  # a window; unclosed, it is named as a bad one
   | (?P<op><=|>=|==|!=|=~|!~|[<>=+\-*/(){},])
 )""", re.VERBOSE)
 COMPARISONS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
@@ -34,6 +45,10 @@ COMPARISONS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": oper
 ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
 FUNCTIONS = {"sum": sum, "avg": statistics.fmean, "min": min, "max": max, "count": len}
 MATCHERS = ("=", "!=", "=~", "!~")
+RATES = ("rate", "irate")
+_WINDOW = re.compile(r"(?:\d+[smhd])+")
+_WINDOW_PART = re.compile(r"(\d+)([smhd])")
+SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 class ExpressionInvalid(ValueError):
@@ -48,6 +63,46 @@ Samples = dict[str, list[tuple[dict, float]]]
 
 
 @dataclass(frozen=True)
+class Counters:
+    """What a probe keeps of one scrape for rate() in its next reading: the series each rate
+    selector matched (by the selector's text, so an edited expression finds none of the old
+    ones) and the time of that scrape."""
+    at: datetime
+    series: dict[str, list]
+
+    def to_json(self) -> dict:
+        return {"at": self.at.isoformat(), "series": self.series}
+
+    @classmethod
+    def from_json(cls, data) -> "Counters | None":
+        try:
+            return cls(datetime.fromisoformat(data["at"]), dict(data["series"])) if data else None
+        except (KeyError, TypeError, ValueError):
+            return None  # unreadable: as if there were no previous scrape
+
+
+@dataclass(frozen=True)
+class Scrape:
+    """What an expression is evaluated over: this scrape, its time, and the previous one's counters."""
+    samples: Samples
+    at: datetime | None = None
+    before: Counters | None = None
+
+
+def _key(labels: dict) -> tuple:
+    return tuple(sorted(labels.items()))
+
+
+def _one(vector, scrape: Scrape) -> float:
+    values = vector.series(scrape)
+    if len(values) != 1:
+        raise EvaluationFailed(_("%(selector)s matches %(count)d series; it must match exactly one "
+                                 "(add label filters or use sum/avg/min/max/count)")
+                               % {"selector": vector, "count": len(values)})
+    return values[0]
+
+
+@dataclass(frozen=True)
 class Selector:
     metric: str
     matchers: tuple[tuple[str, str, str], ...] = ()
@@ -56,8 +111,11 @@ class Selector:
         inner = ",".join(f'{label}{op}"{value}"' for label, op, value in self.matchers)
         return f"{self.metric}{{{inner}}}" if inner else self.metric
 
-    def series(self, samples: Samples) -> list[float]:
-        return [value for labels, value in samples.get(self.metric, []) if self._matches(labels)]
+    def matching(self, samples: Samples) -> list[tuple[dict, float]]:
+        return [(labels, value) for labels, value in samples.get(self.metric, []) if self._matches(labels)]
+
+    def series(self, scrape: Scrape) -> list[float]:
+        return [value for _labels, value in self.matching(scrape.samples)]
 
     def _matches(self, labels: dict) -> bool:
         for label, op, value in self.matchers:
@@ -70,24 +128,62 @@ class Selector:
                 return False
         return True
 
-    def evaluate(self, samples: Samples) -> float:
-        values = self.series(samples)
-        if len(values) != 1:
-            raise EvaluationFailed(_("%(selector)s matches %(count)d series; it must match exactly one "
-                                     "(add label filters or use sum/avg/min/max/count)")
-                                   % {"selector": self, "count": len(values)})
-        return values[0]
+    def evaluate(self, scrape: Scrape) -> float:
+        return _one(self, scrape)
+
+
+@dataclass(frozen=True)
+class Rate:
+    """rate() or irate() of a counter: per second, from the probe's previous scrape to this one.
+    With two scrapes the two are the same (Prometheus' rate would also extrapolate to the
+    window's edges, which needs more points than a probe has)."""
+    function: str
+    selector: Selector
+    window: str
+    seconds: float
+
+    def __str__(self):
+        return f"{self.function}({self.selector}[{self.window}])"
+
+    def series(self, scrape: Scrape) -> list[float]:
+        earlier, elapsed = self._before(scrape)
+        rates = []
+        for labels, value in self.selector.matching(scrape.samples):
+            previous = earlier.get(_key(labels))
+            if previous is None:
+                continue  # a series new since the previous scrape has no rate yet
+            # A counter that went down was restarted from 0 (its process restarted), as Prometheus takes it.
+            rates.append((value - previous if value >= previous else value) / elapsed)
+        return rates
+
+    def _before(self, scrape: Scrape) -> tuple[dict, float]:
+        """The previous scrape's series by labels, and the seconds since it; refused unless within the window."""
+        before = scrape.before
+        kept = before.series.get(str(self.selector)) if before else None
+        elapsed = (scrape.at - before.at).total_seconds() if kept is not None and scrape.at else 0
+        names = {"function": self.function, "window": self.window}
+        if elapsed <= 0:
+            raise EvaluationFailed(_("%(function)s() needs two scrapes within %(window)s; "
+                                     "the next reading will have one") % names)
+        if elapsed > self.seconds:
+            raise EvaluationFailed(_("%(function)s() needs two scrapes within %(window)s; the previous one was "
+                                     "%(seconds).0f s earlier (the probe's interval must be shorter than the "
+                                     "window)") % {**names, "seconds": elapsed})
+        return {_key(labels): value for labels, value in kept}, elapsed
+
+    def evaluate(self, scrape: Scrape) -> float:
+        return _one(self, scrape)
 
 
 @dataclass(frozen=True)
 class Fold:
     function: str
-    selector: Selector
+    vector: Selector | Rate
 
-    def evaluate(self, samples: Samples) -> float:
-        values = self.selector.series(samples)
+    def evaluate(self, scrape: Scrape) -> float:
+        values = self.vector.series(scrape)
         if not values and self.function != "count":
-            raise EvaluationFailed(_("%(selector)s matches no series") % {"selector": self.selector})
+            raise EvaluationFailed(_("%(selector)s matches no series") % {"selector": self.vector})
         return float(FUNCTIONS[self.function](values))
 
 
@@ -95,7 +191,7 @@ class Fold:
 class Number:
     value: float
 
-    def evaluate(self, samples: Samples) -> float:
+    def evaluate(self, scrape: Scrape) -> float:
         return self.value
 
 
@@ -103,8 +199,8 @@ class Number:
 class Negative:
     operand: object
 
-    def evaluate(self, samples: Samples) -> float:
-        return -self.operand.evaluate(samples)
+    def evaluate(self, scrape: Scrape) -> float:
+        return -self.operand.evaluate(scrape)
 
 
 @dataclass(frozen=True)
@@ -113,8 +209,8 @@ class Binary:
     left: object
     right: object
 
-    def evaluate(self, samples: Samples) -> float:
-        left, right = self.left.evaluate(samples), self.right.evaluate(samples)
+    def evaluate(self, scrape: Scrape) -> float:
+        left, right = self.left.evaluate(scrape), self.right.evaluate(scrape)
         if self.op == "/" and right == 0:
             raise EvaluationFailed(_("division by zero"))
         return ARITHMETIC[self.op](left, right)
@@ -126,12 +222,34 @@ class Expression:
     compares: str = ""
     right: object = None
 
-    def evaluate(self, samples: Samples) -> tuple[float, bool | None]:
-        """(the value of the left side, whether the comparison holds: None without one)."""
-        value = self.left.evaluate(samples)
+    def evaluate(self, samples: Samples, at: datetime | None = None,
+                 before: Counters | None = None) -> tuple[float, bool | None]:
+        """(the value of the left side, whether the comparison holds: None without one).
+        `at` is when the samples were scraped and `before` the previous scrape's counters (for rate())."""
+        scrape = Scrape(samples, at, before)
+        value = self.left.evaluate(scrape)
         if not self.compares:
             return value, None
-        return value, COMPARISONS[self.compares](value, self.right.evaluate(samples))
+        return value, COMPARISONS[self.compares](value, self.right.evaluate(scrape))
+
+    def counters(self, samples: Samples, at: datetime) -> dict:
+        """What rate() needs of this scrape in the next reading, as JSON: only the series its
+        selectors match, not the whole page ({} without rate())."""
+        selectors = {str(node.selector): node.selector for node in _walk(self) if isinstance(node, Rate)}
+        if not selectors:
+            return {}
+        # Not a number (NaN, ±Inf) is no counter reading, and PostgreSQL's JSON refuses it.
+        series = {text: [[labels, value] for labels, value in selector.matching(samples) if math.isfinite(value)]
+                  for text, selector in selectors.items()}
+        return Counters(at, series).to_json()
+
+
+def _walk(node):
+    yield node
+    for field in fields(node):
+        child = getattr(node, field.name)
+        if is_dataclass(child):
+            yield from _walk(child)
 
 
 def parse(text: str) -> Expression:
@@ -224,11 +342,34 @@ class _Parser:
         if kind == "name":
             self.at += 1
             if value in FUNCTIONS and self._take("("):
-                node = Fold(value, self.selector(self._name("a metric name")))
+                node = Fold(value, self.vector(self._name("a metric name")))
                 self._expect(")", "')'")
                 return node
-            return self.selector(value)
+            return self.vector(value)
         self._fail("expected a number, a metric or '('")
+
+    def vector(self, name: str) -> Selector | Rate:
+        if name in RATES and self._take("("):
+            node = self.rate(name)
+            self._expect(")", "')'")
+            return node
+        selector = self.selector(name)
+        if self._peek()[0] == "range":
+            self._fail("a window such as [1m] goes only inside rate() or irate()")
+        return selector
+
+    def rate(self, function: str) -> Rate:
+        metric = self._name("a metric name")
+        if self._peek()[:2] == ("op", "("):
+            self._fail(f"{function}() takes a metric selector with a window, not a function")
+        selector = self.selector(metric)
+        kind, value, _where = self._peek()
+        window = value[1:-1].strip() if kind == "range" and value.endswith("]") else ""
+        seconds = _window_seconds(window)
+        if not seconds:
+            self._fail("expected a window such as [30s], [1m] or [5m]")
+        self.at += 1
+        return Rate(function, selector, window, seconds)
 
     def _name(self, what: str) -> str:
         kind, value, _where = self._peek()
@@ -258,3 +399,10 @@ class _Parser:
                     self._expect("}", "',' or '}'")
                     break
         return Selector(metric, tuple(matchers))
+
+
+def _window_seconds(text: str) -> int:
+    """1m: 60, 1h30m: 5400; 0 when the text is no window."""
+    if not _WINDOW.fullmatch(text):
+        return 0
+    return sum(int(count) * SECONDS[unit] for count, unit in _WINDOW_PART.findall(text))

@@ -32,6 +32,15 @@ def save(probe: Probe) -> Probe:
     return probe
 
 
+def keep_counters(probe: Probe, counters: dict):
+    """Keep what rate() needs of this scrape for the probe's next reading, written only when it changed."""
+    if counters == probe.last_counters:
+        return
+    probe.last_counters = counters
+    # An update, not save(): as with readings, no audit entry, and a person's edit under way keeps its settings.
+    Probe.objects.filter(pk=probe.pk).update(last_counters=counters)
+
+
 def check_in(token: str) -> Probe | None:
     """An outside job says it ran; None if no enabled heartbeat probe has that token."""
     probe = Probe.objects.filter(kind=Probe.Kind.HEARTBEAT, heartbeat_token=token, enabled=True).first()
