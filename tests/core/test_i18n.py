@@ -64,6 +64,15 @@ def test_pages_are_in_chinese_by_default(commander, path):
         assert text in html, f"{text} missing on {path}"
 
 
+def test_an_english_locale_browser_still_gets_the_hospitals_chinese(commander, client):
+    """A ward PC or lobby screen set up in English shows what everyone else sees; English is a
+    choice in the header."""
+    html = commander.get("/plans/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="zh-hans">' in html and ">预案<" in html
+    status = client.get("/status/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="zh-hans">' in status and "服务状态" in status
+
+
 @pytest.mark.parametrize("path", PAGES)
 def test_switching_to_english_shows_the_same_page_in_english(commander, path):
     switched = commander.post("/i18n/setlang/", {"language": "en", "next": path})
