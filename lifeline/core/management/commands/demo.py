@@ -10,6 +10,7 @@ from lifeline.accounts.roles import Role, assign_role
 from lifeline.audit.actor import acting_as
 from lifeline.continuity import demo as continuity_demo
 from lifeline.core import clock
+from lifeline.detection import demo as detection_demo
 from lifeline.people import demo as people_demo
 from lifeline.plans import services as plans
 from lifeline.status import demo as status_demo
@@ -27,10 +28,11 @@ class Command(BaseCommand):
             admin = self._admin(password)
         with acting_as("demo"):
             snapshots = continuity_demo.load_demo(settings.DATA_DIR)
+            probes = detection_demo.load_demo(snapshots["his_database"])
         self.stdout.write(f"Plans loaded: {', '.join(f'{v.plan_id} v{v.number}' for v in versions)}")
         self.stdout.write(f"Members: {people['members']}; demo users (same password): "
                           + "; ".join(f"{role}: {', '.join(names)}" for role, names in people["users"].items()))
-        self.stdout.write(f"Status page components: {components}")
+        self.stdout.write(f"Status page components: {components}; probes: {probes}")
         self.stdout.write(f"Demo HIS mapping: {snapshots['mapping']}; snapshot packages: "
                           f"{snapshots['full'].path}, {snapshots['incremental'].path}")
         self.stdout.write(f"Admin login: {admin.username} / {password}")
