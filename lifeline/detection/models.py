@@ -335,8 +335,9 @@ class Probe(models.Model):
             raise ValidationError(errors)
 
     def clean(self):
-        """A threshold only where the kind yields a number; a timeout within the interval."""
-        from lifeline.detection.probes import config
+        """A threshold only where the kind yields a number; a timeout within the interval; an
+        interval within a rate() window."""
+        from lifeline.detection.probes import config, promql
 
         errors = {}
         try:
@@ -350,6 +351,10 @@ class Probe(models.Model):
             errors.setdefault("threshold_value", _("give both the comparison and the threshold, or neither"))
         if self.timeout_seconds and self.interval_seconds and self.timeout_seconds > self.interval_seconds:
             errors["timeout_seconds"] = _("the timeout may not be longer than the interval")
+        window = settings and self.kind == self.Kind.PROMETHEUS and promql.parse(settings.expression).shortest_window()
+        if window and self.interval_seconds and self.interval_seconds >= window:
+            errors["interval_seconds"] = _("rate() compares two scrapes within its window of %(seconds)d s: "
+                                           "the interval must be shorter") % {"seconds": window}
         if errors:
             raise ValidationError(errors)
 

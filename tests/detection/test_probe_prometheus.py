@@ -150,6 +150,11 @@ def test_the_probe_settings_take_rate_and_name_a_bad_window():
                                                    "expression": "rate(node_cpu_seconds_total[1 min]) > 1"})
     assert refused.value.message_dict["config"] == [
         "config.expression: at character 28: expected a window such as [30s], [1m] or [5m], found '[1 min]'"]
+    with pytest.raises(ValidationError) as refused:
+        make_probe("c", kind="prometheus", interval_seconds=60,
+                   config={"url": "http://127.0.0.1:9/metrics", "expression": "rate(node_cpu_seconds_total[1m]) > 1"})
+    assert refused.value.message_dict["interval_seconds"] == [
+        "rate() compares two scrapes within its window of 60 s: the interval must be shorter"]
 
 
 def test_cpu_busy_percent_from_two_scrapes_15_s_apart(clock, metrics, english):

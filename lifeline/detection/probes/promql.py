@@ -232,6 +232,10 @@ class Expression:
             return value, None
         return value, COMPARISONS[self.compares](value, self.right.evaluate(scrape))
 
+    def shortest_window(self) -> float | None:
+        """Seconds of the shortest rate() window, None without rate(): a probe must scrape more often."""
+        return min((node.seconds for node in _walk(self) if isinstance(node, Rate)), default=None)
+
     def counters(self, samples: Samples, at: datetime) -> dict:
         """What rate() needs of this scrape in the next reading, as JSON: only the series its
         selectors match, not the whole page ({} without rate())."""
