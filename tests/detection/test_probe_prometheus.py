@@ -141,7 +141,7 @@ def test_arithmetic_and_folds_over_samples():
         promql.parse('cpu{mode="user"} / (cpu{mode="user"} - 10)').evaluate(samples)
 
 
-def test_the_probe_settings_take_rate_and_name_a_bad_window():
+def test_the_probe_settings_take_rate_and_name_a_bad_window(english):
     probe = make_probe("服务器 CPU", kind="prometheus", threshold_op=">", threshold_value=95,
                        config={"url": "http://127.0.0.1:9/metrics", "expression": CPU_BUSY})
     assert probe.pk  # saved: rate() with a window is valid, and its number can take a threshold
