@@ -62,9 +62,13 @@ class QueryFailed(HisError):
 
 
 class HisSource:
-    def __init__(self, mapping: Mapping, batch_size: int = 2000):
+    def __init__(self, mapping: Mapping, batch_size: int = 2000, fetch_ahead: bool = True):
+        """`fetch_ahead`: on PostgreSQL, a thread fetches the next batch while the reader works on
+        one (see fetch.py); a reader that releases the GIL often (SQLite statements) is faster
+        without it."""
         self.mapping = mapping
         self.batch_size = batch_size
+        self.fetch_ahead = fetch_ahead
         self.timeout = mapping.connection.query_timeout
         self.engine = self._engine()
 
@@ -180,15 +184,32 @@ class EntityRead:
         return sa.text(f"SELECT * FROM ({query}) src WHERE src.{self.spec.watermark} >= :since").bindparams(since)
 
     def batches(self):
+        return self._read(as_columns=False)
+
+    def column_batches(self):
+        """As batches(), each batch as its columns: lists of the values of each field, in `columns`
+        order (what a package build hashes and stores; no tuple per row is made)."""
+        return self._read(as_columns=True)
+
+    def _read(self, as_columns: bool):
         source, name = self.snapshot.source, self.entity.name
         self._start()
         with source._errors(name), fetch.batches(self.snapshot.connection, self.statement(), source.batch_size,
-                                                 source.timeout) as (names, batches):
+                                                 source.timeout, source.fetch_ahead) as (names, batches):
             self._check_columns(names)
             check = BatchChecker(self.entity, names)
             mark_of = itemgetter(names.index(self.spec.watermark.lower())) if self.spec.watermark else None
+            # Rows already delivered by the read `since` comes from are dropped row by row below.
+            by_columns = as_columns and not (self.since and self.since.seen)
             for batch in batches:
-                rows, problems = check(batch)
+                columns = check.clean_columns(batch) if by_columns else None
+                if columns is not None:  # every row good, none to drop: no rows made
+                    if mark_of:
+                        self.tracker.watch(list(map(mark_of, batch)), _RowsOf(columns))
+                    self.count += len(batch)
+                    yield columns
+                    continue
+                rows, problems = check(batch) if not by_columns else check.row_by_row(batch)
                 if problems and self.spec.on_invalid_row == "fail":
                     raise problems[0]
                 for invalid in problems:
@@ -199,7 +220,7 @@ class EntityRead:
                     rows = [row for row in rows if row is not None]
                 self.count += len(rows)
                 if rows:
-                    yield rows
+                    yield [list(column) for column in zip(*rows)] if as_columns else rows
 
     def tuples(self):
         for batch in self.batches():
@@ -216,6 +237,17 @@ class EntityRead:
         missing = [c for c in wanted if c not in names]
         if missing:
             raise MissingColumns(self.entity.name, missing)
+
+
+class _RowsOf:
+    """The rows of a batch held as columns, each made only when asked for (by the watermark
+    tracker, for the few rows at the newest watermark)."""
+
+    def __init__(self, columns: list[list]):
+        self.columns = columns
+
+    def __getitem__(self, i: int) -> tuple:
+        return tuple(column[i] for column in self.columns)
 
 
 def _as_watermark(since) -> Watermark | None:

@@ -31,6 +31,14 @@ class BatchChecker:
     def __call__(self, batch) -> tuple[list, list[InvalidRow]]:
         """(rows, problems): one canonical tuple per row of the batch, None for a bad row, whose
         InvalidRow is in problems (in batch order)."""
+        clean = self.clean_columns(batch)
+        if clean is None:
+            return self.row_by_row(batch)
+        return list(zip(*clean)), []
+
+    def clean_columns(self, batch) -> list[list] | None:
+        """The batch's canonical values column by column (lists in the entity's field order), or
+        None when some row is bad (then `row_by_row` words its problems)."""
         clean = []
         for field, value_of, fast in self.columns:
             column = list(map(value_of, batch))  # zip(*batch) costs more: an iterator per row
@@ -39,11 +47,12 @@ class BatchChecker:
                 try:
                     values = list(map(field.clean, column))
                 except InvalidValue:
-                    return self._row_by_row(batch)
+                    return None
             clean.append(values)
-        return list(zip(*clean)), []
+        return clean
 
-    def _row_by_row(self, batch) -> tuple[list, list[InvalidRow]]:
+    def row_by_row(self, batch) -> tuple[list, list[InvalidRow]]:
+        """As __call__, each row through Entity.clean."""
         rows, problems = [], []
         names = self.entity.columns
         for values in batch:

@@ -175,6 +175,30 @@ def test_batches_and_tuples_are_the_rows_of_the_dicts(his, canonical):
     assert all(len(batch) <= adapter.HisSource(his.mapping).batch_size for batch in batches) and len(batches) > 1
 
 
+def test_column_batches_are_the_batches_column_by_column(his, tmp_path):
+    with adapter.HisSource(his.mapping).snapshot() as snap:
+        for name in ("patient", "drug", "department"):
+            by_rows = snap.read(name)
+            rows = [row for batch in by_rows.batches() for row in batch]
+            read = snap.read(name)
+            columns = list(read.column_batches())
+            assert [row for batch in columns for row in zip(*batch)] == rows and read.count == len(rows)
+            assert all(len(batch) == len(read.columns) for batch in columns)
+            assert read.mark == by_rows.mark and read.mark is not None  # the same rows seen at the newest mark
+    # A bad row among them: left out (on_invalid_row: skip) as by batches().
+    bad = his.with_mapping(f"{his.q('ID_NO')} AS id_card_no", f"CASE WHEN {his.q('PATIENT_ID')} = '0000002500' "
+                           f"THEN '110105194912310021' ELSE {his.q('ID_NO')} END AS id_card_no", tmp_path)
+    bad.write_text(bad.read_text().replace("  patient:\n", "  patient:\n    on_invalid_row: skip\n", 1))
+    with adapter.HisSource(mapping.load(bad)).snapshot() as snap:
+        read = snap.read("patient")
+        cards = [card for batch in read.column_batches() for card in batch[0]]
+        by_rows = snap.read("patient")
+        rows = [row for batch in by_rows.batches() for row in batch]
+    assert cards == [row[0] for row in rows] and "0000002500" not in cards and read.count == PATIENTS - 1
+    assert [(p.key, p.field) for p in read.skipped] == [("0000002500", "id_card_no")]
+    assert read.mark == by_rows.mark
+
+
 def test_a_wrong_id_card_check_digit_among_many_patients_names_the_card(his, tmp_path):
     bad = his.with_mapping(f"{his.q('ID_NO')} AS id_card_no", f"CASE WHEN {his.q('PATIENT_ID')} = '0000002500' "
                            f"THEN '110105194912310021' ELSE {his.q('ID_NO')} END AS id_card_no", tmp_path)
@@ -207,14 +231,29 @@ CONNECTION_ID = {"postgresql": "SELECT pg_backend_pid()", "mysql": "SELECT CONNE
 DISCONNECT = {"postgresql": "SELECT pg_terminate_backend({})", "mysql": "KILL {}"}
 
 
+def test_without_fetching_ahead_the_rows_are_the_same(his):
+    threads = threading.active_count()
+    with adapter.HisSource(his.mapping, batch_size=700).snapshot() as snap:
+        ahead = [list(snap.read(name).batches()) for name in ("patient", "drug")]
+    with adapter.HisSource(his.mapping, batch_size=700, fetch_ahead=False).snapshot() as snap:
+        inline = [list(snap.read(name).batches()) for name in ("patient", "drug")]
+        batches = snap.read("patient").batches()
+        assert len(next(batches)) == 700
+        batches.close()  # left early: the snapshot stays usable
+        assert sum(1 for _ in snap.read("department")) == his.scalar("SELECT COUNT(*) FROM {DEPT_DICT}")
+    assert inline == ahead and len(inline[0]) > 1
+    assert threading.active_count() == threads
+
+
+@pytest.mark.parametrize("fetch_ahead", [True, False])
 @pytest.mark.parametrize("his_url", ["postgresql", "mariadb"], indirect=True)
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # PyMySQL's objects, collected
-def test_a_his_lost_in_the_middle_of_a_read_names_the_entity(his, tmp_path):
+def test_a_his_lost_in_the_middle_of_a_read_names_the_entity(his, tmp_path, fetch_ahead):
     engine = his.engine_name
     slow = his.with_mapping(f"FROM {his.q('PAT_MASTER_INDEX')}\n",
                             f"FROM {his.q('PAT_MASTER_INDEX')} {SLOW_ROWS[engine]}\n", tmp_path)
     with pytest.raises(adapter.HisUnreachable, match=r"^patient: lost the HIS at 127\.0\.0\.1:\d+: "):
-        with adapter.HisSource(mapping.load(slow), batch_size=100).snapshot() as snap:
+        with adapter.HisSource(mapping.load(slow), batch_size=100, fetch_ahead=fetch_ahead).snapshot() as snap:
             connection_id = snap.connection.exec_driver_sql(CONNECTION_ID[engine]).scalar()
             batches = snap.read("patient").batches()
             assert len(next(batches)) == 100

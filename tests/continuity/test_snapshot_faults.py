@@ -115,6 +115,15 @@ def test_a_key_the_his_gives_twice(his, good, tmp_path):
     still_published(good)
 
 
+def test_a_key_the_his_gives_twice_among_many_rows(his, good, tmp_path):
+    """Rows go into the package several hundred per statement: the key is still named."""
+    patients = his.q("PAT_MASTER_INDEX")
+    twice = his.with_mapping(f"FROM {patients}", f"FROM (SELECT * FROM {patients} UNION ALL SELECT * FROM {patients} "
+                             f"WHERE {his.q('PATIENT_ID')} = '0000000777') p", tmp_path)
+    fails(twice, "patient 0000000777: the HIS query yields this key more than once")
+    still_published(good)
+
+
 def test_a_broken_mapping_file(his, good, tmp_path):
     broken = his.with_mapping("version: 1", "version: 2", tmp_path)
     record = fails(broken, "version")

@@ -186,3 +186,24 @@ def test_rows_that_do_not_match_their_hash_or_the_manifest_fail(package, tmp_pat
 def test_reading_leaves_no_plaintext_behind(package):
     packages.verify(package)
     assert list(packages.work_root().iterdir()) == []
+
+
+def test_row_hashes_of_columns_are_row_hash_of_each_row():
+    import datetime
+    from decimal import Decimal
+    rows = [("a", None, 1, "2024-01-02", "", 0), ("b\u4e2d", "x", None, None, "y", -5),
+            ("c", "\U00020000", 2**62, "1", None, True), ("d", None, 0, Decimal("1.50"), datetime.date(2020, 1, 1), 7)]
+    assert packages.row_hashes([list(c) for c in zip(*rows)]) == [packages.row_hash(r) for r in rows]
+    assert packages.row_hashes([["only"], [None]]) == [packages.row_hash(("only", None))]
+    assert packages.row_hashes([[], []]) == []
+
+
+def test_stored_columns_are_stored_rows_column_by_column():
+    import datetime
+    from decimal import Decimal
+    table = packages.TABLES["clinic_schedule"]
+    fields = table.entity.fields
+    sample = {"text": "T1", "code": "AM", "integer": 3, "decimal": Decimal("12.50"), "boolean": True,
+              "date": datetime.date(2024, 5, 6), "datetime": datetime.datetime(2024, 5, 6, 7, 8, 9)}
+    rows = [tuple(sample[f.type] for f in fields), tuple(None if not f.required else sample[f.type] for f in fields)]
+    assert [tuple(r) for r in zip(*table.stored_columns([list(c) for c in zip(*rows)]))] == table.stored(rows)
