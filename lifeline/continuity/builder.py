@@ -18,7 +18,6 @@ is carried whole. Applying it onto its parent gives the rows of a fresh full bui
 Every attempt is a SnapshotBuild record. Only one build runs at a time (publishing.build_lock),
 and a failed or interrupted one leaves the last good package published.
 """
-import functools
 import hashlib
 import json
 import operator
@@ -26,7 +25,6 @@ import secrets
 import sqlite3
 import time
 from datetime import UTC
-from itertools import chain
 from importlib.metadata import version
 from pathlib import Path
 
@@ -42,14 +40,12 @@ from lifeline.continuity.keyindex import KeyIndex
 from lifeline.continuity.keystore import KeyStore
 from lifeline.continuity.mapping import load as load_mapping
 from lifeline.continuity.models import SnapshotBuild
-from lifeline.continuity.packages import TABLES, Digest, row_hash, row_hashes
+from lifeline.continuity.packages import TABLES, Digest, row_hash
 from lifeline.continuity.publishing import SUFFIX, Published, latest_chain  # noqa: F401 - latest_chain is API
 from lifeline.core import clock
 
 BATCH = 2000
 KEY_BATCH = 10_000
-ROWS_PER_INSERT = 500
-SMALL_PACKAGE = 16 << 20
 SKIPPED_KEPT = 1000
 
 
@@ -158,31 +154,8 @@ class _Build:
     # -- reading the HIS into the private database ----------------------------------------
 
     def _read_his(self, work: Path, now) -> dict:
-        if self.parent:
-            packages.unseal(publishing.index_file(), work / "index.sqlite3")
-        db = _private_db(work / "package.sqlite3")
-        self.index = KeyIndex(db, work / "index.sqlite3")
-        db.execute("BEGIN")  # one transaction for the package and its index
         expected = self._expected()
-        entities = {}
-        try:
-            # No fetch thread: it takes the GIL whenever a SQLite statement lets it go (measured:
-            # 1,000,000 patients 6.2 s with it, 5.0 s without).
-            with HisSource(self.mapping, fetch_ahead=False).snapshot() as snap:
-                for name, table in TABLES.items():
-                    started = time.monotonic()
-                    spec = self.mapping.entities[name]
-                    self.progress.entity(name, None if self.parent and spec.watermark else expected.get(name))
-                    if self.parent and spec.watermark:
-                        entry = self._changes(snap, db, table, self.parent_manifest["entities"][name])
-                    else:
-                        entry = self._whole(snap, db, table, "whole" if self.parent else "full")
-                    entities[name] = entry
-                    self.progress.entity_done(name, entry["rows"], entry["deleted"], time.monotonic() - started)
-            db.execute("COMMIT")
-            _shrink_if_small(db, work / "package.sqlite3")
-        finally:
-            db.close()
+        entities = self._read_changes(work, expected) if self.parent else self._read_full(work, expected)
         return {
             "format": packages.FORMAT, "package_id": self.record.package_id,
             "kind": "incremental" if self.parent else "full",
@@ -193,6 +166,50 @@ class _Build:
             "entities": entities,
         }
 
+    def _read_full(self, work: Path, expected: dict) -> dict:
+        """A full package: a second process stores the rows (packages.DatabaseWriter) while this
+        one reads, checks and hashes them."""
+        writer = packages.DatabaseWriter(work / "package.sqlite3", work / "index.sqlite3")
+        try:
+            entities = self._read_entities(expected, lambda snap, table: self._whole(snap, writer, table, "full"))
+            writer.finish()
+        finally:
+            writer.close()
+        return entities
+
+    def _read_changes(self, work: Path, expected: dict) -> dict:
+        """An incremental: its rows, and the key index it compares with, in this process."""
+        packages.unseal(publishing.index_file(), work / "index.sqlite3")
+        db = packages.new_database(work / "package.sqlite3")
+        self.index = KeyIndex(db, work / "index.sqlite3")
+        store = _Store(db, self.index)
+        db.execute("BEGIN")  # one transaction for the package and its index
+        try:
+            def read_one(snap, table):
+                if self.mapping.entities[table.name].watermark:
+                    return self._changes(snap, db, table, self.parent_manifest["entities"][table.name])
+                return self._whole(snap, store, table, "whole")
+
+            entities = self._read_entities(expected, read_one)
+            db.execute("COMMIT")
+            packages.shrink_if_small(db, work / "package.sqlite3")
+        finally:
+            db.close()
+        return entities
+
+    def _read_entities(self, expected: dict, read_one) -> dict:
+        entities = {}
+        # No fetch thread: it takes the GIL whenever a SQLite statement lets it go (measured:
+        # 1,000,000 patients 6.2 s with it, 5.0 s without).
+        with HisSource(self.mapping, fetch_ahead=False).snapshot() as snap:
+            for name, table in TABLES.items():
+                started = time.monotonic()
+                spec = self.mapping.entities[name]
+                self.progress.entity(name, None if self.parent and spec.watermark else expected.get(name))
+                entry = entities[name] = read_one(snap, table)
+                self.progress.entity_done(name, entry["rows"], entry["deleted"], time.monotonic() - started)
+        return entities
+
     def _expected(self) -> dict:
         chain = latest_chain()
         if not chain:
@@ -200,17 +217,18 @@ class _Build:
         stated = packages.open_package(chain[-1].path).manifest["entities"]
         return {name: entry["total_rows"] for name, entry in stated.items()}
 
-    def _whole(self, snap, db, table, mode: str) -> dict:
+    def _whole(self, snap, store, table, mode: str) -> dict:
         """Every row of the entity; the index of it starts afresh."""
         read = snap.read(table.name)
         rows = Digest()
         for columns in read.column_batches():
             columns = table.stored_columns(columns)
-            hashes = row_hashes(columns)
-            _insert(db, table, list(zip(*columns, hashes)))
+            texts = packages.value_texts(columns)
+            hashes, digests = packages.hashes_of(packages.row_texts(texts))
+            store.rows(table, columns, texts, digests, hashes)
             rows.add_all(hashes)
             self.progress.rows(table.name, rows.count)
-        self.index.take(table, whole=True)
+        store.take_index(table)
         self._skipped(read)
         return _entry(mode, read, rows, Digest(), rows, read.count + len(read.skipped))
 
@@ -231,7 +249,7 @@ class _Build:
                     state.remove(was)
                 fresh.append(v)
                 hashes.append(hashed)
-            _insert(db, table, list(map(tuple.__add__, fresh, zip(hashes))))
+            packages.insert_rows(db, table, list(map(tuple.__add__, fresh, zip(hashes))))
             rows.add_all(hashes)
             state.add_all(hashes)
             self.progress.rows(name, rows.count)
@@ -313,76 +331,25 @@ class _Build:
         return record
 
 
+class _Store:
+    """Rows of whole entities into the package's database in this process (as DatabaseWriter)."""
+
+    def __init__(self, db: sqlite3.Connection, index: KeyIndex):
+        self.db, self.index = db, index
+
+    def rows(self, table, columns: list[list], texts, digests, hashes: list[int]):
+        packages.insert_rows(self.db, table, list(zip(*columns, hashes)))
+
+    def take_index(self, table):
+        self.index.take(table, whole=True)
+
+
 def _entry(mode: str, read, rows: Digest, gone: Digest, state: Digest, his_rows: int) -> dict:
     """An entity in the manifest: rows and deleted keys in the package, the state after applying
     it, the watermark reached, rows skipped, and how many rows the HIS had (valid or not)."""
     return {"mode": mode, "rows": rows.count, "digest": rows.hexdigest(), "deleted": gone.count,
             "deleted_digest": gone.hexdigest(), "total_rows": state.count, "total_digest": state.hexdigest(),
             "watermark": watermark_to_json(read.mark), "skipped": len(read.skipped), "his_rows": his_rows}
-
-
-def _private_db(path: Path) -> sqlite3.Connection:
-    """The package's database: nothing to recover after a crash (it is thrown away), so no
-    syncing and no journal on disk. The journal in memory is what undoes a failing statement
-    (without one, SQLite leaves the rows it stored before the failure); it stays small, since
-    the database is new: only pages that existed when a statement began are kept."""
-    db = sqlite3.connect(path, isolation_level=None)
-    for pragma in (f"page_size={packages.PAGE_SIZE}", "journal_mode=MEMORY", "synchronous=OFF", "locking_mode=EXCLUSIVE",
-                   "cache_size=-32768", "temp_store=MEMORY"):
-        db.execute(f"PRAGMA {pragma}")
-    for table in TABLES.values():
-        table.create(db)
-        table.create_deleted(db)
-    return db
-
-
-def _shrink_if_small(db: sqlite3.Connection, path: Path):
-    """Large pages load a big HIS faster, but an empty table still takes one: a small package
-    (an incremental, a small HIS) is rewritten with SQLite's default pages."""
-    if path.stat().st_size < SMALL_PACKAGE:
-        db.execute("PRAGMA main.page_size = 4096")
-        db.execute("VACUUM main")
-
-
-def _insert(db: sqlite3.Connection, table, rows: list[tuple]):
-    """Insert a batch of rows (each its values, then its hash); a key the HIS yields twice is an
-    error naming entity and key. Many rows go in one statement: the sqlite3 module's cost per
-    statement executed is more than SQLite's for storing a row. A failing statement is undone
-    as a whole (the database's journal is in memory), and its rows are then inserted one by one
-    to find the first repeated key."""
-    if not rows:
-        return
-    width = len(rows[0])
-    per = max(1, min(ROWS_PER_INSERT, _variable_limit(db) // width))
-    values = list(chain.from_iterable(rows))
-    for start in range(0, len(rows), per):
-        part = min(per, len(rows) - start)
-        try:
-            db.execute(_insert_sql(table, part), values[start * width:(start + part) * width])
-        except sqlite3.IntegrityError:
-            _insert_one_by_one(db, table, rows[start:start + part])
-
-
-def _insert_one_by_one(db: sqlite3.Connection, table, rows: list[tuple]):
-    sql = table.insert_sql()
-    for row in rows:
-        try:
-            db.execute(sql, row)
-        except sqlite3.IntegrityError as exc:
-            if "UNIQUE" not in str(exc):
-                raise BuildFailed(f"{table.name} {table.key(row)}: {exc}") from None
-            raise BuildFailed(f"{table.name} {table.key(row)}: the HIS query yields this key more than once "
-                              f"(the mapping's key must identify one row)") from None
-
-
-@functools.lru_cache(maxsize=64)
-def _insert_sql(table, rows: int) -> str:
-    return table.insert_sql(rows)
-
-
-def _variable_limit(db: sqlite3.Connection) -> int:
-    """How many parameters one statement may have (999 in SQLite before 3.32)."""
-    return db.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
 
 
 def _his_keys(snap, mapping, table):

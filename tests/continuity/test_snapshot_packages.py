@@ -207,3 +207,54 @@ def test_stored_columns_are_stored_rows_column_by_column():
               "date": datetime.date(2024, 5, 6), "datetime": datetime.datetime(2024, 5, 6, 7, 8, 9)}
     rows = [tuple(sample[f.type] for f in fields), tuple(None if not f.required else sample[f.type] for f in fields)]
     assert [tuple(r) for r in zip(*table.stored_columns([list(c) for c in zip(*rows)]))] == table.stored(rows)
+
+
+def test_the_database_writer_stores_the_rows_and_their_hashes_as_given(tmp_path):
+    """Batches travel to the writer's process as text (or pickled, when a value holds the
+    separators or a number does not fit SQLite's): what it stores is the rows as given."""
+    import datetime
+    from decimal import Decimal
+    table = packages.TABLES["clinic_schedule"]
+    sample = {"text": "T", "code": "AM", "integer": 3, "decimal": Decimal("12.50"), "boolean": True,
+              "date": datetime.date(2024, 5, 6), "datetime": datetime.datetime(2024, 5, 6, 7, 8, 9)}
+
+    def row(i, **values):
+        return tuple(values.get(f.name, f"{sample[f.type]}{i}" if f.type == "text" else sample[f.type])
+                     for f in table.entity.fields)
+
+    optional = next(f.name for f in table.entity.fields if not f.required)
+    batches = [[row(i, quota=i) for i in range(700)] + [row(700, **{optional: None}), row(701, quota=-(1 << 63))],
+               [row(800, schedule_id="S\x1f800"), row(801, schedule_id="S\x1e801", quota=(1 << 63) - 1)]]
+    writer = packages.DatabaseWriter(tmp_path / "p.sqlite3", tmp_path / "i.sqlite3")
+    expected = []
+    try:
+        for batch in batches:
+            columns = table.stored_columns([list(c) for c in zip(*batch)])
+            texts = packages.value_texts(columns)
+            hashes, digests = packages.hashes_of(packages.row_texts(texts))
+            writer.rows(table, columns, texts, digests, hashes)
+            expected += [values + (hashed,) for values, hashed in zip(zip(*columns), hashes)]
+        writer.take_index(table)
+        writer.finish()
+    finally:
+        writer.close()
+    db = sqlite3.connect(tmp_path / "p.sqlite3")
+    assert sorted(db.execute(table.select_sql(with_hash=True)).fetchall()) == sorted(expected)
+    assert packages.table_digest(db, table).count == len(expected)  # every stored row gives its hash
+    db.execute("ATTACH ? AS idx", (str(tmp_path / "i.sqlite3"),))
+    assert db.execute(f'SELECT count(*) FROM idx."{table.name}"').fetchone()[0] == len(expected)
+    db.close()
+
+
+def test_the_database_writer_names_a_key_given_twice(tmp_path):
+    table = packages.TABLES["department"]
+    columns = [["D1", "D2", "D1"], ["a", "b", "c"], ["clinical"] * 3, [1, 0, 1], [None, "x", None]]
+    texts = packages.value_texts(columns)
+    hashes, digests = packages.hashes_of(packages.row_texts(texts))
+    writer = packages.DatabaseWriter(tmp_path / "p.sqlite3", tmp_path / "i.sqlite3")
+    try:
+        writer.rows(table, columns, texts, digests, hashes)
+        with pytest.raises(packages.RowsRejected, match="^department D1: the HIS query yields this key more than once"):
+            writer.finish()
+    finally:
+        writer.close()
