@@ -8,7 +8,8 @@ A build reads the HIS in one consistent snapshot (adapter.HisSource) and writes 
 rows, batch by batch, into a SQLite database in a private directory (packages.private_dir),
 which is encrypted and signed into the package and removed when the build ends; a build
 killed before that leaves the directory to the next build, which removes it first. So the
-patient data leaves the HIS only encrypted.
+patient data leaves the HIS only encrypted. A full build reads, checks and hashes the rows
+while a second process stores them (packages.DatabaseWriter); an incremental stores its own.
 
 An incremental reads each entity that has a watermark since the parent's watermark, leaves
 out rows whose hash did not change, and finds deleted rows by reading the entity's keys (only
