@@ -147,7 +147,9 @@ def wall_feed(request):
         "components": [{"name": s.component.name, "state": s.state, "label": s.label, "why": s.why}
                        for s in services.statuses()],
         "probes": [{"name": p.name, "component": p.component.name if p.component else "", "state": p.state,
-                    "latency_ms": p.last_latency_ms, "checked_at": _iso(p.last_checked_at), "error": p.last_error}
+                    "label": p.get_state_display(),
+                    "latency_ms": round(p.last_latency_ms) if p.last_latency_ms is not None else None,
+                    "checked_at": _iso(p.last_checked_at), "error": p.last_error}
                    for p in services.probes()],
         "incidents": [{"id": i.pk, "title": i.title, "drill": i.is_drill, "level": i.level.name if i.level else "",
                        "status": i.get_status_display(), "opened_at": _iso(i.opened_at),

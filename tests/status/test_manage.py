@@ -183,14 +183,18 @@ def test_wall_feed_lists_components_probes_and_incidents_with_drills_marked(clie
     as_role(Role.DUTY)
     Probe.objects.create(name="挂号接口", kind=Probe.Kind.HTTP, component=components["registration"],
                          state=Probe.State.DOWN, last_error="connection refused")
+    Probe.objects.create(name="收费接口", kind=Probe.Kind.HTTP, state=Probe.State.UP, last_latency_ms=6.1945)
     real = open_incident(level_id="L1", services=["挂号"])
     drill = open_incident(title="医保中断演练", services=["医保接口"], is_drill=True)
     data = client.get("/status/wall.json").json()
     assert data["now"] == "2026-11-22T09:00:00+08:00"
     assert {c["name"]: c["state"] for c in data["components"]}["挂号"] == "outage"
     assert {c["name"]: c["state"] for c in data["components"]}["医保接口"] == "operational"
-    assert data["probes"] == [{"name": "挂号接口", "component": "挂号", "state": "down", "latency_ms": None,
-                               "checked_at": None, "error": "connection refused"}]
+    assert data["probes"] == [  # what the tiles say: the state in Chinese, whole milliseconds
+        {"name": "收费接口", "component": "", "state": "up", "label": "正常", "latency_ms": 6, "checked_at": None,
+         "error": ""},
+        {"name": "挂号接口", "component": "挂号", "state": "down", "label": "故障", "latency_ms": None,
+         "checked_at": None, "error": "connection refused"}]
     assert [(i["id"], i["drill"], i["level"]) for i in data["incidents"]] == [(drill.pk, True, "二级"),
                                                                               (real.pk, False, "一级")]
     assert data["incidents"][1]["opened_at"] == "2026-11-22T09:00:00+08:00"

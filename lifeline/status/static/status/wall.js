@@ -45,7 +45,7 @@
     }));
     var probes = document.getElementById("probes");
     probes.replaceChildren.apply(probes, data.probes.map(function (p) {
-      var detail = p.state === "down" ? p.error : (p.latency_ms !== null ? p.latency_ms + " ms" : p.state);
+      var detail = p.state === "down" ? p.error : (p.latency_ms !== null ? p.latency_ms + " ms" : p.label);
       return tile(p.name, p.state, (p.component ? p.component + " · " : "") + (detail || ""));
     }));
     document.getElementById("no-probes").hidden = data.probes.length > 0;
