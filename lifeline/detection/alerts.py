@@ -222,16 +222,28 @@ def _open(group: AlertGroup, signal: Signal) -> Incident | None:
             "component": signal.component or "-"}
         return None
     title = f"{signal.component.name}：{signal.summary}" if signal.component else signal.summary
+    # A level the plan does not have (a severity mapped for another plan) must not keep the
+    # outage from opening an incident: it opens at the scenario's level, and the timeline says why.
+    level_id = signal.level_id if _plan_has_level(plan_id, signal.level_id) else ""
     try:
         incident = incidents.open_incident(
-            plan_id=plan_id, title=title[:200], scenario_id=scenario_id, level_id=signal.level_id,
+            plan_id=plan_id, title=title[:200], scenario_id=scenario_id, level_id=level_id,
             services=[signal.component.name] if signal.component else [])
     except incidents.Refused as refused:
         group.problem = f"{refused.field}: {refused.message}"[:300]
         return None
     group.problem = ""
     _note(incident, gettext_lazy("Opened by an alert from %(origin)s: %(summary)s"), signal)
+    if signal.level_id and not level_id:
+        _note(incident, gettext_lazy("The alert asked for level %(level)s, which this plan does not have; opened "
+                                     "at the level the plan gives it. Check the severity levels of %(origin)s."),
+              signal, level=signal.level_id)
     return incident
+
+
+def _plan_has_level(plan_id: str, level_id: str) -> bool:
+    version = PlanVersion.objects.filter(plan_id=plan_id, is_active=True).first()
+    return bool(level_id) and version is not None and any(lv.id == level_id for lv in version.content.levels)
 
 
 def _plan_and_scenario(signal: Signal) -> tuple[str, str]:
@@ -265,11 +277,11 @@ def _settle(group: AlertGroup, signal: Signal):
                                            "the commander decides whether the incident is over."), signal)
 
 
-def _note(incident: Incident, message, signal: Signal):
-    """A timeline entry in the plan's language; `message` may name %(summary)s and %(origin)s."""
+def _note(incident: Incident, message, signal: Signal, **names):
+    """A timeline entry in the plan's language; `message` may name %(summary)s, %(origin)s and `names`."""
     origin = signal.origin or signal.source
     with incidents.in_plan_language(incident):
-        text = str(message) % {"summary": signal.summary, "origin": origin}
+        text = str(message) % {"summary": signal.summary, "origin": origin, **names}
         incidents.record(incident, TimelineEntry.Kind.ALERT, text, origin, source=signal.source,
                          fingerprint=signal.fingerprint)
 

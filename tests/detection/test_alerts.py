@@ -41,6 +41,16 @@ def test_explicit_plan_scenario_and_level_win(t0, plan_001, insurance):
     assert (incident.scenario_id, incident.level_id) == ("server_down", "L2")
 
 
+def test_a_level_the_plan_does_not_have_still_opens_the_incident_and_says_so(t0, plan_001, registration):
+    """A severity mapped for plan 003 (level_1) reaching plan 001 (L1–L3): the outage is not lost."""
+    fire(registration, level_id="level_1", origin="Prometheus 机房")
+
+    incident = Incident.objects.get()
+    assert (incident.scenario_id, incident.level_id) == ("database_crash", "L1")
+    assert alert_texts(incident)[-1] == ("告警要求的级别 level_1 不在本预案中；已按预案确定的级别开启。"
+                                         "请检查 Prometheus 机房 的严重程度对应级别。")
+
+
 def test_repeats_of_one_fingerprint_are_one_alert_and_one_incident(t0, plan_001, registration):
     for _ in range(5):
         fire(registration)
