@@ -174,7 +174,16 @@ class Assignment(models.Model):
                                                name="incidents_one_holder_per_role")]
 
     def __str__(self):
-        return f"{self.role}: {self.member}"
+        return f"{self.title}: {self.member}"
+
+    @property
+    def title(self) -> str:
+        """The role as people say it: an incident role's name, else the plan's title of its role or group."""
+        if self.role in self.Kind.values:
+            return self.Kind(self.role).label
+        from lifeline.incidents.services import role_title  # services import the models
+
+        return role_title(self.incident, self.role)
 
 
 class TimelineImmutable(Exception):

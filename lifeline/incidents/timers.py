@@ -52,7 +52,8 @@ def schedule_on_open(incident: Incident):
             page(incident, step, f"ack:{step}")
             continue
         schedule(incident, K.ACK_ESCALATION, step, incident.opened_at + position * timeout,
-                 {"kind": "page", "step": step, "text": _("Not acknowledged: paging %(step)s") % {"step": step}},
+                 {"kind": "page", "step": step, "text": _("Not acknowledged: paging %(step)s") % {
+                     "step": _step_label(step)}},
                  unless=Timer.Unless.ACKNOWLEDGED)
     _schedule_sla(incident)
 

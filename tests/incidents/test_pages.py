@@ -267,12 +267,14 @@ def test_a_department_sees_and_acknowledges_its_own_card(client, as_user, downti
 def test_dashboard_lists_open_incidents_and_who_has_not_acknowledged(client, as_user, downtime, incident):
     services.transition(incident, "acknowledged")
     services.transition(incident, "resolved")
+    services.assign(downtime, "duty_it", Member.objects.create(name="值班工程师", phone="13700000002"))
     as_user("auditor", Role.AUDITOR)
     page = client.get("/incidents/")
     rows = page.context["incidents"]
     assert [i.pk for i in rows] == [downtime.pk]
     html = page.content.decode()
     assert "演练" in html and "挂号处" in html and "data-refresh" in html
+    assert "信息中心值班人员: 值班工程师" in html and "duty_it" not in html  # the plan's title, not its id
     fragment = client.get("/incidents/board/")
     assert fragment.status_code == 200 and "HIS 停机" in fragment.content.decode()
 

@@ -137,7 +137,7 @@ def test_a_drill_runs_the_same_marked_as_a_drill(load_seed, roster, clock):
     clock.advance(minutes=5)
     fire(clock)
     subjects = list(OutboxMessage.objects.filter(incident=incident).values_list("subject", flat=True))
-    assert subjects == ["【演练】有事件待确认", "【演练】已超过响应时限", "【演练】未确认：呼叫 backup"]
+    assert subjects == ["【演练】有事件待确认", "【演练】已超过响应时限", "【演练】未确认：呼叫 备用值班人员"]
     assert not OutboxMessage.objects.filter(incident=real, subject__startswith="【演练】").exists()
     assert list(Incident.objects.real()) == [real]
     assert incident.timeline.get(kind=TimelineEntry.Kind.OPENED).data["drill"] is True
