@@ -20,7 +20,7 @@ def load_demo(his_database: Path) -> int:
         ("演示 HIS 数据库", Probe.Kind.SQL, registration, 60,
          {"connection": {"url": f"sqlite:///{his_database}"}, "query": "SELECT COUNT(*) FROM PAT_MASTER_INDEX"},
          {"threshold_op": Probe.Op.LT, "threshold_value": 1}),
-        ("夜间 HIS 备份", Probe.Kind.HEARTBEAT, None, 300, {"period_minutes": 24 * 60}, {}),
+        ("夜间 HIS 备份", Probe.Kind.HEARTBEAT, None, 60, {"period_minutes": 24 * 60}, {}),
     ]
     now = clock.now()
     for name, kind, component, interval, config, extra in probes:
