@@ -4,7 +4,7 @@ LIFELINE_DATABASE_URL   default sqlite:///<data dir>/lifeline.sqlite3
 LIFELINE_SECRET_KEY     default: a random key kept in <data dir>/secret_key
 LIFELINE_DATA_DIR       default ./var
 LIFELINE_TIME_ZONE      default Asia/Shanghai
-LIFELINE_LANGUAGE       default zh-hans (en available)
+LIFELINE_LANGUAGE       default zh-hans (en available by the switch in the page header; not from the browser)
 LIFELINE_DEBUG          default off
 LIFELINE_ALLOWED_HOSTS  comma separated, default 127.0.0.1,localhost
 
