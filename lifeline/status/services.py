@@ -9,7 +9,7 @@ component (部分功能受影响); else 正常. Drills never change a state: pat
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
@@ -84,8 +84,10 @@ def impact(incident: Incident, component: Component) -> str | None:
 # --- probes ----------------------------------------------------------------------------------
 
 def probes() -> list[Probe]:
-    """Enabled probes (kept by the detection app), with their components."""
-    return list(Probe.objects.filter(enabled=True).select_related("component").order_by("component__order", "name"))
+    """Enabled probes (kept by the detection app), with their components: in the components'
+    order, probes of no component last (on every database: their NULL order differs)."""
+    return list(Probe.objects.filter(enabled=True).select_related("component")
+                .order_by(F("component__order").asc(nulls_last=True), "name"))
 
 
 # --- states ----------------------------------------------------------------------------------

@@ -191,10 +191,10 @@ def test_wall_feed_lists_components_probes_and_incidents_with_drills_marked(clie
     assert {c["name"]: c["state"] for c in data["components"]}["挂号"] == "outage"
     assert {c["name"]: c["state"] for c in data["components"]}["医保接口"] == "operational"
     assert data["probes"] == [  # what the tiles say: the state in Chinese, whole milliseconds
-        {"name": "收费接口", "component": "", "state": "up", "label": "正常", "latency_ms": 6, "checked_at": None,
-         "error": ""},
         {"name": "挂号接口", "component": "挂号", "state": "down", "label": "故障", "latency_ms": None,
-         "checked_at": None, "error": "connection refused"}]
+         "checked_at": None, "error": "connection refused"},
+        {"name": "收费接口", "component": "", "state": "up", "label": "正常", "latency_ms": 6, "checked_at": None,
+         "error": ""}]  # probes of no component last
     assert [(i["id"], i["drill"], i["level"]) for i in data["incidents"]] == [(drill.pk, True, "二级"),
                                                                               (real.pk, False, "一级")]
     assert data["incidents"][1]["opened_at"] == "2026-11-22T09:00:00+08:00"
