@@ -218,18 +218,42 @@ def test_rate_needs_the_previous_scrape_within_its_window(clock, metrics, englis
     metrics.counters = {'node_network_receive_bytes_total{device="eth0"}': 1e9}
     probe = make_probe("上联接收", kind="prometheus", config={"url": metrics.url, "expression": LINK_IN + " > 95"})
     first = checks.check(probe, clock.now())
-    assert not first.ok and first.error == FIRST_READING
+    assert first.ok is None and first.error == FIRST_READING  # no verdict: neither up nor down
 
     # A reading missed (or an interval longer than the window): 90 s is more than 1m.
     metrics.counters['node_network_receive_bytes_total{device="eth0"}'] += 1e9
     late = checks.check(probe, clock.advance(seconds=90))
-    assert not late.ok and late.error == ("rate() needs two scrapes within 1m; the previous one was 90 s earlier "
+    assert late.ok is None and late.error == ("rate() needs two scrapes within 1m; the previous one was 90 s earlier "
                                           "(the probe's interval must be shorter than the window)")
 
     # The late reading was kept: the next one, 15 s on, has its rate again (150 MB in 15 s: 8 %).
     metrics.counters['node_network_receive_bytes_total{device="eth0"}'] += 1.5e8
     again = checks.check(probe, clock.advance(seconds=15))
     assert again.ok and again.value == pytest.approx(8)
+
+
+def test_a_reading_without_a_previous_scrape_neither_alerts_nor_counts(clock, metrics, english):
+    """Down after one failure: the first reading of a new rate() probe, and the first after the
+    worker was away longer than the window, must not raise an alert on a link that is fine."""
+    link = 'node_network_receive_bytes_total{device="eth0"}'
+    metrics.counters = {link: 1e9}
+    probe = make_probe("上联接收", kind="prometheus", down_after=1, up_after=1,
+                       config={"url": metrics.url, "expression": LINK_IN + " > 95"})
+    first = scheduler.run_one(probe.pk, clock.now(), "worker")
+    assert (first.state, first.consecutive_failures, first.alerted) == (Probe.State.UNKNOWN, 0, False)
+    assert first.last_error == FIRST_READING and not first.results.exists()
+
+    metrics.counters[link] += 1.5e8  # 80 Mbit/s: fine
+    fine = scheduler.run_one(probe.pk, clock.advance(seconds=15), "worker")
+    assert fine.state == Probe.State.UP and fine.last_value == pytest.approx(8)
+
+    metrics.counters[link] += 1e9
+    away = scheduler.run_one(probe.pk, clock.advance(seconds=300), "worker")  # the worker was stopped
+    assert (away.state, away.alerted, away.results.count()) == (Probe.State.UP, False, 1)
+
+    metrics.counters[link] += 1.8e9  # 96 % of the link: now it is down, at once
+    busy = scheduler.run_one(probe.pk, clock.advance(seconds=15), "worker")
+    assert busy.state == Probe.State.DOWN and busy.alerted
 
 
 def test_cpu_busy_percent_from_the_real_node_exporter(node_exporter, english):
@@ -241,7 +265,7 @@ def test_cpu_busy_percent_from_the_real_node_exporter(node_exporter, english):
     while time.monotonic() < deadline:
         pass
     second = checks.check(probe, datetime.now(timezone.utc))
-    assert not first.ok and first.error == FIRST_READING
+    assert first.ok is None and first.error == FIRST_READING
     assert second.ok and 0 < second.value <= 100
 
 

@@ -25,6 +25,8 @@ def check(probe: Probe, at: datetime) -> Reading:
     started = time.monotonic()
     try:
         reading = KINDS[probe.kind](settings, probe, at)
+    except promql.NoVerdictYet as waiting:
+        return Reading(None, _ms_since(started), error=str(waiting)[:ERROR_CHARS])
     except (Failed, web.Unreachable, promql.EvaluationFailed) as failure:
         return Reading(False, _ms_since(started), error=str(failure)[:ERROR_CHARS])
     if reading.ok and reading.value is not None and probe.threshold_op and probe.threshold_value is not None:

@@ -59,6 +59,11 @@ class EvaluationFailed(Exception):
     """The scrape does not hold what the expression asks for (no series, several, division by 0)."""
 
 
+class NoVerdictYet(EvaluationFailed):
+    """rate() has no previous scrape within its window (a new probe, or the worker was away):
+    this reading cannot judge, and it is the next reading's previous scrape."""
+
+
 Samples = dict[str, list[tuple[dict, float]]]
 
 
@@ -163,10 +168,10 @@ class Rate:
         elapsed = (scrape.at - before.at).total_seconds() if kept is not None and scrape.at else 0
         names = {"function": self.function, "window": self.window}
         if elapsed <= 0:
-            raise EvaluationFailed(_("%(function)s() needs two scrapes within %(window)s; "
+            raise NoVerdictYet(_("%(function)s() needs two scrapes within %(window)s; "
                                      "the next reading will have one") % names)
         if elapsed > self.seconds:
-            raise EvaluationFailed(_("%(function)s() needs two scrapes within %(window)s; the previous one was "
+            raise NoVerdictYet(_("%(function)s() needs two scrapes within %(window)s; the previous one was "
                                      "%(seconds).0f s earlier (the probe's interval must be shorter than the "
                                      "window)") % {**names, "seconds": elapsed})
         return {_key(labels): value for labels, value in kept}, elapsed

@@ -4,7 +4,9 @@ from dataclasses import dataclass
 
 @dataclass
 class Reading:
-    ok: bool
+    # None: this reading cannot judge yet (rate() without a recent previous scrape); it counts
+    # neither way and is not kept among the readings.
+    ok: bool | None
     latency_ms: float | None = None
     # The number the probe yields (an SQL result, a metric, a JSON field), for its threshold.
     value: float | None = None

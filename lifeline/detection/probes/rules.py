@@ -28,8 +28,14 @@ READING_FIELDS = ["state", "state_since", "observed", "last_checked_at", "last_l
 
 @transaction.atomic
 def record(probe_id: int, at: datetime, reading: Reading) -> Probe | None:
-    """Keep one reading (the one for slot `at`) and act on it; None if that slot has one already."""
+    """Keep one reading (the one for slot `at`) and act on it; None if that slot has one already.
+    A reading without a verdict only says when the probe was last checked, and why it cannot
+    judge yet."""
     probe = Probe.objects.select_for_update(of=("self",)).select_related("component").get(pk=probe_id)
+    if reading.ok is None:
+        probe.last_checked_at, probe.last_error = clock.now(), reading.error
+        Probe.objects.filter(pk=probe.pk).update(last_checked_at=probe.last_checked_at, last_error=reading.error)
+        return probe
     _result, created = ProbeResult.objects.get_or_create(
         probe=probe, at=at, defaults={"ok": reading.ok, "latency_ms": reading.latency_ms,
                                       "value": reading.value, "error": reading.error[:500]})
