@@ -42,10 +42,13 @@ def save_new(integration: Integration, user=None) -> str:
 
 
 def check_routing(integration: Integration):
-    """The plan, scenario and levels named must exist in the plan's active version."""
+    """The plan, scenario and levels named must exist in the plan's active version; without a
+    plan, each level of the severity map must be a level of some active plan (the plan an alert
+    is routed to is known only when it comes; one without that level opens at its own)."""
     if not integration.plan_id:
         if integration.scenario_id or integration.level_id:
             raise ValidationError({"plan_id": _("a scenario or level needs its plan")})
+        _check_levels_of_active_plans(integration)
         return
     version = PlanVersion.objects.filter(plan_id=integration.plan_id, is_active=True).first()
     if version is None:
@@ -60,6 +63,14 @@ def check_routing(integration: Integration):
         if level and level not in levels:
             raise ValidationError({field: _("plan %(plan)s has no level %(id)s; it has %(known)s")
                                    % {"plan": plan.id, "id": level, "known": ", ".join(sorted(levels))}})
+
+
+def _check_levels_of_active_plans(integration: Integration):
+    levels = {lv.id for version in PlanVersion.objects.filter(is_active=True) for lv in version.content.levels}
+    for level in integration.severity_levels.values():
+        if levels and level not in levels:
+            raise ValidationError({"severity_levels": _("no active plan has a level %(id)s; their levels are "
+                                                        "%(known)s") % {"id": level, "known": ", ".join(sorted(levels))}})
 
 
 def receiver_url(integration: Integration, token: str) -> str:

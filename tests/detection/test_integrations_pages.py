@@ -48,6 +48,17 @@ def test_the_form_names_a_level_the_plan_does_not_have(duty, plan_001):
     assert not Integration.objects.exists()
 
 
+def test_without_a_plan_the_severity_map_names_levels_of_the_active_plans(duty, plan_001):
+    fields = {"name": "Prometheus 机房", "kind": "alertmanager", "component_label": "component",
+              "severity_label": "severity", "group_by": ""}
+    refused = duty.post("/detection/integrations/", {**fields, "severity_levels": '{"critical": "level_1"}'})
+
+    assert "没有任何生效预案有级别 level_1；它们的级别是 L1, L2, L3" in refused.content.decode()
+    assert not Integration.objects.exists()
+    taken = duty.post("/detection/integrations/", {**fields, "severity_levels": '{"critical": "L1"}'})
+    assert "请现在把接收地址复制到监控系统" in taken.content.decode()
+
+
 def test_department_staff_see_no_form_and_may_not_create(client, make_user):
     client.force_login(make_user("li", Role.DEPARTMENT))
 
