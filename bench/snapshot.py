@@ -8,8 +8,11 @@ incremental after `his churn --percent 1`, in the same run.
 - incremental: `lifeline snapshot build --incremental` after 1 % of the base data changed.
 
 Goals (issue 5): full build of 1,000,000 patients <= 60 s and >= 0.3 x COPY speed (COPY time /
-build time), incremental <= 5 s; each printed as met or NOT MET, with its baseline. Needs PostgreSQL at 127.0.0.1:5432 (user postgres); uses and
-drops its own database and a temporary data directory. Usage: snapshot.py [--patients N]
+build time), incremental <= 5 s; each printed as met or NOT MET, with its baseline. Where the
+time goes, and the alternatives measured: docs/snapshots.md ("How a full build spends its time").
+
+Needs PostgreSQL at 127.0.0.1:5432 (user postgres); uses and drops its own database and a
+temporary data directory. Usage: snapshot.py [--patients N]
 """
 import argparse
 import os
