@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from lifeline.accounts.roles import Role, has_role
 from lifeline.core import clock
+from lifeline.core.errors import Refused
 from lifeline.incidents import scenarios, timers
 from lifeline.incidents.models import (
     NOTE_MAX_CHARS,
@@ -48,14 +49,6 @@ ROSTER_ROLES = {
     Assignment.Kind.SCRIBE: "duty_it",
     Assignment.Kind.LIAISON: "comms_lead",
 }
-
-
-class Refused(Exception):
-    """An action that cannot be done; names the field and the reason. Nothing was changed."""
-
-    def __init__(self, field: str, message: str):
-        self.field, self.message = field, message
-        super().__init__(f"{field}: {message}")
 
 
 # --- timeline ----------------------------------------------------------------------------
