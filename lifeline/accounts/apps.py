@@ -9,7 +9,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and roles")
 
     def ready(self):
-        from lifeline.accounts.roles import ensure_roles
+        from lifeline.accounts.permissions import ensure_roles
 
         # Not tied to this app's own signal: permissions of apps listed after accounts only
         # exist once their post_migrate has run, so the groups are refreshed after each app.

@@ -1,4 +1,4 @@
-"""The five roles of Lifeline, as Django groups, and the server-side checks on them.
+"""The five roles of Lifeline, as Django groups. What each may do is in permissions.py.
 
 admin       everything (a superuser)
 指挥 commander   runs incidents and changes plans, people and rosters
@@ -6,10 +6,7 @@ admin       everything (a superuser)
 部门 department  department staff: report faults, follow their duty card; no admin site
 审计 auditor     reads everything, changes nothing
 """
-from functools import wraps
-
-from django.contrib.auth.models import Group, Permission
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.models import Group
 from django.db.models import TextChoices
 from django.utils.translation import gettext_lazy as _
 
@@ -22,36 +19,8 @@ class Role(TextChoices):
     AUDITOR = "审计", _("Auditor")
 
 
-# Which roles may use the admin site, and which model permissions they get there.
-# Actions per app label; apps that later issues add join these lists.
+# Roles that may enter the admin site (with the permissions lifeline.accounts.permissions gives them).
 STAFF_ROLES = {Role.COMMANDER, Role.DUTY, Role.AUDITOR}
-PERMISSIONS = {
-    Role.COMMANDER: {"plans": "add change delete view", "people": "add change delete view",
-                     "incidents": "add change delete view", "continuity": "add change view",
-                     "reports": "add change delete view", "audit": "view",
-                     "detection": "add change delete view", "notify": "add change view",
-                     "status": "add change delete view"},
-    Role.DUTY: {"plans": "view", "people": "add change view", "incidents": "add change view",
-                "continuity": "add change view", "reports": "add change view", "audit": "view",
-                "detection": "add change view", "notify": "add change view", "status": "add change view"},
-    Role.AUDITOR: {"plans": "view", "people": "view", "incidents": "view", "continuity": "view",
-                   "reports": "view", "audit": "view", "accounts": "view", "detection": "view",
-                   "notify": "view", "status": "view"},
-    Role.DEPARTMENT: {},
-}
-
-
-def ensure_roles(**kwargs):
-    """Create the role groups with their permissions (runs after every migrate)."""
-    for role in Role:
-        group, _created = Group.objects.get_or_create(name=role.value)
-        perms = []
-        for app_label, actions in PERMISSIONS.get(role, {}).items():
-            for action in actions.split():
-                perms += Permission.objects.filter(
-                    content_type__app_label=app_label, codename__startswith=f"{action}_"
-                )
-        group.permissions.set(perms)
 
 
 def roles_of(user) -> set[str]:
@@ -68,21 +37,6 @@ def has_role(user, *roles) -> bool:
     if not user.is_authenticated:
         return False
     return user.is_superuser or bool(roles_of(user) & {str(r) for r in roles})
-
-
-def require_role(*roles):
-    """View decorator: 403 unless the logged-in user holds one of the roles."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            if not has_role(request.user, *roles):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
 
 
 def assign_role(user, role: Role):

@@ -26,6 +26,9 @@ class Problem:
     def as_dict(self) -> dict:
         return {"field": self.field, "message": self.message}
 
+    def __str__(self):
+        return self.message
+
 
 class Refused(Exception):
     """An action that cannot be done; names the field and the reason. Nothing was changed.

@@ -8,42 +8,18 @@ tools call them.
 from datetime import datetime, timedelta
 
 import pydantic
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
-from ninja.errors import HttpError
 
-from lifeline.accounts.roles import Role, has_role
+from lifeline.accounts.permissions import can_read, can_reclassify, can_report, can_run_incidents, signed_in
+from lifeline.core.errors import Refused
 from lifeline.incidents import cards, scenarios, services, timers, tracking
 from lifeline.incidents.models import NOTE_MAX_CHARS, Incident, Report, Timer
 from lifeline.people.models import Member
 
 router = Router(tags=["incidents"])
-
-REPORTERS = (Role.DEPARTMENT, Role.DUTY, Role.COMMANDER)
-RUNNERS = (Role.DUTY, Role.COMMANDER)
-READERS = (Role.DUTY, Role.COMMANDER, Role.AUDITOR)
-
-
-def _require(request, *roles):
-    if not has_role(request.user, *roles):
-        raise HttpError(403, "Your role may not do this")
-
-
-def _refused(exc):
-    if isinstance(exc, ValidationError):
-        return HttpError(400, "; ".join(f"{f}: {' '.join(m)}" for f, m in exc.message_dict.items()))
-    return HttpError(400, str(exc))
-
-
-def _run(func, *args, **kwargs):
-    """Call a service; its refusals become 400 answers naming the field."""
-    try:
-        return func(*args, **kwargs)
-    except (services.Refused, ValidationError) as exc:
-        raise _refused(exc) from exc
-
 
 def _seconds(delta: timedelta | None) -> float | None:
     return delta.total_seconds() if delta is not None else None
@@ -280,52 +256,49 @@ def _incident(incident_id) -> Incident:
 def _member(member_id) -> Member:
     member = Member.objects.filter(pk=member_id).first()
     if member is None:
-        raise HttpError(400, f"member_id: no member {member_id}")
+        raise Refused("member_id", _("no member %(id)s") % {"id": member_id})
     return member
 
 
 # --- reports -----------------------------------------------------------------------------
 
-@router.post("/reports", response={201: ReportOut})
+@router.post("/reports", response={201: ReportOut}, auth=can_report.api)
 def submit_report(request, payload: ReportIn):
     """Report a fault; the answer carries the number to quote (报告编号)."""
-    _require(request, *REPORTERS)
-    report = _run(services.submit_report, reporter=request.user, **payload.dict())
+    report = services.submit_report(reporter=request.user, **payload.dict())
     return Status(201, report)
 
 
-@router.get("/reports", response=list[ReportOut])
+@router.get("/reports", response=list[ReportOut], auth=signed_in.api)
 def reports(request, untriaged: bool = False):
     """Reports, newest first: all of them for the command centre, one's own for department staff."""
     found = Report.objects.select_related("incident")
-    if not has_role(request.user, *READERS):
-        _require(request, *REPORTERS)
+    if not can_read(request.user):
         found = found.filter(reporter=request.user)
     if untriaged:
         found = found.filter(incident__isnull=True)
     return found[:500]
 
 
-@router.get("/reports/{number}", response=ReportOut)
+@router.get("/reports/{number}", response=ReportOut, auth=signed_in.api)
 def report(request, number: str):
     found = get_object_or_404(Report.objects.select_related("incident"), number=number)
-    if not has_role(request.user, *READERS) and found.reporter_id != request.user.pk:
-        raise HttpError(403, "You may read your own reports only")
+    if not can_read(request.user) and found.reporter_id != request.user.pk:
+        raise Refused.forbidden(_("You may read your own reports only"))
     return found
 
 
 # --- incidents ---------------------------------------------------------------------------
 
-@router.get("/incidents", response=list[IncidentListItem])
+@router.get("/incidents", response=list[IncidentListItem], auth=can_read.api)
 def incidents(request, status: str = "", drills: bool = True):
     """Incidents, newest first. `status=open`: not resolved or closed; or one status by name."""
-    _require(request, *READERS)
     found = Incident.objects.all()
     if status == "open":
         found = found.open()
     elif status:
         if status not in Incident.Status.values:
-            raise HttpError(400, f"status: use open or one of {', '.join(Incident.Status.values)}")
+            raise Refused("status", _("use open or one of %(known)s") % {"known": ", ".join(Incident.Status.values)})
         found = found.filter(status=status)
     if not drills:
         found = found.real()
@@ -334,103 +307,91 @@ def incidents(request, status: str = "", drills: bool = True):
 
 @router.get("/incidents/tracking.xlsx", openapi_extra={"responses": {200: {
     "description": "上线问题跟踪表 as an Excel workbook",
-    "content": {tracking.XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}}}}}})
+    "content": {tracking.XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}}}}}}, auth=can_read.api)
 def tracking_xlsx(request, status: str = "", category: str = "", level: str = "", since: str = "",
                   until: str = "", drill: str = ""):
     """The problem tracking table (上线问题跟踪表) as .xlsx, filtered like the page:
     status (a status, open or untriaged), category, level, since/until (YYYY-MM-DD), drill (only|none)."""
-    _require(request, *READERS)
     filters, errors = tracking.Filters.from_query(
         {"status": status, "category": category, "level": level, "since": since, "until": until, "drill": drill})
     if errors:
-        raise HttpError(400, "; ".join(errors))
+        raise Refused.of(errors)
     response = HttpResponse(tracking.workbook(filters), content_type=tracking.XLSX_TYPE)
     response["Content-Disposition"] = 'attachment; filename="tracking.xlsx"'
     return response
 
 
-@router.post("/incidents", response={201: IncidentOut})
+@router.post("/incidents", response={201: IncidentOut}, auth=can_run_incidents.api)
 def open_incident(request, payload: IncidentIn):
     """Open an incident (from reports, or directly); without a level the plan's criteria suggest one."""
-    _require(request, *RUNNERS)
     data = payload.dict()
-    incident = _run(services.open_incident, plan_id=data.pop("plan"), scenario_id=data.pop("scenario"),
+    incident = services.open_incident(plan_id=data.pop("plan"), scenario_id=data.pop("scenario"),
                     level_id=data.pop("level"), category_id=data.pop("category"), user=request.user, **data)
     return Status(201, _detail(incident))
 
 
-@router.get("/incidents/{incident_id}", response=IncidentOut)
+@router.get("/incidents/{incident_id}", response=IncidentOut, auth=can_read.api)
 def incident(request, incident_id: int):
-    _require(request, *READERS)
     return _detail(_incident(incident_id))
 
 
-@router.post("/incidents/{incident_id}/reports", response=IncidentOut)
+@router.post("/incidents/{incident_id}/reports", response=IncidentOut, auth=can_run_incidents.api)
 def attach_report(request, incident_id: int, payload: AttachIn):
     """Triage: attach a report to this incident."""
-    _require(request, *RUNNERS)
     incident = _incident(incident_id)
-    _run(services.attach_report, incident, payload.report, request.user)
+    services.attach_report(incident, payload.report, request.user)
     return _detail(incident)
 
 
-@router.post("/incidents/{incident_id}/transition", response=IncidentOut)
+@router.post("/incidents/{incident_id}/transition", response=IncidentOut, auth=can_run_incidents.api)
 def transition(request, incident_id: int, payload: TransitionIn):
-    _require(request, *RUNNERS)
     incident = _incident(incident_id)
-    _run(services.transition, incident, payload.status, request.user, payload.note)
+    services.transition(incident, payload.status, request.user, payload.note)
     return _detail(incident)
 
 
-@router.post("/incidents/{incident_id}/reclassify", response=IncidentOut)
+@router.post("/incidents/{incident_id}/reclassify", response=IncidentOut, auth=can_reclassify.api)
 def reclassify(request, incident_id: int, payload: ReclassifyIn):
     """Change the level (commanders only), with a reason; the SLA deadlines follow."""
-    _require(request, Role.COMMANDER)
     incident = _incident(incident_id)
-    _run(services.reclassify, incident, payload.level, payload.reason, request.user)
+    services.reclassify(incident, payload.level, payload.reason, request.user)
     return _detail(incident)
 
 
-@router.post("/incidents/{incident_id}/roles", response=IncidentOut)
+@router.post("/incidents/{incident_id}/roles", response=IncidentOut, auth=can_run_incidents.api)
 def assign_role(request, incident_id: int, payload: RoleIn):
     """Give a role (commander, deputy, scribe, liaison or a plan role/group) to a member: a handover."""
-    _require(request, *RUNNERS)
     incident = _incident(incident_id)
-    _run(services.assign, incident, payload.role, _member(payload.member_id), request.user, payload.note)
+    services.assign(incident, payload.role, _member(payload.member_id), request.user, payload.note)
     return _detail(incident)
 
 
-@router.post("/incidents/{incident_id}/scenario", response=IncidentOut)
+@router.post("/incidents/{incident_id}/scenario", response=IncidentOut, auth=can_run_incidents.api)
 def start_scenario(request, incident_id: int, payload: ScenarioIn):
-    _require(request, *RUNNERS)
     incident = _incident(incident_id)
-    _run(scenarios.start_scenario, incident, payload.scenario, request.user)
+    scenarios.start_scenario(incident, payload.scenario, request.user)
     return _detail(incident)
 
 
-@router.post("/incidents/{incident_id}/checklist/{item_id}/tick", response=ChecklistOut)
+@router.post("/incidents/{incident_id}/checklist/{item_id}/tick", response=ChecklistOut, auth=can_run_incidents.api)
 def tick(request, incident_id: int, item_id: int):
-    _require(request, *RUNNERS)
-    return _run(scenarios.tick, _incident(incident_id), item_id, request.user)
+    return scenarios.tick(_incident(incident_id), item_id, request.user)
 
 
-@router.post("/incidents/{incident_id}/checklist/{item_id}/skip", response=ChecklistOut)
+@router.post("/incidents/{incident_id}/checklist/{item_id}/skip", response=ChecklistOut, auth=can_run_incidents.api)
 def skip(request, incident_id: int, item_id: int, payload: SkipIn):
-    _require(request, *RUNNERS)
-    return _run(scenarios.skip, _incident(incident_id), item_id, payload.reason, request.user)
+    return scenarios.skip(_incident(incident_id), item_id, payload.reason, request.user)
 
 
-@router.post("/incidents/{incident_id}/checklist/{item_id}/reassign", response=ChecklistOut)
+@router.post("/incidents/{incident_id}/checklist/{item_id}/reassign", response=ChecklistOut, auth=can_run_incidents.api)
 def reassign(request, incident_id: int, item_id: int, payload: ReassignIn):
-    _require(request, *RUNNERS)
-    return _run(scenarios.reassign, _incident(incident_id), item_id, _member(payload.member_id), request.user)
+    return scenarios.reassign(_incident(incident_id), item_id, _member(payload.member_id), request.user)
 
 
-@router.post("/incidents/{incident_id}/tree/answer", response=TreeOut)
+@router.post("/incidents/{incident_id}/tree/answer", response=TreeOut, auth=can_run_incidents.api)
 def answer(request, incident_id: int, payload: AnswerIn):
     """Answer the decision tree's current question; the answer is the node it leads to."""
-    _require(request, *RUNNERS)
-    node = _run(scenarios.answer, _incident(incident_id), payload.node, payload.answer, request.user)
+    node = scenarios.answer(_incident(incident_id), payload.node, payload.answer, request.user)
     return {"node": node.id, "question": node.question, "answers": [a.answer for a in node.answers],
             "action": node.action}
 
@@ -442,38 +403,35 @@ NOTE_BODY_MAX_BYTES = 6 * NOTE_MAX_CHARS + 1024
 
 @router.post("/incidents/{incident_id}/notes", response={201: TimelineOut},
              openapi_extra={"requestBody": {"required": True,
-                                            "content": {"application/json": {"schema": NoteIn.model_json_schema()}}}})
+                                            "content": {"application/json": {"schema": NoteIn.model_json_schema()}}}}, auth=can_run_incidents.api)
 def add_note(request, incident_id: int):
     """A note on the timeline (at most 10,000 characters)."""
-    _require(request, *RUNNERS)
     incident = _incident(incident_id)
     size = int(request.META.get("CONTENT_LENGTH") or 0)
     if size > NOTE_BODY_MAX_BYTES:
-        raise HttpError(413, f"text: a note holds at most {NOTE_MAX_CHARS} characters; this request is {size} bytes")
+        raise Refused("text", _("a note holds at most %(max)s characters; this request is %(size)s bytes")
+                      % {"max": NOTE_MAX_CHARS, "size": size}, status=413)
     try:
         payload = NoteIn.model_validate_json(request.body)
     except pydantic.ValidationError as exc:
-        raise HttpError(400, 'text: send {"text": "..."} as JSON') from exc
-    return Status(201, _run(services.add_note, incident, payload.text, request.user))
+        raise Refused("text", _('send {"text": "..."} as JSON')) from exc
+    return Status(201, services.add_note(incident, payload.text, request.user))
 
 
-@router.get("/incidents/{incident_id}/timers", response=list[TimerOut])
+@router.get("/incidents/{incident_id}/timers", response=list[TimerOut], auth=can_read.api)
 def incident_timers(request, incident_id: int):
-    _require(request, *READERS)
     return Timer.objects.filter(incident=_incident(incident_id))
 
 
-@router.post("/incidents/{incident_id}/timers", response={201: TimerOut})
+@router.post("/incidents/{incident_id}/timers", response={201: TimerOut}, auth=can_run_incidents.api)
 def add_reminder(request, incident_id: int, payload: ReminderIn):
     """A reminder in `minutes`; refused for a resolved or closed incident."""
-    _require(request, *RUNNERS)
-    return Status(201, _run(timers.add_reminder, _incident(incident_id), payload.minutes, payload.text,
+    return Status(201, timers.add_reminder(_incident(incident_id), payload.minutes, payload.text,
                             request.user))
 
 
-@router.post("/incidents/{incident_id}/duty-cards/{card_id}/acknowledge", response=DutyCardOut)
+@router.post("/incidents/{incident_id}/duty-cards/{card_id}/acknowledge", response=DutyCardOut, auth=can_report.api)
 def acknowledge_card(request, incident_id: int, card_id: str):
     """The department acknowledges its duty card (department staff of that department, or the command centre)."""
-    _require(request, *REPORTERS)
-    return _run(cards.acknowledge_card, _incident(incident_id), card_id, request.user)
+    return cards.acknowledge_card(_incident(incident_id), card_id, request.user)
 

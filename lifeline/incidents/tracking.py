@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 
+from lifeline.core.errors import Problem
 from lifeline.incidents.models import (
     Assignment, ChecklistItem, DutyCardActivation, Incident, Report, TimelineEntry, Timer,
 )
@@ -50,16 +51,16 @@ class Filters:
     drill: str = ""  # "": all, "only", "none"
 
     @classmethod
-    def from_query(cls, query) -> tuple["Filters", list[str]]:
+    def from_query(cls, query) -> tuple["Filters", list[Problem]]:
         """Filters from a GET query; unreadable values are dropped and named in the errors."""
         errors = []
         status = query.get("status", "")
         if status and status not in ("open", "untriaged", *Incident.Status.values):
-            errors.append(_("status: unknown status %(status)s") % {"status": status})
+            errors.append(Problem("status", _("unknown status %(status)s") % {"status": status}))
             status = ""
         drill = query.get("drill", "")
         if drill not in ("", "only", "none"):
-            errors.append(_("drill: use only or none"))
+            errors.append(Problem("drill", _("use only or none")))
             drill = ""
         days = {}
         for name, at in (("since", time.min), ("until", time.max)):
@@ -68,7 +69,7 @@ class Filters:
                 days[name] = timezone.make_aware(datetime.combine(datetime.strptime(text, "%Y-%m-%d"), at)) \
                     if text else None
             except ValueError:
-                errors.append(_("%(field)s: %(value)s is not a date like 2026-11-22") % {"field": name, "value": text})
+                errors.append(Problem(name, _("%(value)s is not a date like 2026-11-22") % {"value": text}))
                 days[name] = None
         return cls(status, query.get("category", ""), query.get("level", ""), drill=drill, **days), errors
 

@@ -329,7 +329,7 @@ def tracking_table(request):
 def tracking_xlsx(request):
     filters, errors = tracking.Filters.from_query(request.GET)
     if errors:
-        return HttpResponse("; ".join(errors), status=400, content_type="text/plain; charset=utf-8")
+        return HttpResponse("; ".join(map(str, errors)), status=400, content_type="text/plain; charset=utf-8")
     response = HttpResponse(tracking.workbook(filters), content_type=tracking.XLSX_TYPE)
     response["Content-Disposition"] = 'attachment; filename="tracking.xlsx"'
     return response
