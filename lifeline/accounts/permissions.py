@@ -12,9 +12,12 @@ An administrator passes every policy. The admin site's model permissions for eac
 derived from ADMIN_APPS below, so the admin agrees with the pages and the API.
 Names say the action in the hospital's words; add a policy here rather than a role tuple
 anywhere else (tests/accounts/test_route_matrix.py walks every route against them).
+
+A page that needs no login says so, and why, with `@public("…")`: its `policy` is None.
 """
 from functools import wraps
 
+from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
@@ -59,6 +62,18 @@ class Policy:
         """ninja `auth=` for a route: a bearer token or the browser session (with CSRF), then
         this policy. Runs before ninja reads the body, so a refused caller learns nothing."""
         return [BearerPolicy(self), SessionPolicy(self)]
+
+
+def public(reason: str):
+    """Decorate a page anyone may open without logging in (the status page, the health check,
+    a signed acknowledgement link): no login, `policy = None`, and the reason kept beside it."""
+
+    def decorator(view):
+        view = login_not_required(view)
+        view.policy, view.public_because = None, reason
+        return view
+
+    return decorator
 
 
 class _PolicyAuth:
