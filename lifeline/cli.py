@@ -13,7 +13,7 @@ def main(argv=None):
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lifeline.settings")
     from django.core.management import execute_from_command_line
 
-    from lifeline.audit.actor import acting_as
+    from lifeline.core.actor import acting_as
 
     # Changes made from the command line are credited to the operating-system user.
     with acting_as(f"cli:{getpass.getuser()}"):

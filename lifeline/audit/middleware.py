@@ -1,4 +1,4 @@
-from lifeline.audit.actor import acting_as
+from lifeline.core.actor import acting_as
 
 
 class ActorMiddleware:

@@ -3,9 +3,9 @@ from dataclasses import dataclass
 
 from django.db import connections, transaction
 
-from lifeline.audit.actor import current_actor
 from lifeline.audit.models import GENESIS_HASH, AuditEntry
 from lifeline.core import clock
+from lifeline.core.actor import current_actor
 
 # Any fixed 64-bit number: the PostgreSQL advisory lock that serialises writers of the chain.
 CHAIN_LOCK = 0x4C4C_4155_4449_5400  # "LLAUDIT"

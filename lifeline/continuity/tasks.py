@@ -2,8 +2,8 @@ import threading
 
 from django.db import close_old_connections, connection
 
-from lifeline.audit.actor import acting_as
 from lifeline.continuity import services
+from lifeline.core.actor import acting_as
 from lifeline.core.worker import job
 
 

@@ -1,4 +1,6 @@
-"""Who is making the changes being recorded.
+"""Who is making the changes being recorded (the audit log reads it; the worker, the CLI and
+the audit app's middleware set it). It lives in core so the worker and every app can say who
+acts without importing the audit app above them.
 
 A context variable (not a thread-local) so it follows the code through threads started
 with a copied context and through async code alike. Web requests set it with

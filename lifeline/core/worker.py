@@ -22,8 +22,8 @@ from importlib import import_module
 
 from django.apps import apps
 
-from lifeline.audit.actor import acting_as
 from lifeline.core import clock
+from lifeline.core.actor import acting_as
 
 log = logging.getLogger("lifeline.worker")
 

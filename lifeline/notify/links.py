@@ -14,8 +14,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from lifeline.audit.actor import acting_as
 from lifeline.core import clock
+from lifeline.core.actor import acting_as
 from lifeline.incidents import services
 from lifeline.incidents.models import Incident, TimelineEntry
 from lifeline.people.models import Member

@@ -6,7 +6,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 
 from lifeline.accounts.roles import Role
-from lifeline.audit.actor import acting_as
+from lifeline.core.actor import acting_as
 
 pytestmark = pytest.mark.django_db
 

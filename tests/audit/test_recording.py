@@ -6,10 +6,10 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 
 from lifeline.accounts.roles import Role
-from lifeline.audit.actor import acting_as
 from lifeline.audit.middleware import ActorMiddleware
 from lifeline.audit.models import AuditEntry
 from lifeline.audit.services import history, verify
+from lifeline.core.actor import acting_as
 from lifeline.people.models import ContactChannel, Member
 from lifeline.plans.services import bundled_paths, load_files
 

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from lifeline.accounts.roles import Role, assign_role
-from lifeline.audit.actor import acting_as
+from lifeline.core.actor import acting_as
 from lifeline.continuity import demo as continuity_demo
 from lifeline.core import clock
 from lifeline.detection import demo as detection_demo
