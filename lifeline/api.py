@@ -30,6 +30,7 @@ from lifeline.core.errors import Problem, Refused, problems_of
 class ErrorOut(Schema):
     field: str
     message: str
+    line: int | None = None  # only where the input is a file: its line
 
 
 class Errors(Schema):

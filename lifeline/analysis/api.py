@@ -1,33 +1,21 @@
 """/api/v1/analysis: an incident's fault analysis, its follow-ups, and incident statistics.
 
-Commanders and IT on duty write; auditors read; department staff get 403. Refusals are
-400 answers that name the field.
+Commanders and IT on duty write; auditors read; department staff get 403 (policies in
+lifeline.accounts.permissions). Refusals are the API's one error shape.
 """
 from datetime import date, datetime, timedelta
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
-from ninja.errors import HttpError
 
-from lifeline.accounts.roles import has_role
+from lifeline.accounts.permissions import can_edit_analysis, can_read
+from lifeline.analysis import services, statistics
+from lifeline.analysis.models import FollowUp
+from lifeline.core.errors import Refused
 from lifeline.incidents.models import Incident
-from lifeline.incidents.services import Refused
-from lifeline.reports import services, statistics
-from lifeline.reports.models import FollowUp
 
 router = Router(tags=["analysis"])
-
-
-def _require(request, *roles):
-    if not has_role(request.user, *roles):
-        raise HttpError(403, "Your role may not do this")
-
-
-def _run(func, *args, **kwargs):
-    try:
-        return func(*args, **kwargs)
-    except Refused as exc:
-        raise HttpError(400, str(exc)) from exc
 
 
 def _seconds(delta: timedelta | None) -> float | None:
@@ -144,18 +132,18 @@ class StatisticsOut(Schema):
 
 
 def _analysis(incident: Incident) -> dict:
-    report = services.build(incident)
-    facts = report.figures
+    prepared = services.build(incident)
+    facts = prepared.figures
     return {
-        "incident": report.incident.pk, "title": report.incident.title, "is_drill": report.incident.is_drill,
-        "saved": report.analysis.pk is not None, "summary": report.summary,
+        "incident": prepared.incident.pk, "title": prepared.incident.title, "is_drill": prepared.incident.is_drill,
+        "saved": prepared.analysis.pk is not None, "summary": prepared.summary,
         "figures": {**vars(facts), "duration_s": _seconds(facts.duration),
                     "time_to_acknowledge_s": _seconds(facts.time_to_acknowledge),
                     "time_to_resolve_s": _seconds(facts.time_to_resolve)},
-        "timeline": report.timeline, "checklist": report.checklist, "decisions": report.decisions,
-        "timers": report.timers, "duty_cards": report.duty_cards,
-        **{name: getattr(report.analysis, name) for name in report.analysis.TEXT_FIELDS},
-        "follow_ups": list(report.incident.follow_ups.select_related("owner")),
+        "timeline": prepared.timeline, "checklist": prepared.checklist, "decisions": prepared.decisions,
+        "timers": prepared.timers, "duty_cards": prepared.duty_cards,
+        **{name: getattr(prepared.analysis, name) for name in prepared.analysis.TEXT_FIELDS},
+        "follow_ups": list(prepared.incident.follow_ups.select_related("owner")),
     }
 
 
@@ -172,50 +160,44 @@ def _row(row: statistics.Row) -> dict:
 
 # --- endpoints -----------------------------------------------------------------------------
 
-@router.get("/incidents/{incident_id}", response=AnalysisOut)
+@router.get("/incidents/{incident_id}", response=AnalysisOut, auth=can_read.api)
 def analysis(request, incident_id: int):
-    """The fault analysis report of an incident: stored texts, or texts suggested from its record."""
-    _require(request, *services.READERS)
+    """The fault analysis prepared of an incident: stored texts, or texts suggested from its record."""
     return _analysis(_incident(incident_id))
 
 
-@router.put("/incidents/{incident_id}", response=AnalysisOut)
+@router.put("/incidents/{incident_id}", response=AnalysisOut, auth=can_edit_analysis.api)
 def save_analysis(request, incident_id: int, payload: AnalysisIn):
     """Write the analysis (fields left out keep their text); refused while the incident is open."""
-    _require(request, *services.EDITORS)
     incident = _incident(incident_id)
-    _run(services.save_analysis, incident, request.user, **payload.dict(exclude_none=True))
+    services.save_analysis(incident, request.user, **payload.dict(exclude_none=True))
     return _analysis(incident)
 
 
-@router.post("/incidents/{incident_id}/follow-ups", response={201: FollowUpOut})
+@router.post("/incidents/{incident_id}/follow-ups", response={201: FollowUpOut}, auth=can_edit_analysis.api)
 def add_follow_up(request, incident_id: int, payload: FollowUpIn):
-    _require(request, *services.EDITORS)
-    return Status(201, _run(services.add_follow_up, _incident(incident_id), user=request.user, **payload.dict()))
+    return Status(201, services.add_follow_up(_incident(incident_id), user=request.user, **payload.dict()))
 
 
-@router.get("/follow-ups", response=list[FollowUpOut])
+@router.get("/follow-ups", response=list[FollowUpOut], auth=can_read.api)
 def follow_ups(request, status: str = "open"):
     """Follow-ups by `status`: open (default), overdue, done or all; soonest due first."""
-    _require(request, *services.READERS)
     found = FollowUp.objects.select_related("owner")
     choices = {"open": found.open(), "overdue": found.overdue(services.today()),
                "done": found.filter(done_at__isnull=False), "all": found}
     if status not in choices:
-        raise HttpError(400, f"status: use one of {', '.join(choices)}")
+        raise Refused("status", _("use one of %(known)s") % {"known": ", ".join(choices)})
     return choices[status][:1000]
 
 
-@router.post("/follow-ups/{follow_up_id}/done", response=FollowUpOut)
+@router.post("/follow-ups/{follow_up_id}/done", response=FollowUpOut, auth=can_edit_analysis.api)
 def follow_up_done(request, follow_up_id: int, payload: DoneIn):
-    _require(request, *services.EDITORS)
-    return _run(services.mark_done, get_object_or_404(FollowUp, pk=follow_up_id), request.user, payload.result)
+    return services.mark_done(get_object_or_404(FollowUp, pk=follow_up_id), request.user, payload.result)
 
 
-@router.get("/statistics", response=StatisticsOut)
+@router.get("/statistics", response=StatisticsOut, auth=can_read.api)
 def statistics_json(request):
     """Incidents by level and month, time to acknowledge and resolve, SLA compliance; drills left out."""
-    _require(request, *services.READERS)
     found = statistics.compute()
     return {"levels": found.levels,
             "months": [{"month": m, "counts": dict(zip(found.levels, counts)), "total": total}

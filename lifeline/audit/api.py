@@ -2,10 +2,9 @@
 from datetime import datetime
 
 from ninja import Router, Schema
-from ninja.errors import HttpError
 from ninja.pagination import paginate
 
-from lifeline.accounts.roles import Role, has_role
+from lifeline.accounts.permissions import can_read_audit
 from lifeline.audit.models import AuditEntry
 
 router = Router(tags=["audit"])
@@ -28,12 +27,10 @@ class EntryOut(Schema):
         return entry.actor_label
 
 
-@router.get("/entries", response=list[EntryOut])
+@router.get("/entries", response=list[EntryOut], auth=can_read_audit.api)
 @paginate
 def entries(request, model: str = "", object_id: str = ""):
     """Newest first; `model` is app_label.Model (e.g. auth.User), `object_id` its primary key."""
-    if not has_role(request.user, Role.AUDITOR, Role.COMMANDER):
-        raise HttpError(403, "Only administrators, auditors and commanders may read the audit log")
     found = AuditEntry.objects.order_by("-seq")
     if model:
         found = found.filter(object_type=model.lower())

@@ -12,19 +12,16 @@ can be revoked on its own. Staff see the listing and the stations.
 """
 from datetime import datetime
 
-from django.core.exceptions import ValidationError
-from django.http import JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
-from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
-from lifeline.accounts.auth import api_auth
-from lifeline.accounts.roles import has_role
+from lifeline.accounts.permissions import can_read, signed_in
 from lifeline.continuity import distribution, downloads, stations
 from lifeline.continuity.models import Station
 from lifeline.core import clock
+from lifeline.core.errors import Refused
 
 router = Router(tags=["continuity"])
 
@@ -40,12 +37,8 @@ class StationAuth(HttpBearer):
 
 
 station_auth = StationAuth()
-station_or_user = [station_auth, *api_auth]
-
-
-def _require_reader(request):
-    if not isinstance(request.auth, Station) and not has_role(request.user, *stations.READERS):
-        raise HttpError(403, _("Your role may not do this"))
+station_or_reader = [station_auth, *can_read.api]
+station_or_user = [station_auth, *signed_in.api]
 
 
 class PackageOut(Schema):
@@ -64,10 +57,9 @@ class ChainOut(Schema):
     packages: list[PackageOut] = Field(description="the full package, then its incrementals in order")
 
 
-@router.get("/packages/latest", auth=station_or_user, response=ChainOut, url_name="continuity_latest",
+@router.get("/packages/latest", auth=station_or_reader, response=ChainOut, url_name="continuity_latest",
             summary="The newest complete chain of snapshot packages: what a station needs to be current")
 def latest(request):
-    _require_reader(request)
     chain = distribution.latest_chain()
     return {"chain": chain[0].package_id if chain else None, "newest": chain[-1].package_id if chain else None,
             "packages": [{"id": p.package_id, "kind": p.kind, "size": p.size, "sha256": p.sha256,
@@ -80,13 +72,13 @@ def latest(request):
             summary="One package file (encrypted and signed), resumable with Range/If-Range; stations only")
 def package(request, package_id: str):
     if not isinstance(request.auth, Station):
-        raise HttpError(403, _("Package files are served to emergency workstations only, with a station token"))
+        raise Refused.forbidden(_("Package files are served to emergency workstations only, with a station token"))
     try:
         found, file = distribution.open_published(package_id)
     except distribution.Gone as gone:
-        return JsonResponse({"detail": str(gone)}, status=410)
+        raise Refused("package_id", str(gone), status=410) from gone
     except distribution.Unknown as unknown:
-        return JsonResponse({"detail": str(unknown)}, status=404)
+        raise Refused.not_found("package_id", str(unknown)) from unknown
     return downloads.file_response(request, file, found.sha256, found.file)
 
 
@@ -124,20 +116,15 @@ def _station_out(state: stations.StationState) -> dict:
 @router.post("/stations/holding", auth=station_auth, response=StationOut, url_name="continuity_holding",
              summary="A station reports the packages it holds and the one applied to its base data")
 def holding(request, payload: HoldingIn):
-    """200 with what is stored; 422 naming the field when a package is unknown here."""
+    """200 with what is stored; 400 naming the field when a package is unknown here."""
     now = clock.now()
-    try:
-        station = stations.record_holding(request.auth, package_ids=payload.package_ids, applied=payload.applied,
-                                          client_version=payload.client_version, now=now,
-                                          address=request.META.get("REMOTE_ADDR"))
-    except ValidationError as bad:
-        errors = [{"field": field, "message": " ".join(messages)} for field, messages in bad.message_dict.items()]
-        return JsonResponse({"detail": "; ".join(f"{e['field']}: {e['message']}" for e in errors),
-                             "errors": errors}, status=422)
+    station = stations.record_holding(request.auth, package_ids=payload.package_ids, applied=payload.applied,
+                                      client_version=payload.client_version, now=now,
+                                      address=request.META.get("REMOTE_ADDR"))
     return _station_out(stations.state(station, now, distribution.newest_id()))
 
 
-@router.get("/stations", response=list[StationOut], summary="Every emergency workstation and how old its data is")
+@router.get("/stations", response=list[StationOut], summary="Every emergency workstation and how old its data is",
+            auth=can_read.api)
 def station_list(request):
-    _require_reader(request)
     return [_station_out(state) for state in stations.states(clock.now())]

@@ -18,13 +18,16 @@ from django.utils.translation import gettext as _
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong: the field it is about ("" for the request as a whole) and why."""
+    """One thing wrong: the field it is about ("" for the request as a whole) and why; `line`
+    where the input is a file (a plan, a mapping)."""
 
     field: str
     message: str
+    line: int | None = None
 
     def as_dict(self) -> dict:
-        return {"field": self.field, "message": self.message}
+        found = {"field": self.field, "message": self.message}
+        return found if self.line is None else {**found, "line": self.line}
 
     def __str__(self):
         return self.message

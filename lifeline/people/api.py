@@ -1,11 +1,12 @@
 """/api/v1/people: the contact book, teams, who is on duty, check-ins and who can come fastest."""
 from datetime import datetime
 
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
-from ninja.errors import HttpError
 
+from lifeline.accounts.permissions import signed_in
+from lifeline.core.errors import Refused
 from lifeline.people import services
 from lifeline.people.models import CheckIn, Member, TeamMembership
 
@@ -99,7 +100,7 @@ class Reachable(Schema):
     eta_minutes: int | None
 
 
-@router.get("/members", response=list[MemberOut])
+@router.get("/members", response=list[MemberOut], auth=signed_in.api)
 def members(request, skill: str = "", team: str = ""):
     found = Member.objects.prefetch_related("skills", "channels", "memberships__team")
     if skill:
@@ -109,36 +110,32 @@ def members(request, skill: str = "", team: str = ""):
     return found.distinct()
 
 
-@router.get("/teams", response=list[TeamOut])
+@router.get("/teams", response=list[TeamOut], auth=signed_in.api)
 def teams(request):
     return services.team_strength().prefetch_related("memberships__member")
 
 
-@router.get("/on-duty", response=list[DutyOut])
+@router.get("/on-duty", response=list[DutyOut], auth=signed_in.api)
 def on_duty(request, role: str = "", at: datetime | None = None):
     """Who holds each role at `at` (default now); with `role`, just that role."""
     duties = [services.duty_now(role, at)] if role else services.on_duty_all(at)
     return [{"role": d.role, "label": d.label, "primary": d.primary, "backup": d.backup} for d in duties]
 
 
-@router.post("/check-in", response={201: CheckInOut})
+@router.post("/check-in", response={201: CheckInOut}, auth=signed_in.api)
 def check_in(request, payload: CheckInIn):
     if payload.member_id is None:
         member = Member.objects.filter(user=request.user).first()
         if member is None:
-            raise HttpError(400, "member_id: your login is not linked to a member; name one")
+            raise Refused("member_id", _("your login is not linked to a member; name one"))
     else:
         member = get_object_or_404(Member, pk=payload.member_id)
     if not services.may_check_in(request.user, member):
-        raise HttpError(403, "Only commanders and IT on duty check in someone else")
-    try:
-        entry = services.check_in(member, payload.status, payload.eta_minutes, payload.note)
-    except ValidationError as exc:
-        raise HttpError(400, "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items()))
-    return Status(201, entry)
+        raise Refused.forbidden(_("Only commanders and IT on duty check in someone else"))
+    return Status(201, services.check_in(member, payload.status, payload.eta_minutes, payload.note))
 
 
-@router.get("/fastest", response=list[Reachable])
+@router.get("/fastest", response=list[Reachable], auth=signed_in.api)
 def fastest(request, skill: str = "", team: str = ""):
     """Who can come fastest: on site first, then by minutes to arrive, then those not checked in."""
     return [{"member": member, "eta_minutes": eta}

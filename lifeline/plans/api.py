@@ -1,10 +1,11 @@
 """/api/v1/plans: the plans, their versions, loading a plan file and choosing the active version."""
 from datetime import datetime
 
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
-from ninja.errors import HttpError
 
-from lifeline.accounts.roles import Role, has_role
+from lifeline.accounts.permissions import can_edit_plans, signed_in
+from lifeline.core.errors import Problem, Refused
 from lifeline.plans import services
 from lifeline.plans.models import Plan, PlanVersion
 
@@ -60,34 +61,7 @@ class VersionOut(Schema):
         return version.loaded_by.username if version.loaded_by else None
 
 
-class ProblemOut(Schema):
-    file: str
-    line: int
-    field: str
-    reason: str
-
-
-class ProblemsOut(Schema):
-    detail: str
-    problems: list[ProblemOut]
-
-    model_config = {"json_schema_extra": {"examples": [{
-        "detail": "the plan has 1 problem(s); nothing was stored",
-        "problems": [{"file": "<upload>", "line": 31, "field": "scenarios[0].steps[0].owner",
-                      "reason": "step 'assess' has no owner"}],
-    }]}}
-
-
-class Detail(Schema):
-    detail: str
-
-
-def _require_plan_editor(request):
-    if not has_role(request.user, Role.COMMANDER, Role.ADMIN):
-        raise HttpError(403, "Only commanders and administrators load or activate plans")
-
-
-@router.get("/", response=list[PlanOut], summary="Plans and their active version number")
+@router.get("/", response=list[PlanOut], summary="Plans and their active version number", auth=signed_in.api)
 def list_plans(request):
     active = dict(PlanVersion.objects.filter(is_active=True).values_list("plan_id", "number"))
     return [PlanOut(id=p.id, name=p.name, organisation=p.organisation, language=p.language,
@@ -96,50 +70,48 @@ def list_plans(request):
 
 # Before /{plan_id}, which would otherwise take "load" for a plan id.
 @router.post(
-    "/load", response={201: VersionOut, 403: Detail, 422: ProblemsOut},
+    "/load", response={201: VersionOut}, auth=can_edit_plans.api,
     summary="Load a plan file (YAML in the request body) as a new version",
     description="The plan is checked first; with any problem nothing is stored and every problem is returned "
-    "with its line. Loading a text that is already stored returns that version. "
+    "(400) with its field and line. Loading a text that is already stored returns that version. "
     "Only commanders and administrators may load plans.",
     openapi_extra={"requestBody": {"required": True, "content": {
         "application/yaml": {"schema": {"type": "string"}, "example": EXAMPLE_YAML}}}},
 )
 def load_plan(request, activate: bool = True):
-    _require_plan_editor(request)
     try:
         text = request.body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise HttpError(400, "the body must be UTF-8 YAML text")
+    except UnicodeDecodeError as exc:
+        raise Refused("", _("the body must be UTF-8 YAML text")) from exc
     try:
         version = services.load_text(text, user=request.user, activate=activate)
     except services.PlanInvalid as exc:
-        return Status(422, {"detail": f"the plan has {len(exc.problems)} problem(s); nothing was stored",
-                            "problems": [p.as_dict() for p in exc.problems]})
+        raise Refused.of([Problem(p.field, p.reason, p.line) for p in exc.problems]) from exc
     return Status(201, version)
 
 
-@router.get("/{plan_id}", response={200: dict, 404: Detail}, summary="The active version of a plan, as JSON")
+@router.get("/{plan_id}", response=dict, summary="The active version of a plan, as JSON", auth=signed_in.api)
 def get_plan(request, plan_id: str):
     try:
         return services.active_version(plan_id).data
-    except PlanVersion.DoesNotExist:
-        return Status(404, {"detail": f"no plan {plan_id!r}"})
+    except PlanVersion.DoesNotExist as exc:
+        raise Refused.not_found("plan_id", _("no plan %(plan)s") % {"plan": plan_id}) from exc
 
 
-@router.get("/{plan_id}/versions", response={200: list[VersionOut], 404: Detail},
-            summary="Every stored version of a plan, newest first")
+@router.get("/{plan_id}/versions", response=list[VersionOut],
+            summary="Every stored version of a plan, newest first", auth=signed_in.api)
 def list_versions(request, plan_id: str):
     if not Plan.objects.filter(pk=plan_id).exists():
-        return Status(404, {"detail": f"no plan {plan_id!r}"})
+        raise Refused.not_found("plan_id", _("no plan %(plan)s") % {"plan": plan_id})
     return PlanVersion.objects.filter(plan_id=plan_id).select_related("loaded_by").order_by("-number")
 
 
-@router.post("/{plan_id}/versions/{number}/activate", response={200: VersionOut, 403: Detail, 404: Detail},
-             summary="Make a stored version the active one (commanders and administrators)")
+@router.post("/{plan_id}/versions/{number}/activate", response=VersionOut,
+             summary="Make a stored version the active one (commanders and administrators)", auth=can_edit_plans.api)
 def activate_version(request, plan_id: str, number: int):
-    _require_plan_editor(request)
     try:
         version = PlanVersion.objects.get(plan_id=plan_id, number=number)
-    except PlanVersion.DoesNotExist:
-        return Status(404, {"detail": f"plan {plan_id!r} has no version {number}"})
+    except PlanVersion.DoesNotExist as exc:
+        raise Refused.not_found("number", _("plan %(plan)s has no version %(number)s")
+                                % {"plan": plan_id, "number": number}) from exc
     return services.activate(version, user=request.user)

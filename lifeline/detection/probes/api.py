@@ -1,21 +1,16 @@
 """Probes in the REST API: their state, and the heartbeat check-in outside jobs call."""
 from datetime import datetime
 
-from django.http import JsonResponse
+from django.utils.translation import gettext as _
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
-from ninja.errors import HttpError
 
-from lifeline.accounts.roles import has_role
+from lifeline.accounts.permissions import can_read
+from lifeline.core.errors import Refused
 from lifeline.detection.models import Probe
 from lifeline.detection.probes import services
 
 router = Router(tags=["probes"])
-
-
-def _require_reader(request):
-    if not has_role(request.user, *services.READERS):
-        raise HttpError(403, "Your role may not do this")
 
 
 class ProbeOut(Schema):
@@ -41,15 +36,13 @@ class ProbeOut(Schema):
         return getattr(probe, "uptime", None)
 
 
-@router.get("/probes", response=list[ProbeOut], summary="Every probe with its state and 24 h uptime")
+@router.get("/probes", response=list[ProbeOut], summary="Every probe with its state and 24 h uptime", auth=can_read.api)
 def list_probes(request):
-    _require_reader(request)
     return services.with_uptime(Probe.objects.select_related("component"))
 
 
-@router.get("/probes/{probe_id}", response=ProbeOut)
+@router.get("/probes/{probe_id}", response=ProbeOut, auth=can_read.api)
 def get_probe(request, probe_id: int):
-    _require_reader(request)
     return services.with_uptime([get_object_or_404(Probe.objects.select_related("component"), pk=probe_id)])[0]
 
 
@@ -59,5 +52,5 @@ def heartbeat(request, token: str):
     """200 with the check-in time; 404 for a token no enabled heartbeat probe holds."""
     probe = services.check_in(token)
     if probe is None:
-        return JsonResponse({"detail": "Not Found"}, status=404)
+        raise Refused.not_found("token", _("no enabled heartbeat probe holds this token"))
     return {"checked_in_at": probe.last_heartbeat_at}
