@@ -20,12 +20,13 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from lifeline.continuity import databases, fetch
+from lifeline.continuity import fetch
 from lifeline.continuity.canonical import ENTITIES, RowProblem
 from lifeline.continuity.checking import BatchChecker
-from lifeline.continuity.mapping import Mapping, PasswordUnavailable
-from lifeline.continuity.watermarks import (  # noqa: F401 - the JSON helpers are part of the adapter's API
-    Tracker, Watermark, watermark_from_json, watermark_to_json)
+from lifeline.continuity.mapping import Mapping
+from lifeline.continuity.watermarks import Tracker, Watermark, watermark_from_json, watermark_to_json  # noqa: F401 - the JSON helpers are part of the adapter's API
+from lifeline.core import databases
+from lifeline.core.databases import PasswordUnavailable
 
 ISOLATION = {"postgresql": "REPEATABLE READ", "mysql": "REPEATABLE READ", "mariadb": "REPEATABLE READ",
              "oracle": "SERIALIZABLE", "mssql": "SNAPSHOT"}

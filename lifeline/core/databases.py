@@ -9,16 +9,82 @@ reading, not hang the worker.
 The drivers: psycopg (PostgreSQL), PyMySQL (MySQL/MariaDB), python-oracledb in thin mode
 (Oracle, no Oracle client needed), pymssql (SQL Server: SQLAlchemy's default pyodbc needs
 Microsoft's ODBC driver, which Debian does not ship), the standard library's sqlite3.
+
+Where such a database is described in a file or in settings (the HIS mapping's `connection:`,
+an SQL probe's), `Connection` checks the description: a SQLAlchemy URL without password, and
+where the password comes from (an environment variable or a secrets file), read only when
+connecting (PasswordUnavailable when it cannot be).
 """
+import os
 from pathlib import Path
 
 import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 from sqlalchemy import event
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import NullPool
 
+BACKENDS = ("postgresql", "mysql", "mariadb", "mssql", "oracle", "sqlite")
 # A URL that names no driver gets the one Lifeline installs.
 DEFAULT_DRIVERS = {"mssql": "mssql+pymssql", "mysql": "mysql+pymysql", "mariadb": "mariadb+pymysql"}
+# The pydantic error type of a URL that holds a password: each linter words it for its own file.
+PASSWORD_IN_URL = "password_in_url"
+
+
+def password_reason(place: str) -> str:
+    """Why a password in `place` ("the mapping file", "a probe's settings") is refused, and what to do."""
+    return (f"a password never goes into {place}: name an environment variable "
+            "(connection.password_env) or a secrets file (connection.password_file)")
+
+
+class PasswordUnavailable(Exception):
+    """The password source a connection names cannot be read."""
+
+
+class Connection(BaseModel):
+    """How to reach an outside database, without its password."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str
+    password_env: str | None = Field(None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    password_file: str | None = None
+    connect_timeout: int = Field(10, gt=0, description="seconds to reach the database")
+    query_timeout: int = Field(600, gt=0, description="seconds the database may take for one query "
+                               "(for the HIS adapter: one batch of rows)")
+
+    @field_validator("url")
+    @classmethod
+    def url_without_password(cls, value: str) -> str:
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError(f"{value!r} is not a SQLAlchemy URL (dialect+driver://user@host:port/database)") \
+                from None
+        if url.password is not None:
+            raise PydanticCustomError(PASSWORD_IN_URL, password_reason("the connection settings"))
+        if url.get_backend_name() not in BACKENDS:
+            raise ValueError(f"unsupported database {url.get_backend_name()!r}; use one of {', '.join(BACKENDS)}")
+        return value
+
+    def sqlalchemy_url(self) -> URL:
+        """The URL with the password from its source (PasswordUnavailable if that cannot be read)."""
+        return make_url(self.url).set(password=self.password()) if self.password_env or self.password_file \
+            else make_url(self.url)
+
+    def password(self) -> str:
+        if self.password_env:
+            if self.password_env not in os.environ:
+                raise PasswordUnavailable(f"environment variable {self.password_env} "
+                                          f"(connection.password_env) is not set")
+            return os.environ[self.password_env]
+        try:
+            return Path(self.password_file).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise PasswordUnavailable(f"cannot read the secrets file {self.password_file} "
+                                      f"(connection.password_file): {exc.strerror}") from None
 
 
 class MissingDatabaseFile(Exception):

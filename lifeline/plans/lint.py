@@ -8,55 +8,30 @@ decision-tree branches nobody can reach, steps that wait for each other in a cyc
 
 The meaning checks read the raw data rather than a validated plan, so they still run
 when the schema found something, and skip whatever the schema already reported.
+Reading the file, the schema's problems and their lines come from lifeline.core.yamllint,
+which the HIS mapping linter shares.
 """
-import difflib
-from pathlib import Path as FilePath
-
 from pydantic import ValidationError
 
+from lifeline.core.yamllint import Linter, did_you_mean, parse, read_text
+from lifeline.core.yamlsource import Path, Problem, value_at
 from lifeline.plans import schema
-from lifeline.core.yamlsource import Path, Problem, Source, SyntaxProblem, dotted, path_of_error, value_at
 
 
 def check_file(path) -> list[Problem]:
-    try:
-        text = FilePath(path).read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        return [Problem(str(path), 1, "file", f"not UTF-8 text ({exc.reason} at byte {exc.start})")]
-    except OSError as exc:
-        return [Problem(str(path), 0, "file", f"cannot read the file: {exc.strerror}")]
-    return check_text(text, str(path))
+    text, problems = read_text(path)
+    return problems if text is None else check_text(text, str(path))
 
 
 def check_text(text: str, filename: str = "<text>") -> list[Problem]:
-    try:
-        source = Source.parse(text)
-    except SyntaxProblem as exc:
-        return [Problem(filename, exc.line, "yaml", f"not valid YAML: {exc.reason}")]
+    source, problems = parse(text, filename)
+    if source is None:
+        return problems
     linter = _Linter(filename, source)
     linter.check_duplicate_keys()
-    linter.check_schema()
+    linter.validate(schema.Plan)
     linter.check_meaning()
-    return sorted(set(linter.problems), key=lambda p: (p.line, p.field, p.reason))
-
-
-def _schema_reason(error: dict) -> str:
-    if error["type"] == "extra_forbidden":
-        return "unknown field (not part of the plan schema; check the spelling)"
-    if error["type"] == "string_pattern_mismatch":  # the only pattern is the one of ids
-        return f"{error['input']!r} is not an id: use letters, digits, _ . or -, starting with a letter or digit"
-    if error["type"] == "model_type" and not error["loc"]:
-        return "a plan file must be a YAML mapping (id: …, name: …, scenarios: …)"
-    return error["msg"].removeprefix("Value error, ")
-
-
-def _did_you_mean(value: str, known) -> str:
-    close = difflib.get_close_matches(value, list(known), n=1)
-    if close:
-        return f"; did you mean {close[0]!r}?"
-    if known and len(known) <= 12:
-        return "; known: " + ", ".join(sorted(known))
-    return ""
+    return linter.sorted_problems()
 
 
 def _ranges_overlap(a: schema.Percent, b: schema.Percent) -> bool:
@@ -68,26 +43,15 @@ def _ranges_overlap(a: schema.Percent, b: schema.Percent) -> bool:
     return low < high or (low == high and not low_excluded and high_included)
 
 
-class _Linter:
-    def __init__(self, filename: str, source: Source):
-        self.filename = filename
-        self.source = source
-        self.data = source.data if isinstance(source.data, dict) else {}
-        self.problems: list[Problem] = []
+class _Linter(Linter):
+    document = "plan"
 
-    def report(self, path: Path, reason: str):
-        self.problems.append(Problem(self.filename, self.source.line_of(path), dotted(path) or "plan", reason))
-
-    def check_duplicate_keys(self):
-        for path, _line, first in self.source.duplicate_keys():
-            self.report(path, f"key given twice (first at line {first}); only the last one would count")
-
-    def check_schema(self):
-        try:
-            schema.Plan.model_validate(self.source.data)
-        except ValidationError as exc:
-            for error in exc.errors():
-                self.report(path_of_error(self.source.data, error["loc"]), _schema_reason(error))
+    def schema_reason(self, error: dict) -> str:
+        if error["type"] == "string_pattern_mismatch":  # the only pattern is the one of ids
+            return f"{error['input']!r} is not an id: use letters, digits, _ . or -, starting with a letter or digit"
+        if error["type"] == "model_type" and not error["loc"]:
+            return "a plan file must be a YAML mapping (id: …, name: …, scenarios: …)"
+        return super().schema_reason(error)
 
     # -- the plan's meaning --------------------------------------------------------------
 
@@ -115,7 +79,7 @@ class _Linter:
 
     def refer(self, path: Path, value, known, what: str):
         if value and isinstance(value, str) and value not in known:
-            self.report(path, f"unknown {what} {value!r}{_did_you_mean(value, known)}")
+            self.report(path, f"unknown {what} {value!r}{did_you_mean(value, known)}")
 
     def refer_all(self, path: Path, values, known, what: str):
         if isinstance(values, list):

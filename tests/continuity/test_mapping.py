@@ -3,6 +3,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from lifeline.continuity import demo_his, mapping
+from lifeline.core import databases
 
 
 @pytest.fixture
@@ -44,7 +45,7 @@ def test_a_password_key_is_refused(good):
 
 def test_password_comes_from_the_environment_or_a_file(good, tmp_path, monkeypatch):
     connection = mapping.load(good).connection
-    with pytest.raises(mapping.PasswordUnavailable, match="environment variable HIS_PASSWORD"):
+    with pytest.raises(databases.PasswordUnavailable, match="environment variable HIS_PASSWORD"):
         connection.sqlalchemy_url()
     monkeypatch.setenv("HIS_PASSWORD", "s3cret")
     assert connection.sqlalchemy_url().password == "s3cret"

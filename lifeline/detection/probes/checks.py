@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from django.utils.translation import gettext as _
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from lifeline.continuity import databases
-from lifeline.continuity.mapping import PasswordUnavailable
+from lifeline.core import databases
+from lifeline.core.databases import PasswordUnavailable
 from lifeline.detection.models import Probe
 from lifeline.detection.probes import config, promql, services, synthetic, web
 from lifeline.detection.probes.reading import Failed, Reading

@@ -3,7 +3,7 @@
 `parse(kind, config)` returns the validated settings or raises ConfigInvalid whose problems
 name the field (`config.steps.1.url`) and the reason. A password never goes into the
 settings: an SQL probe names an environment variable or a secrets file (as the HIS mapping
-does, lifeline.continuity.mapping.Connection), a synthetic transaction takes its test
+does: both use lifeline.core.databases.Connection), a synthetic transaction takes its test
 account's secrets from environment variables.
 """
 import re
@@ -12,11 +12,11 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from lifeline.continuity.mapping import PASSWORD_REASON, Connection
+from lifeline.core import sqlguard
+from lifeline.core.databases import PASSWORD_IN_URL, Connection, password_reason
 from lifeline.detection.probes import promql
 
 IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
-_SELECT = re.compile(r"^\s*(SELECT|WITH)\b", re.IGNORECASE)
 
 
 class ConfigInvalid(Exception):
@@ -78,10 +78,7 @@ class Sql(_Strict):
     @field_validator("query")
     @classmethod
     def one_select(cls, value: str) -> str:
-        body = value.strip().rstrip(";")
-        if not _SELECT.match(body) or ";" in body:
-            raise ValueError("a query is one SELECT (or WITH … SELECT) statement")
-        return body
+        return sqlguard.one_select(value)
 
     @model_validator(mode="after")
     def one_password_source(self):
@@ -190,5 +187,6 @@ def _reason(error) -> str:
         return "required"
     if error["type"] == "extra_forbidden":
         return "unknown field"
-    reason = error["msg"].removeprefix("Value error, ")
-    return reason.replace("the mapping file", "a probe's settings") if reason == PASSWORD_REASON else reason
+    if error["type"] == PASSWORD_IN_URL:
+        return password_reason("a probe's settings")
+    return error["msg"].removeprefix("Value error, ")
