@@ -78,7 +78,7 @@ INSTALLED_APPS = [
     "lifeline.people",
     "lifeline.incidents",
     "lifeline.continuity",
-    "lifeline.reports",
+    "lifeline.analysis",
     "lifeline.detection",
     "lifeline.notify",
     "lifeline.status",

@@ -18,7 +18,7 @@ urlpatterns = [
     path("people/", include("lifeline.people.urls")),
     path("incidents/", include("lifeline.incidents.urls")),
     path("continuity/", include("lifeline.continuity.urls")),
-    path("reports/", include("lifeline.reports.urls")),
+    path("analysis/", include("lifeline.analysis.urls")),
     path("detection/", include("lifeline.detection.urls")),
     path("notify/", include("lifeline.notify.urls")),
     path("status/", include("lifeline.status.urls")),

@@ -1,7 +1,7 @@
-"""Fault analyses and follow-ups in the admin site (the pages under /reports/ are where people edit them)."""
+"""Fault analyses and follow-ups in the admin site (the pages under /analysis/ are where people edit them)."""
 from django.contrib import admin
 
-from lifeline.reports.models import FaultAnalysis, FollowUp
+from lifeline.analysis.models import FaultAnalysis, FollowUp
 
 
 @admin.register(FaultAnalysis)

@@ -2,7 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
-class ReportsConfig(AppConfig):
-    name = "lifeline.reports"
-    label = "reports"
-    verbose_name = _("Reports")
+class AnalysisConfig(AppConfig):
+    name = "lifeline.analysis"
+    label = "analysis"
+    verbose_name = _("Fault analysis")

@@ -6,8 +6,8 @@ import io
 
 from django.template.loader import render_to_string
 
+from lifeline.analysis.services import Analysis
 from lifeline.core.documents import FONT_STACK, docx_fonts, docx_heading, docx_page_number, docx_table
-from lifeline.reports.services import Analysis
 
 CONTENT_TYPES = {
     "pdf": "application/pdf",
@@ -25,7 +25,7 @@ def render(analysis: Analysis, fmt: str) -> bytes:
 def _pdf(analysis: Analysis) -> bytes:
     from weasyprint import HTML
 
-    html = render_to_string("reports/print/analysis.html", {"a": analysis, "font_stack": FONT_STACK})
+    html = render_to_string("analysis/print/analysis.html", {"a": analysis, "font_stack": FONT_STACK})
     return HTML(string=html).write_pdf()
 
 

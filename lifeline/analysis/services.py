@@ -14,12 +14,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from lifeline.accounts.roles import Role, has_role
+from lifeline.analysis.models import FaultAnalysis, FollowUp
 from lifeline.core import clock
 from lifeline.incidents.models import DRILL_MARK, ChecklistItem, Incident, Timer
 from lifeline.incidents.services import Refused
 from lifeline.people.models import Member
 from lifeline.plans.printing import LABELS, say_duration
-from lifeline.reports.models import FaultAnalysis, FollowUp
 
 EDITORS = (Role.COMMANDER, Role.DUTY)
 READERS = (Role.COMMANDER, Role.DUTY, Role.AUDITOR)

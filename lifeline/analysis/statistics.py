@@ -12,10 +12,10 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+from lifeline.analysis.services import within
 from lifeline.core import clock
 from lifeline.incidents.models import Incident
 from lifeline.plans.models import PlanVersion
-from lifeline.reports.services import within
 
 
 @dataclass

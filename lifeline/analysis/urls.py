@@ -1,8 +1,8 @@
 from django.urls import path, re_path
 
-from lifeline.reports import views
+from lifeline.analysis import views
 
-app_name = "reports"
+app_name = "analysis"
 urlpatterns = [
     path("", views.index, name="index"),
     path("incidents/<int:incident_id>/", views.analysis, name="analysis"),

@@ -1,4 +1,4 @@
-"""Report pages: the fault analysis of an incident (edit, preview, PDF/DOCX), follow-ups, statistics.
+"""Fault analysis pages: the fault analysis of an incident (edit, preview, PDF/DOCX), follow-ups, statistics.
 
 Commanders and IT on duty edit; auditors read; department staff see none of it.
 """
@@ -11,11 +11,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lifeline.accounts.roles import require_role
+from lifeline.analysis import printing, services, statistics
+from lifeline.analysis.models import FaultAnalysis, FollowUp
+from lifeline.core import charts
 from lifeline.incidents.models import Incident
 from lifeline.incidents.services import Refused
 from lifeline.people.models import Member
-from lifeline.reports import charts, printing, services, statistics
-from lifeline.reports.models import FaultAnalysis, FollowUp
 
 
 def _incident(incident_id) -> Incident:
@@ -36,7 +37,7 @@ def index(request):
     """Resolved and closed incidents, with whether their analysis is written yet."""
     finished = (Incident.objects.filter(status__in=Incident.Status.finished())
                 .select_related("analysis").order_by("-resolved_at", "-pk")[:200])
-    return render(request, "reports/index.html", {
+    return render(request, "analysis/index.html", {
         "incidents": finished, "open_follow_ups": FollowUp.objects.open().count(),
         "overdue": FollowUp.objects.overdue(services.today()).count()})
 
@@ -54,20 +55,20 @@ def analysis(request, incident_id):
             _refused(request, FaultAnalysis, exc, _("Not saved:"))
         else:
             messages.success(request, _("Fault analysis saved."))
-        return redirect("reports:analysis", incident_id=incident.pk)
-    report = services.build(incident)
-    stored = report.analysis.pk is not None
-    return render(request, "reports/analysis.html", {
-        "incident": report.incident, "a": report, "stored": stored, "may_edit": services.may_edit(request.user),
-        "fields": [(name, FaultAnalysis._meta.get_field(name).verbose_name, getattr(report.analysis, name))
+        return redirect("analysis:analysis", incident_id=incident.pk)
+    prepared = services.build(incident)
+    stored = prepared.analysis.pk is not None
+    return render(request, "analysis/analysis.html", {
+        "incident": prepared.incident, "a": prepared, "stored": stored, "may_edit": services.may_edit(request.user),
+        "fields": [(name, FaultAnalysis._meta.get_field(name).verbose_name, getattr(prepared.analysis, name))
                    for name in FaultAnalysis.TEXT_FIELDS],
         "members": Member.objects.filter(active=True), "today": services.today()})
 
 
 @require_role(*services.READERS)
 def analysis_file(request, incident_id, fmt):
-    report = services.build(_incident(incident_id))
-    response = HttpResponse(printing.render(report, fmt), content_type=printing.CONTENT_TYPES[fmt])
+    prepared = services.build(_incident(incident_id))
+    response = HttpResponse(printing.render(prepared, fmt), content_type=printing.CONTENT_TYPES[fmt])
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=f"incident-{incident_id}-fault-analysis.{fmt}")
     return response
@@ -85,14 +86,14 @@ def add_follow_up(request, incident_id):
         _refused(request, FollowUp, exc, _("Follow-up not added:"))
     else:
         messages.success(request, _("Follow-up added."))
-    return redirect("reports:analysis", incident_id=incident.pk)
+    return redirect("analysis:analysis", incident_id=incident.pk)
 
 
 @require_role(*services.READERS)
 def follow_ups(request):
     today = services.today()
     found = services.open_follow_ups()
-    return render(request, "reports/follow_ups.html", {
+    return render(request, "analysis/follow_ups.html", {
         "follow_ups": [(f, f.due_on < today) for f in found], "today": today,
         "may_edit": services.may_edit(request.user)})
 
@@ -107,14 +108,14 @@ def follow_up_done(request, pk):
         _refused(request, FollowUp, exc, _("Not marked done:"))
     else:
         messages.success(request, _("Done: %(title)s") % {"title": follow_up.title})
-    return redirect("reports:follow_ups")
+    return redirect("analysis:follow_ups")
 
 
 @require_role(*services.READERS)
 def statistics_page(request):
     found = statistics.compute()
     rows = found.rows + [found.total]
-    return render(request, "reports/statistics.html", {
+    return render(request, "analysis/statistics.html", {
         "s": found, "rows": rows,
         "by_month": charts.columns(
             _("Incidents by month and level"), [m for m, _c, _t in found.months],

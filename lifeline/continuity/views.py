@@ -13,8 +13,7 @@ from lifeline.accounts.roles import has_role, require_role
 from lifeline.continuity import distribution, services, stations
 from lifeline.continuity.forms import StationForm
 from lifeline.continuity.models import SnapshotBuild, Station
-from lifeline.core import clock
-from lifeline.reports import charts
+from lifeline.core import charts, clock
 
 RECENT_BUILDS = 30
 CHARTED_BUILDS = 30

@@ -1,4 +1,5 @@
-"""Column charts as geometry for an inline SVG template (reports/_chart.html): no JavaScript, no CDN."""
+"""Column charts as geometry for an inline SVG template (core/_chart.html, styled by
+core/_chart_styles.html): no JavaScript, no CDN. Shared by the analysis, continuity and probe pages."""
 import itertools
 from dataclasses import dataclass, field
 

@@ -1,9 +1,8 @@
-"""Fixtures of the report tests: the incident tests' clock and plans, and one incident run to the end."""
+"""Fixtures of the fault analysis tests: the incident tests' clock and plans, and one incident run to the end."""
 import pytest
 
-from lifeline.incidents import scenarios
+from lifeline.incidents import scenarios, timers
 from lifeline.incidents import services as incidents
-from lifeline.incidents import timers
 from lifeline.incidents.models import ChecklistItem, Incident
 from tests.incidents.conftest import SHANGHAI, load_seed, on_duty, t0  # noqa: F401 (fixtures)
 

@@ -8,14 +8,13 @@ from docx import Document
 from docx.oxml.ns import qn
 from pypdf import PdfReader
 
-from lifeline.incidents import scenarios
-from lifeline.incidents import services as incidents
-from lifeline.incidents import timers
-from lifeline.incidents.models import Timer
+from lifeline.analysis import printing, services
+from lifeline.analysis.models import FaultAnalysis
 from lifeline.core.documents import DOCX_EAST_ASIAN_FONT
-from lifeline.reports import printing, services
-from lifeline.reports.models import FaultAnalysis
-from tests.reports.conftest import TITLE
+from lifeline.incidents import scenarios, timers
+from lifeline.incidents import services as incidents
+from lifeline.incidents.models import Timer
+from tests.analysis.conftest import TITLE
 
 pytestmark = pytest.mark.django_db
 
@@ -31,16 +30,16 @@ def test_impact_duration_and_sla_figures(resolved, t0):
 
 
 def test_timeline_actions_and_timers_in_order(resolved):
-    report = services.build(resolved)
-    texts = [e["text"] for e in report.timeline]
+    prepared = services.build(resolved)
+    texts = [e["text"] for e in prepared.timeline]
     assert "一般故障" in texts[0]  # opened at the general level
-    assert [e["at"] for e in report.timeline] == sorted(e["at"] for e in report.timeline)
+    assert [e["at"] for e in prepared.timeline] == sorted(e["at"] for e in prepared.timeline)
     assert len(texts) == resolved.timeline.count()
-    skipped = [i for i in report.checklist if i["reason"]]
+    skipped = [i for i in prepared.checklist if i["reason"]]
     assert [i["reason"] for i in skipped] == ["厂商远程处理，无需重装系统"]
-    fired = [tm["text"] for tm in report.timers]
+    fired = [tm["text"] for tm in prepared.timers]
     assert "系统故障24小时内未恢复运行，向医院及项目组报告势态进程。" in fired
-    assert report.timers[0]["at"] == "2026-11-23 09:00"
+    assert prepared.timers[0]["at"] == "2026-11-23 09:00"
 
 
 def test_the_analysis_is_prefilled_from_the_record(resolved):
@@ -60,9 +59,9 @@ def test_saving_keeps_what_people_wrote(resolved, make_user):
     analysis = services.save_analysis(resolved, user, cause="应用服务器操作系统损坏", lessons="每季度巡检")
     assert FaultAnalysis.objects.get(pk=analysis.pk).cause == "应用服务器操作系统损坏"
     assert analysis.went_badly  # the prefill stays where nobody wrote
-    report = services.build(resolved)
-    assert report.cause == "应用服务器操作系统损坏"
-    assert (report.t["lessons"], "每季度巡检") in report.texts
+    prepared = services.build(resolved)
+    assert prepared.cause == "应用服务器操作系统损坏"
+    assert (prepared.t["lessons"], "每季度巡检") in prepared.texts
 
 
 def test_an_open_incident_is_not_analysed_yet(load_seed, t0):
@@ -81,21 +80,21 @@ def test_a_cause_too_long_is_refused(resolved):
 
 
 def test_pdf_has_the_section_titles_and_the_incident(resolved):
-    report = services.build(resolved)
-    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(printing.render(report, "pdf"))).pages)
+    prepared = services.build(resolved)
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(printing.render(prepared, "pdf"))).pages)
     for key in ("document", "summary", "timeline", "impact", "cause", "actions", "went_well", "went_badly",
                 "follow_ups"):
-        assert report.t[key] in text
+        assert prepared.t[key] in text
     assert TITLE in text
     assert "生殖医学中心" in text and "厂商远程处理，无需重装系统" in text
 
 
 def test_docx_opens_with_headings(resolved):
-    report = services.build(resolved)
-    doc = Document(io.BytesIO(printing.render(report, "docx")))
+    prepared = services.build(resolved)
+    doc = Document(io.BytesIO(printing.render(prepared, "docx")))
     headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
-    assert headings[:5] == [report.t[k] for k in ("summary", "timeline", "impact", "cause", "actions")]
-    assert report.t["follow_ups"] in headings
+    assert headings[:5] == [prepared.t[k] for k in ("summary", "timeline", "impact", "cause", "actions")]
+    assert prepared.t["follow_ups"] in headings
     assert any(p.text == TITLE for p in doc.paragraphs if p.style.name == "Title")
     fonts = doc.styles["Normal"].element.rPr.rFonts
     assert fonts.get(qn("w:eastAsia")) == DOCX_EAST_ASIAN_FONT  # Word shows the Chinese in a Chinese font
@@ -133,7 +132,7 @@ def test_seed_004_whole_hospital_failure_is_reported_in_order(load_seed, t0, clo
         ("2026-11-22 12:00", "Still not resolved: reminder 1")]
 
 
-def test_a_drill_is_marked_on_the_report(load_seed, t0):
+def test_a_drill_is_marked_on_the_analysis(load_seed, t0):
     incident = incidents.open_incident(plan_id=load_seed("004"), title="HIS 停机演练", scope="whole", is_drill=True)
     built = services.build(incident)
     assert built.title == "【演练】HIS 停机演练"

@@ -3,10 +3,10 @@ from datetime import date
 
 import pytest
 
+from lifeline.analysis import services
+from lifeline.analysis.models import FollowUp
 from lifeline.incidents.services import Refused
 from lifeline.people.models import Member
-from lifeline.reports import services
-from lifeline.reports.models import FollowUp
 
 pytestmark = pytest.mark.django_db
 
@@ -35,10 +35,10 @@ def test_lifecycle_and_overdue(resolved, member, clock, make_user):
         services.mark_done(drill)
     assert caught.value.field == "follow_up"
 
-    report = services.build(resolved)
-    assert [(f["title"], f["owner"], f["due"]) for f in report.follow_ups] == [
+    prepared = services.build(resolved)
+    assert [(f["title"], f["owner"], f["due"]) for f in prepared.follow_ups] == [
         ("组织一次应用服务器故障演练", "王工", "2026-11-25"), ("升级应用服务器操作系统补丁", "某 HIS 厂商", "2026-11-30")]
-    assert report.follow_ups[0]["done"] == "2026-11-26 11:00" and report.follow_ups[1]["done"] == report.t["open"]
+    assert prepared.follow_ups[0]["done"] == "2026-11-26 11:00" and prepared.follow_ups[1]["done"] == prepared.t["open"]
 
 
 @pytest.mark.parametrize("fields, field", [

@@ -1,4 +1,4 @@
-"""Report pages and the /api/v1/analysis endpoints: who may read, who may write, and bad input."""
+"""Fault analysis pages and the /api/v1/analysis endpoints: who may read, who may write, and bad input."""
 import io
 from datetime import date
 
@@ -8,9 +8,9 @@ from docx import Document
 from pypdf import PdfReader
 
 from lifeline.accounts.roles import Role
+from lifeline.analysis.models import FaultAnalysis, FollowUp
 from lifeline.people.models import Member
-from lifeline.reports.models import FaultAnalysis, FollowUp
-from tests.reports.conftest import TITLE
+from tests.analysis.conftest import TITLE
 
 pytestmark = pytest.mark.django_db
 
@@ -25,11 +25,11 @@ def as_role(client, make_user):
 
 
 def pages(incident):
-    return ["/reports/", f"/reports/incidents/{incident.pk}/", "/reports/follow-ups/", "/reports/statistics/",
-            f"/reports/incidents/{incident.pk}/fault-analysis.pdf"]
+    return ["/analysis/", f"/analysis/incidents/{incident.pk}/", "/analysis/follow-ups/", "/analysis/statistics/",
+            f"/analysis/incidents/{incident.pk}/fault-analysis.pdf"]
 
 
-def test_department_staff_see_no_report_page(resolved, as_role):
+def test_department_staff_see_no_analysis_page(resolved, as_role):
     client = as_role(Role.DEPARTMENT)
     for path in pages(resolved):
         assert client.get(path).status_code == 403, path
@@ -41,14 +41,14 @@ def test_auditor_reads_but_changes_nothing(resolved, as_role):
     client = as_role(Role.AUDITOR)
     for path in pages(resolved):
         assert client.get(path).status_code == 200, path
-    listed = client.get("/reports/").content.decode()
-    assert f'href="/reports/incidents/{resolved.pk}/">#{resolved.pk} {TITLE}</a>' in listed
-    assert 'name="cause"' not in client.get(f"/reports/incidents/{resolved.pk}/").content.decode()  # no editor
+    listed = client.get("/analysis/").content.decode()
+    assert f'href="/analysis/incidents/{resolved.pk}/">#{resolved.pk} {TITLE}</a>' in listed
+    assert 'name="cause"' not in client.get(f"/analysis/incidents/{resolved.pk}/").content.decode()  # no editor
     follow_up = FollowUp.objects.create(incident=resolved, title="补丁", vendor="厂商", due_on=date(2026, 12, 1))
-    assert client.post(f"/reports/incidents/{resolved.pk}/", {"cause": "x"}).status_code == 403
-    assert client.post(f"/reports/incidents/{resolved.pk}/follow-ups/",
+    assert client.post(f"/analysis/incidents/{resolved.pk}/", {"cause": "x"}).status_code == 403
+    assert client.post(f"/analysis/incidents/{resolved.pk}/follow-ups/",
                        {"title": "t", "due_on": "2026-12-01", "vendor": "v"}).status_code == 403
-    assert client.post(f"/reports/follow-ups/{follow_up.pk}/done/").status_code == 403
+    assert client.post(f"/analysis/follow-ups/{follow_up.pk}/done/").status_code == 403
     assert client.put(f"/api/v1/analysis/incidents/{resolved.pk}", {"cause": "x"},
                       content_type="application/json").status_code == 403
     assert not FaultAnalysis.objects.exists() and FollowUp.objects.count() == 1
@@ -57,40 +57,40 @@ def test_auditor_reads_but_changes_nothing(resolved, as_role):
 
 def test_duty_writes_the_analysis_and_downloads_it(resolved, as_role):
     client = as_role(Role.DUTY)
-    page = client.get(f"/reports/incidents/{resolved.pk}/").content.decode()
+    page = client.get(f"/analysis/incidents/{resolved.pk}/").content.decode()
     assert TITLE in page and "厂商远程处理，无需重装系统" in page and 'name="cause"' in page
-    response = client.post(f"/reports/incidents/{resolved.pk}/", {
+    response = client.post(f"/analysis/incidents/{resolved.pk}/", {
         "cause": "应用服务器系统盘损坏", "went_well": "30 分钟内响应", "went_badly": "备件不足",
         "lessons": "备用服务器", "plan_changes": "增加系统盘备件"})
     assert response.status_code == 302
     assert FaultAnalysis.objects.get(incident=resolved).plan_changes == "增加系统盘备件"
-    pdf = client.get(f"/reports/incidents/{resolved.pk}/fault-analysis.pdf")
+    pdf = client.get(f"/analysis/incidents/{resolved.pk}/fault-analysis.pdf")
     assert pdf["Content-Type"] == "application/pdf"
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "应用服务器系统盘损坏" in text and "增加系统盘备件" in text
-    docx = client.get(f"/reports/incidents/{resolved.pk}/fault-analysis.docx")
+    docx = client.get(f"/analysis/incidents/{resolved.pk}/fault-analysis.docx")
     assert "应用服务器系统盘损坏" in [p.text for p in Document(io.BytesIO(docx.content)).paragraphs]
 
 
 def test_follow_up_pages(resolved, as_role, clock):
     client = as_role(Role.COMMANDER)
     member = Member.objects.create(name="王工", phone="13900000001")
-    client.post(f"/reports/incidents/{resolved.pk}/follow-ups/",
+    client.post(f"/analysis/incidents/{resolved.pk}/follow-ups/",
                 {"title": "演练应用服务器切换", "due_on": "2026-11-24", "owner": member.pk})
-    client.post(f"/reports/incidents/{resolved.pk}/follow-ups/",
+    client.post(f"/analysis/incidents/{resolved.pk}/follow-ups/",
                 {"title": "安装补丁", "due_on": "2026-12-10", "vendor": "某 HIS 厂商"})
     clock.advance(days=2)  # 2026-11-25: the drill is late
-    html = client.get("/reports/follow-ups/").content.decode()
+    html = client.get("/analysis/follow-ups/").content.decode()
     assert html.count('class="overdue"') == 1 and "王工" in html and "某 HIS 厂商" in html
     drill = FollowUp.objects.get(title="演练应用服务器切换")
-    client.post(f"/reports/follow-ups/{drill.pk}/done/", {"result": "已完成"})
+    client.post(f"/analysis/follow-ups/{drill.pk}/done/", {"result": "已完成"})
     assert FollowUp.objects.get(pk=drill.pk).result == "已完成"
-    assert "<td>演练应用服务器切换</td>" not in client.get("/reports/follow-ups/").content.decode()
+    assert "<td>演练应用服务器切换</td>" not in client.get("/analysis/follow-ups/").content.decode()
 
 
 def test_bad_follow_up_from_the_page_names_the_field(resolved, as_role):
     client = as_role(Role.DUTY)
-    response = client.post(f"/reports/incidents/{resolved.pk}/follow-ups/",
+    response = client.post(f"/analysis/incidents/{resolved.pk}/follow-ups/",
                            {"title": "安装补丁", "due_on": "12/10/2026", "vendor": "厂商"})
     message = str(next(iter(get_messages(response.wsgi_request))))
     assert str(FollowUp._meta.get_field("due_on").verbose_name) in message  # the field, as the page names it

@@ -3,10 +3,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from lifeline.analysis import statistics
 from lifeline.incidents.models import Incident
 from lifeline.plans.models import PlanVersion
-from lifeline.reports import statistics
-from tests.reports.conftest import SHANGHAI
+from tests.analysis.conftest import SHANGHAI
 
 pytestmark = pytest.mark.django_db
 # Seed 002's levels: major (rank 2) respond 8 h, resolve 72 h; general (rank 3) respond 2 h, resolve 24 h.
@@ -71,7 +71,7 @@ def test_page_has_charts_and_tables(known_set, client, make_user):
     from lifeline.accounts.roles import Role
 
     client.force_login(make_user("audit", Role.AUDITOR))
-    html = client.get("/reports/statistics/").content.decode()
+    html = client.get("/analysis/statistics/").content.decode()
     assert html.count("<svg") == 2
     assert html.count('<rect ') == 3 + 6  # three stacked month bars; two SLA bars for each of 3 rows
     assert "2026-10 · 一般故障: 2" in html  # a bar's title says its number

@@ -1,6 +1,6 @@
 from django import template
 
-from lifeline.reports.services import say_delta
+from lifeline.analysis.services import say_delta
 
 register = template.Library()
 

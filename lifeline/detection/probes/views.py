@@ -8,11 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lifeline.accounts.roles import has_role, require_role
-from lifeline.core import clock
+from lifeline.core import charts, clock
 from lifeline.detection.models import Probe
 from lifeline.detection.probes import history, services
 from lifeline.detection.probes.forms import ProbeForm, examples
-from lifeline.reports import charts
 
 RECENT_READINGS = 50
 RECENT_CHANGES = 20
