@@ -3,7 +3,7 @@
     due_build(now)   -> "full", "incremental" or None: what the worker should build now
     run_due_build(now)  builds it (one build at a time; a running one makes this a no-op)
     freshness(now)   -> Freshness: how old the newest published package is, and whether stale
-    report_freshness(now)  raises (or resolves) the stale-snapshot alert
+    report_freshness(now)  raises (or resolves) the stale-snapshot alert, through lifeline.core.alarms
 
 Settings: LIFELINE_SNAPSHOT_MAPPING (no schedule without it), LIFELINE_SNAPSHOT_INCREMENTAL_MINUTES
 (15), LIFELINE_SNAPSHOT_FULL_AT (local time, "02:00"), LIFELINE_SNAPSHOT_STALE_MINUTES (60).
@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from lifeline.continuity import builder
 from lifeline.continuity.models import SnapshotBuild
 from lifeline.continuity.publishing import BuildBusy
+from lifeline.core import alarms
 
 log = logging.getLogger("lifeline.continuity")
 
@@ -95,22 +96,16 @@ def freshness(now: datetime) -> Freshness:
 
 
 def report_freshness(now: datetime) -> Freshness:
-    """Raise the stale-snapshot alert through the detection pipeline while the newest package is
-    too old, and resolve it once a fresh one is published."""
-    # Imported here: the status wall imports this module, and detection imports the status app.
-    from lifeline.detection.alerts import raise_signal
-    from lifeline.detection.models import Alert
-
+    """Raise the stale-snapshot alarm while the newest package is too old; once a fresh one is
+    published, say so (the detection app, which receives alarms, then resolves its alert)."""
     state = freshness(now)
-    firing = Alert.objects.filter(source=ALERT_SOURCE, fingerprint=ALERT_FINGERPRINT,
-                                  status=Alert.Status.FIRING).exists()
     if state.stale:
-        raise_signal(source=ALERT_SOURCE, fingerprint=ALERT_FINGERPRINT, firing=True, summary=_summary(state),
-                     labels={"package": state.package_id or ""})
-    elif firing:
-        raise_signal(source=ALERT_SOURCE, fingerprint=ALERT_FINGERPRINT, firing=False,
-                     summary=_("Snapshot package %(package)s is fresh again") % {"package": state.package_id},
-                     labels={"package": state.package_id})
+        alarms.raise_alarm(source=ALERT_SOURCE, fingerprint=ALERT_FINGERPRINT, firing=True, summary=_summary(state),
+                           labels={"package": state.package_id or ""})
+    else:
+        alarms.raise_alarm(source=ALERT_SOURCE, fingerprint=ALERT_FINGERPRINT, firing=False,
+                           summary=_("Snapshot package %(package)s is fresh again") % {"package": state.package_id},
+                           labels={"package": state.package_id or ""})
     return state
 
 

@@ -6,3 +6,9 @@ class DetectionConfig(AppConfig):
     name = "lifeline.detection"
     label = "detection"
     verbose_name = _("Detection")
+
+    def ready(self):
+        # Alarms of the apps below become alerts; status learns what the probes find.
+        from lifeline.detection import listeners
+
+        listeners.connect()

@@ -5,24 +5,25 @@ maintenance window (维护中); then a down probe, or an open incident that susp
 component — its working mode there is stand-alone or manual, or its level is the plan's
 most severe (暂停服务); then a flapping probe or any other open incident naming the
 component (部分功能受影响); else 正常. Drills never change a state: patients must not see an exercise.
+
+Probes belong to the detection app above this one: it tells what they find through
+lifeline.status.sources (a down probe is an outage finding, a flapping one a degraded one).
 """
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
 from lifeline.core import clock
-from lifeline.detection.models import Probe
 from lifeline.incidents.models import Incident
+from lifeline.status import sources
 from lifeline.status.models import Component, MaintenanceWindow, Notice, Override
 
 State = Component.State
 # Departments working stand-alone or on paper: the service is suspended for patients.
 SUSPENDING_MODES = {"stand-alone", "manual"}
-# A down probe suspends its component; one that keeps flapping means it works only now and then.
-PROBE_EFFECT = {Probe.State.DOWN: State.OUTAGE, Probe.State.FLAPPING: State.DEGRADED}
 # Worst first: the page's overall state is the worst of its components'.
 SEVERITY = [State.OUTAGE, State.DEGRADED, State.MAINTENANCE, State.OPERATIONAL]
 HISTORY_DAYS = 14
@@ -81,15 +82,6 @@ def impact(incident: Incident, component: Component) -> str | None:
     return State.DEGRADED
 
 
-# --- probes ----------------------------------------------------------------------------------
-
-def probes() -> list[Probe]:
-    """Enabled probes (kept by the detection app), with their components: in the components'
-    order, probes of no component last (on every database: their NULL order differs)."""
-    return list(Probe.objects.filter(enabled=True).select_related("component")
-                .order_by(F("component__order").asc(nulls_last=True), "name"))
-
-
 # --- states ----------------------------------------------------------------------------------
 
 def statuses(components=None) -> list[ComponentStatus]:
@@ -99,23 +91,20 @@ def statuses(components=None) -> list[ComponentStatus]:
     overrides = {o.component_id: o for o in Override.objects.current(now).order_by("starts_at", "pk")}
     maintained = set(MaintenanceWindow.objects.filter(starts_at__lte=now, ends_at__gt=now)
                      .values_list("components", flat=True))
-    failing = {}
-    for probe in probes():
-        if probe.component_id and probe.state in PROBE_EFFECT:
-            failing.setdefault(probe.component_id, []).append(probe)
+    found = sources.findings()
     incidents = open_incidents()
-    return [_status(c, overrides.get(c.pk), c.pk in maintained, failing.get(c.pk, []), incidents)
+    return [_status(c, overrides.get(c.pk), c.pk in maintained, found.get(c.pk, []), incidents)
             for c in components]
 
 
-def _status(component, override, maintained, failing_probes, incidents) -> ComponentStatus:
+def _status(component, override, maintained, findings, incidents) -> ComponentStatus:
     if override:
         return ComponentStatus(component, override.state, [_("set by hand until %(until)s: %(reason)s") % {
             "until": f"{localtime(override.ends_at):%m-%d %H:%M}", "reason": override.reason}], override)
     if maintained:
         return ComponentStatus(component, State.MAINTENANCE, [_("maintenance window")])
-    why = [_("probe %(name)s: %(state)s") % {"name": p.name, "state": p.get_state_display()} for p in failing_probes]
-    found = [PROBE_EFFECT[p.state] for p in failing_probes]
+    why = [f.why for f in findings]
+    found = [f.state for f in findings]
     for incident in incidents:
         effect = impact(incident, component)
         if effect:

@@ -21,7 +21,7 @@ from lifeline.accounts.roles import Role, has_role
 from lifeline.continuity import services as continuity
 from lifeline.core import clock
 from lifeline.incidents.models import DRILL_MARK
-from lifeline.status import services
+from lifeline.status import services, sources
 
 State = services.State
 WALL_READERS = (Role.COMMANDER, Role.DUTY, Role.AUDITOR)
@@ -146,11 +146,7 @@ def wall_feed(request):
         "now": _iso(clock.now()),
         "components": [{"name": s.component.name, "state": s.state, "label": s.label, "why": s.why}
                        for s in services.statuses()],
-        "probes": [{"name": p.name, "component": p.component.name if p.component else "", "state": p.state,
-                    "label": p.get_state_display(),
-                    "latency_ms": round(p.last_latency_ms) if p.last_latency_ms is not None else None,
-                    "checked_at": _iso(p.last_checked_at), "error": p.last_error}
-                   for p in services.probes()],
+        **sources.wall_sections(),  # the probes, from the detection app
         "incidents": [{"id": i.pk, "title": i.title, "drill": i.is_drill, "level": i.level.name if i.level else "",
                        "status": i.get_status_display(), "opened_at": _iso(i.opened_at),
                        "url": reverse("incidents:detail", args=[i.pk])}
