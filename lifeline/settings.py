@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "lifeline.detection",
     "lifeline.notify",
     "lifeline.status",
+    "lifeline.site",  # on top: `lifeline demo`, which loads every app's demo data
 ]
 
 MIDDLEWARE = [

@@ -1,3 +1,5 @@
+"""`lifeline demo`: the demo hospital, from every app's demo data (plans, people, status page
+components, the demo HIS and its snapshot packages, probes) and an admin login."""
 import os
 import secrets
 
@@ -7,9 +9,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from lifeline.accounts.roles import Role, assign_role
-from lifeline.core.actor import acting_as
 from lifeline.continuity import demo as continuity_demo
 from lifeline.core import clock
+from lifeline.core.actor import acting_as
 from lifeline.detection import demo as detection_demo
 from lifeline.people import demo as people_demo
 from lifeline.plans import services as plans
