@@ -9,7 +9,7 @@ APT_PACKAGES := chromium chromium-driver fonts-wqy-microhei gettext prometheus-a
 PG_URL ?= postgres://postgres@127.0.0.1:5432/lifeline
 export LIFELINE_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test setup system messages bench clean
+.PHONY: run test lint setup system messages bench clean
 
 setup: system $(BIN)/.installed messages
 
@@ -37,8 +37,13 @@ run: setup
 	$(BIN)/lifeline demo
 	@$(BIN)/lifeline worker & worker=$$!; trap "kill $$worker" EXIT; $(BIN)/lifeline serve
 
-# The whole suite on SQLite, then every database test again on PostgreSQL.
-test: setup
+# Style (ruff) and the layering of the apps (import-linter; both configured in pyproject.toml).
+lint: setup
+	$(BIN)/ruff check lifeline tests bench
+	$(BIN)/lint-imports
+
+# The lint, the whole suite on SQLite, then every database test again on PostgreSQL.
+test: setup lint
 	$(BIN)/pytest
 	LIFELINE_DATABASE_URL=$(PG_URL) $(BIN)/pytest -m "not browser"
 
