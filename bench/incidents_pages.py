@@ -36,7 +36,7 @@ from django.test.utils import CaptureQueriesContext, setup_test_environment  # n
 
 from lifeline.accounts.roles import Role, assign_role  # noqa: E402
 from lifeline.core import clock  # noqa: E402
-from lifeline.incidents import services  # noqa: E402
+from lifeline.incidents import intake, lifecycle  # noqa: E402
 from lifeline.incidents.models import Incident, Report, TimelineEntry  # noqa: E402
 from lifeline.plans import services as plans  # noqa: E402
 from lifeline.plans.models import PlanVersion  # noqa: E402
@@ -85,11 +85,11 @@ def fill(plan_id):
                           actor_name="bench", data={"old": "acknowledged", "new": "resolved", "note": "已修复"})))
         made += count
     for n in range(OPEN):
-        services.open_incident(plan_id=plan_id, title=f"进行中 {n}", scenario_id="regional_fault", scope="region",
-                               reports=[services.submit_report(department="收费处", description="白屏",
-                                                               contact="8021").number], is_drill=n % 5 == 0)
+        lifecycle.open_incident(plan_id=plan_id, title=f"进行中 {n}", scenario_id="regional_fault", scope="region",
+                                reports=[intake.submit_report(department="收费处", description="白屏",
+                                                              contact="8021").number], is_drill=n % 5 == 0)
     for n in range(20):
-        services.submit_report(department="药房", description=f"待分诊 {n}", contact="8022")
+        intake.submit_report(department="药房", description=f"待分诊 {n}", contact="8022")
     # Planner statistics, as a database that has been running would have them.
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")

@@ -14,8 +14,8 @@ from lifeline.accounts.roles import require_role
 from lifeline.analysis import printing, services, statistics
 from lifeline.analysis.models import FaultAnalysis, FollowUp
 from lifeline.core import charts
+from lifeline.core.errors import Refused
 from lifeline.incidents.models import Incident
-from lifeline.incidents.services import Refused
 from lifeline.people.models import Member
 
 

@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from lifeline.core import clock
+from lifeline.core.errors import Refused
 from lifeline.detection.models import Alert, AlertGroup, Silence
-from lifeline.incidents import services as incidents
+from lifeline.incidents import lifecycle, timeline, wording
 from lifeline.incidents.models import Incident, TimelineEntry
 from lifeline.plans.models import PlanVersion
 from lifeline.status import services as status
@@ -226,10 +227,10 @@ def _open(group: AlertGroup, signal: Signal) -> Incident | None:
     # outage from opening an incident: it opens at the scenario's level, and the timeline says why.
     level_id = signal.level_id if _plan_has_level(plan_id, signal.level_id) else ""
     try:
-        incident = incidents.open_incident(
+        incident = lifecycle.open_incident(
             plan_id=plan_id, title=title[:200], scenario_id=scenario_id, level_id=level_id,
             services=[signal.component.name] if signal.component else [])
-    except incidents.Refused as refused:
+    except Refused as refused:
         group.problem = f"{refused.field}: {refused.message}"[:300]
         return None
     group.problem = ""
@@ -280,10 +281,10 @@ def _settle(group: AlertGroup, signal: Signal):
 def _note(incident: Incident, message, signal: Signal, **names):
     """A timeline entry in the plan's language; `message` may name %(summary)s, %(origin)s and `names`."""
     origin = signal.origin or signal.source
-    with incidents.in_plan_language(incident):
+    with wording.in_plan_language(incident):
         text = str(message) % {"summary": signal.summary, "origin": origin, **names}
-        incidents.record(incident, TimelineEntry.Kind.ALERT, text, origin, source=signal.source,
-                         fingerprint=signal.fingerprint)
+        timeline.record(incident, TimelineEntry.Kind.ALERT, text, origin, source=signal.source,
+                        fingerprint=signal.fingerprint)
 
 
 def source_resolved(incident: Incident) -> bool:

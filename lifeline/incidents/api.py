@@ -1,4 +1,4 @@
-"""/api/v1/reports and /api/v1/incidents: intake and incident command, thin over services.
+"""/api/v1/reports and /api/v1/incidents: intake and incident command, thin over the incidents actions.
 
 Who may do what is checked here on the server: department staff submit reports and read
 their own; IT on duty and commanders run incidents; only commanders change a level;
@@ -15,7 +15,7 @@ from ninja import Field, Router, Schema, Status
 
 from lifeline.accounts.permissions import can_read, can_reclassify, can_report, can_run_incidents, signed_in
 from lifeline.core.errors import Refused
-from lifeline.incidents import cards, scenarios, services, timers, tracking
+from lifeline.incidents import cards, checklist, intake, levels, lifecycle, timers, tracking
 from lifeline.incidents.models import NOTE_MAX_CHARS, Incident, Report, Timer
 from lifeline.people.models import Member
 
@@ -223,8 +223,8 @@ class IncidentOut(IncidentListItem):
 
 def _detail(incident: Incident) -> dict:
     incident = Incident.objects.select_related("plan_version").get(pk=incident.pk)
-    found = services.classify(incident)
-    node = scenarios.tree_position(incident)
+    found = levels.classify(incident)
+    node = checklist.tree_position(incident)
     return {
         **{f: getattr(incident, f) for f in (
             "id", "title", "level_id", "status", "opened_at", "is_drill", "scope", "users_pct", "services",
@@ -265,7 +265,7 @@ def _member(member_id) -> Member:
 @router.post("/reports", response={201: ReportOut}, auth=can_report.api)
 def submit_report(request, payload: ReportIn):
     """Report a fault; the answer carries the number to quote (报告编号)."""
-    report = services.submit_report(reporter=request.user, **payload.dict())
+    report = intake.submit_report(reporter=request.user, **payload.dict())
     return Status(201, report)
 
 
@@ -325,7 +325,7 @@ def tracking_xlsx(request, status: str = "", category: str = "", level: str = ""
 def open_incident(request, payload: IncidentIn):
     """Open an incident (from reports, or directly); without a level the plan's criteria suggest one."""
     data = payload.dict()
-    incident = services.open_incident(plan_id=data.pop("plan"), scenario_id=data.pop("scenario"),
+    incident = lifecycle.open_incident(plan_id=data.pop("plan"), scenario_id=data.pop("scenario"),
                     level_id=data.pop("level"), category_id=data.pop("category"), user=request.user, **data)
     return Status(201, _detail(incident))
 
@@ -339,14 +339,14 @@ def incident(request, incident_id: int):
 def attach_report(request, incident_id: int, payload: AttachIn):
     """Triage: attach a report to this incident."""
     incident = _incident(incident_id)
-    services.attach_report(incident, payload.report, request.user)
+    lifecycle.attach_report(incident, payload.report, request.user)
     return _detail(incident)
 
 
 @router.post("/incidents/{incident_id}/transition", response=IncidentOut, auth=can_run_incidents.api)
 def transition(request, incident_id: int, payload: TransitionIn):
     incident = _incident(incident_id)
-    services.transition(incident, payload.status, request.user, payload.note)
+    lifecycle.transition(incident, payload.status, request.user, payload.note)
     return _detail(incident)
 
 
@@ -354,7 +354,7 @@ def transition(request, incident_id: int, payload: TransitionIn):
 def reclassify(request, incident_id: int, payload: ReclassifyIn):
     """Change the level (commanders only), with a reason; the SLA deadlines follow."""
     incident = _incident(incident_id)
-    services.reclassify(incident, payload.level, payload.reason, request.user)
+    lifecycle.reclassify(incident, payload.level, payload.reason, request.user)
     return _detail(incident)
 
 
@@ -362,36 +362,36 @@ def reclassify(request, incident_id: int, payload: ReclassifyIn):
 def assign_role(request, incident_id: int, payload: RoleIn):
     """Give a role (commander, deputy, scribe, liaison or a plan role/group) to a member: a handover."""
     incident = _incident(incident_id)
-    services.assign(incident, payload.role, _member(payload.member_id), request.user, payload.note)
+    lifecycle.assign(incident, payload.role, _member(payload.member_id), request.user, payload.note)
     return _detail(incident)
 
 
 @router.post("/incidents/{incident_id}/scenario", response=IncidentOut, auth=can_run_incidents.api)
 def start_scenario(request, incident_id: int, payload: ScenarioIn):
     incident = _incident(incident_id)
-    scenarios.start_scenario(incident, payload.scenario, request.user)
+    checklist.start_scenario(incident, payload.scenario, request.user)
     return _detail(incident)
 
 
 @router.post("/incidents/{incident_id}/checklist/{item_id}/tick", response=ChecklistOut, auth=can_run_incidents.api)
 def tick(request, incident_id: int, item_id: int):
-    return scenarios.tick(_incident(incident_id), item_id, request.user)
+    return checklist.tick(_incident(incident_id), item_id, request.user)
 
 
 @router.post("/incidents/{incident_id}/checklist/{item_id}/skip", response=ChecklistOut, auth=can_run_incidents.api)
 def skip(request, incident_id: int, item_id: int, payload: SkipIn):
-    return scenarios.skip(_incident(incident_id), item_id, payload.reason, request.user)
+    return checklist.skip(_incident(incident_id), item_id, payload.reason, request.user)
 
 
 @router.post("/incidents/{incident_id}/checklist/{item_id}/reassign", response=ChecklistOut, auth=can_run_incidents.api)
 def reassign(request, incident_id: int, item_id: int, payload: ReassignIn):
-    return scenarios.reassign(_incident(incident_id), item_id, _member(payload.member_id), request.user)
+    return checklist.reassign(_incident(incident_id), item_id, _member(payload.member_id), request.user)
 
 
 @router.post("/incidents/{incident_id}/tree/answer", response=TreeOut, auth=can_run_incidents.api)
 def answer(request, incident_id: int, payload: AnswerIn):
     """Answer the decision tree's current question; the answer is the node it leads to."""
-    node = scenarios.answer(_incident(incident_id), payload.node, payload.answer, request.user)
+    node = checklist.answer(_incident(incident_id), payload.node, payload.answer, request.user)
     return {"node": node.id, "question": node.question, "answers": [a.answer for a in node.answers],
             "action": node.action}
 
@@ -415,7 +415,7 @@ def add_note(request, incident_id: int):
         payload = NoteIn.model_validate_json(request.body)
     except pydantic.ValidationError as exc:
         raise Refused("text", _('send {"text": "..."} as JSON')) from exc
-    return Status(201, services.add_note(incident, payload.text, request.user))
+    return Status(201, lifecycle.add_note(incident, payload.text, request.user))
 
 
 @router.get("/incidents/{incident_id}/timers", response=list[TimerOut], auth=can_read.api)

@@ -1,12 +1,19 @@
-"""Departments' duty cards: switched on for an incident (by its scenario or a timer) and
-acknowledged by the department or the command centre."""
+"""Departments' duty cards (岗位职责卡): switched on for an incident (by its scenario, see
+checklist.start_scenario, or by a timer, see firing.py) and acknowledged by the department or
+the command centre.
+
+A card is switched on once per incident (activating it again changes nothing) and
+acknowledged once, under the card's row lock. Imports only leaves (models, timeline, wording).
+"""
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from lifeline.accounts.roles import Role, has_role
 from lifeline.core import clock
-from lifeline.incidents import services
+from lifeline.core.errors import Refused
 from lifeline.incidents.models import DutyCardActivation, Incident, TimelineEntry
+from lifeline.incidents.timeline import record
+from lifeline.incidents.wording import in_plan_language
 from lifeline.people.models import Member
 
 
@@ -17,11 +24,11 @@ def activate_cards(incident: Incident, card_ids, actor=None) -> list[DutyCardAct
     for card_id in card_ids:
         card = by_id.get(card_id)
         if card is None:
-            raise services.Refused("cards", _("unknown duty card %(id)s") % {"id": card_id})
+            raise Refused("cards", _("unknown duty card %(id)s") % {"id": card_id})
         row, created = DutyCardActivation.objects.get_or_create(
             incident=incident, card_id=card_id, defaults={"department": card.department, "activated_at": clock.now()})
         if created:
-            services.record(incident, TimelineEntry.Kind.DUTY_CARD,
+            record(incident, TimelineEntry.Kind.DUTY_CARD,
                    _("Duty card of %(department)s activated") % {"department": card.department}, actor,
                    card=card_id)
             activated.append(row)
@@ -40,16 +47,16 @@ def may_acknowledge_card(user, activation: DutyCardActivation) -> bool:
 def acknowledge_card(incident: Incident, card_id: str, user) -> DutyCardActivation:
     activation = incident.duty_cards.select_for_update().filter(card_id=card_id).first()
     if activation is None:
-        raise services.Refused("card", _("duty card %(id)s is not active for this incident") % {"id": card_id})
+        raise Refused("card", _("duty card %(id)s is not active for this incident") % {"id": card_id})
     if not may_acknowledge_card(user, activation):
-        raise services.Refused("user", _("only %(department)s or the command centre acknowledge this card")
+        raise Refused("user", _("only %(department)s or the command centre acknowledge this card")
                       % {"department": activation.department})
     if activation.acknowledged_at:
-        raise services.Refused("card", _("already acknowledged"))
+        raise Refused("card", _("already acknowledged"))
     activation.acknowledged_at, activation.acknowledged_by = clock.now(), user
     activation.save(update_fields=["acknowledged_at", "acknowledged_by"])
-    with services.in_plan_language(incident):
-        services.record(incident, TimelineEntry.Kind.DUTY_CARD,
+    with in_plan_language(incident):
+        record(incident, TimelineEntry.Kind.DUTY_CARD,
                _("%(department)s acknowledged its duty card") % {"department": activation.department}, user,
                card=card_id)
     return activation

@@ -11,6 +11,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from lifeline.core import clock
+from lifeline.incidents.wording import role_title
 from lifeline.plans.models import PlanVersion
 
 # What a reporter may write about what they see: enough for a paragraph, not a document.
@@ -181,8 +182,6 @@ class Assignment(models.Model):
         """The role as people say it: an incident role's name, else the plan's title of its role or group."""
         if self.role in self.Kind.values:
             return self.Kind(self.role).label
-        from lifeline.incidents.services import role_title  # services import the models
-
         return role_title(self.incident, self.role)
 
 
@@ -307,7 +306,7 @@ class TreeAnswer(models.Model):
 
 
 class Timer(models.Model):
-    """A durable timer: fired once by whichever worker claims it first (see timers.fire_due_timers)."""
+    """A durable timer: fired once by whichever worker claims it first (see firing.fire_due_timers)."""
 
     class Kind(models.TextChoices):
         PLAN = "plan_timer", _("plan timer")

@@ -16,7 +16,8 @@ from django.views.decorators.http import require_POST
 
 from lifeline.accounts.roles import Role, has_role, require_role
 from lifeline.core import clock
-from lifeline.incidents import cards, scenarios, services, timers, tracking
+from lifeline.core.errors import Refused
+from lifeline.incidents import cards, checklist, intake, levels, lifecycle, timers, tracking
 from lifeline.incidents.models import Assignment, DutyCardActivation, Incident, Report
 from lifeline.people.models import Member
 from lifeline.plans.models import PlanVersion
@@ -49,7 +50,7 @@ def _submit(request, form, **extra):
     if not form.is_valid():
         return None
     try:
-        return services.submit_report(**form.cleaned_data, **extra)
+        return intake.submit_report(**form.cleaned_data, **extra)
     except ValidationError as exc:
         for field, errors in exc.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)
@@ -119,7 +120,7 @@ def triage(request):
                 suggestion = _suggest(request.POST, versions)
             else:
                 return redirect("incidents:detail", incident_id=_triage(request).pk)
-        except services.Refused as exc:
+        except Refused as exc:
             messages.error(request, str(exc))
     return render(request, "incidents/triage.html", {
         "reports": Report.objects.filter(incident__isnull=True)[:200],
@@ -134,16 +135,16 @@ def _triage(request) -> Incident:
     numbers = data.getlist("reports")
     if data.get("do") == "attach":
         if not numbers:
-            raise services.Refused("reports", _("choose the reports to attach"))
+            raise Refused("reports", _("choose the reports to attach"))
         incident = Incident.objects.filter(pk=_int(data.get("incident"), "incident")).first()
         if incident is None:
-            raise services.Refused("incident", _("choose an open incident"))
+            raise Refused("incident", _("choose an open incident"))
         with transaction.atomic():
             for number in numbers:
-                services.attach_report(incident, number, request.user)
+                lifecycle.attach_report(incident, number, request.user)
         return incident
     plan_id, _slash, scenario_id = data.get("scenario", "").partition("/")
-    return services.open_incident(
+    return lifecycle.open_incident(
         plan_id=plan_id, scenario_id=scenario_id, title=data.get("title", ""), reports=numbers,
         level_id=data.get("level", ""), category_id=data.get("category", ""), scope=data.get("scope", ""),
         users_pct=_users_pct(data), is_drill=data.get("is_drill") == "on", user=request.user)
@@ -155,9 +156,9 @@ def _suggest(data, versions) -> dict:
     plan_id, _slash, scenario_id = data.get("scenario", "").partition("/")
     version = next((v for v in versions if v.plan_id == plan_id), None)
     if version is None:
-        raise services.Refused("plan", _("choose a plan and scenario"))
+        raise Refused("plan", _("choose a plan and scenario"))
     plan = version.content
-    level_id, matched = services.suggest_level(plan, data.get("scope", ""), _users_pct(data))
+    level_id, matched = levels.suggest_level(plan, data.get("scope", ""), _users_pct(data))
     scenario = next((s for s in plan.scenarios if s.id == scenario_id), None)
     level_id = level_id or (scenario.level if scenario else None)
     reports = list(Report.objects.filter(number__in=data.getlist("reports")).only("department"))
@@ -172,14 +173,14 @@ def _users_pct(data) -> float | None:
     try:
         return float(text)
     except ValueError:
-        raise services.Refused("users_pct", _("%(value)s is not a number") % {"value": text}) from None
+        raise Refused("users_pct", _("%(value)s is not a number") % {"value": text}) from None
 
 
 def _int(text, field) -> int:
     try:
         return int(text)
     except (TypeError, ValueError):
-        raise services.Refused(field, _("choose one")) from None
+        raise Refused(field, _("choose one")) from None
 
 
 # --- the incident page -------------------------------------------------------------------
@@ -197,17 +198,17 @@ def detail(request, incident_id):
     return render(request, "incidents/detail.html", {
         "incident": incident, "plan": plan, "now": clock.now(),
         "category": next((c for c in plan.problem_categories if c.id == incident.category_id), None),
-        "classification": services.classify(incident),
+        "classification": levels.classify(incident),
         "holders": incident.assignments.filter(ends_at__isnull=True).select_related("member"),
         "role_choices": [*Assignment.Kind.choices, *((r.id, r.title) for r in plan.roles),
                          *((g.id, g.name) for g in plan.groups)],
         "members": Member.objects.filter(active=True).only("name", "department"),
         "checklist": incident.checklist.select_related("assignee", "done_by"),
-        "node": scenarios.tree_position(incident), "answers": answers,
+        "node": checklist.tree_position(incident), "answers": answers,
         "timers": incident.timers.all(), "timeline": incident.timeline.select_related("actor"),
         "reports": incident.reports.all(),
         "duty_cards": [(a, plan_cards.get(a.card_id)) for a in incident.duty_cards.select_related("acknowledged_by")],
-        "transitions": sorted(services.TRANSITIONS[incident.status]),
+        "transitions": sorted(lifecycle.TRANSITIONS[incident.status]),
         "may_act": has_role(request.user, *RUNNERS), "may_reclassify": has_role(request.user, Role.COMMANDER),
         "statuses": dict(Incident.Status.choices),
     })
@@ -216,7 +217,7 @@ def detail(request, incident_id):
 def _member(data) -> Member:
     member = Member.objects.filter(pk=_int(data.get("member"), "member")).first()
     if member is None:
-        raise services.Refused("member", _("choose a member"))
+        raise Refused("member", _("choose a member"))
     return member
 
 
@@ -227,21 +228,21 @@ def _reminder(request, incident):
 
 # Action name → (roles that may do it, what it does). Each one is a POST form on the incident page.
 ACTIONS = {
-    "transition": (RUNNERS, lambda r, i: services.transition(i, r.POST.get("status", ""), r.user,
-                                                            r.POST.get("note", "").strip())),
-    "reclassify": ((Role.COMMANDER,), lambda r, i: services.reclassify(i, r.POST.get("level", ""),
-                                                                       r.POST.get("reason", ""), r.user)),
-    "assign": (RUNNERS, lambda r, i: services.assign(i, r.POST.get("role", ""), _member(r.POST), r.user,
-                                                     r.POST.get("note", "").strip())),
-    "scenario": (RUNNERS, lambda r, i: scenarios.start_scenario(i, r.POST.get("scenario", ""), r.user)),
-    "tick": (RUNNERS, lambda r, i: scenarios.tick(i, _int(r.POST.get("item"), "item"), r.user)),
-    "skip": (RUNNERS, lambda r, i: scenarios.skip(i, _int(r.POST.get("item"), "item"), r.POST.get("reason", ""),
-                                                 r.user)),
-    "reassign": (RUNNERS, lambda r, i: scenarios.reassign(i, _int(r.POST.get("item"), "item"), _member(r.POST),
-                                                         r.user)),
-    "answer": (RUNNERS, lambda r, i: scenarios.answer(i, r.POST.get("node", ""), r.POST.get("answer", ""),
-                                                     r.user)),
-    "note": (RUNNERS, lambda r, i: services.add_note(i, r.POST.get("text", ""), r.user)),
+    "transition": (RUNNERS, lambda r, i: lifecycle.transition(i, r.POST.get("status", ""), r.user,
+                                                              r.POST.get("note", "").strip())),
+    "reclassify": ((Role.COMMANDER,), lambda r, i: lifecycle.reclassify(i, r.POST.get("level", ""),
+                                                                        r.POST.get("reason", ""), r.user)),
+    "assign": (RUNNERS, lambda r, i: lifecycle.assign(i, r.POST.get("role", ""), _member(r.POST), r.user,
+                                                      r.POST.get("note", "").strip())),
+    "scenario": (RUNNERS, lambda r, i: checklist.start_scenario(i, r.POST.get("scenario", ""), r.user)),
+    "tick": (RUNNERS, lambda r, i: checklist.tick(i, _int(r.POST.get("item"), "item"), r.user)),
+    "skip": (RUNNERS, lambda r, i: checklist.skip(i, _int(r.POST.get("item"), "item"), r.POST.get("reason", ""),
+                                                  r.user)),
+    "reassign": (RUNNERS, lambda r, i: checklist.reassign(i, _int(r.POST.get("item"), "item"), _member(r.POST),
+                                                          r.user)),
+    "answer": (RUNNERS, lambda r, i: checklist.answer(i, r.POST.get("node", ""), r.POST.get("answer", ""),
+                                                      r.user)),
+    "note": (RUNNERS, lambda r, i: lifecycle.add_note(i, r.POST.get("text", ""), r.user)),
     "reminder": (RUNNERS, _reminder),
     "card": (REPORTERS, lambda r, i: cards.acknowledge_card(i, r.POST.get("card", ""), r.user)),
 }
@@ -258,7 +259,7 @@ def act(request, incident_id, action):
     incident = _incident(incident_id)
     try:
         run(request, incident)
-    except services.Refused as exc:
+    except Refused as exc:
         messages.error(request, str(exc))
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, {request.get_host()}):

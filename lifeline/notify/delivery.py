@@ -33,7 +33,8 @@ from django.utils.translation import gettext as _
 from lifeline.core import clock
 from lifeline.core.worker import worker_name
 from lifeline.incidents.models import OutboxMessage, TimelineEntry
-from lifeline.incidents.services import in_plan_language, record as record_on_timeline
+from lifeline.incidents.timeline import record as record_on_timeline
+from lifeline.incidents.wording import in_plan_language
 from lifeline.notify import channels, messages
 from lifeline.notify.models import Delivery, DeliveryAttempt
 from lifeline.people.models import ContactChannel

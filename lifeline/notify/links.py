@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from lifeline.core import clock
 from lifeline.core.actor import acting_as
-from lifeline.incidents import services
+from lifeline.incidents import lifecycle, timeline, wording
 from lifeline.incidents.models import Incident, TimelineEntry
 from lifeline.people.models import Member
 
@@ -86,9 +86,9 @@ def acknowledge(incident: Incident, member: Member) -> Acknowledgement:
     moved = incident.status == Incident.Status.REPORTED
     with acting_as(actor):
         if moved:
-            incident = services.transition(incident, Incident.Status.ACKNOWLEDGED, actor)
-        with services.in_plan_language(incident):
-            services.record(incident, TimelineEntry.Kind.PAGE,
+            incident = lifecycle.transition(incident, Incident.Status.ACKNOWLEDGED, actor)
+        with wording.in_plan_language(incident):
+            timeline.record(incident, TimelineEntry.Kind.PAGE,
                             _("%(member)s acknowledged through the notification link") % {"member": member.name},
                             actor, ack_link=True, member=member.pk)
     return Acknowledgement(incident, member, moved=moved, already=False)

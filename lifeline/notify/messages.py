@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from lifeline.core import clock
 from lifeline.incidents.models import DRILL_MARK, ChecklistItem, OutboxMessage
-from lifeline.incidents.services import in_plan_language, role_title
+from lifeline.incidents.wording import in_plan_language, role_title
 from lifeline.notify import links
 
 # A message says what to do next, not the whole checklist: WeCom takes 2048 characters at most.

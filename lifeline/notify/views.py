@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from lifeline.accounts.roles import Role, has_role, require_role
-from lifeline.incidents.services import in_plan_language
+from lifeline.incidents.wording import in_plan_language
 from lifeline.notify import delivery, links
 from lifeline.notify.models import Delivery, DeliveryAttempt
 from lifeline.people.models import ContactChannel

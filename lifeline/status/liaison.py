@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from lifeline.accounts.roles import Role, has_role
 from lifeline.core import clock
-from lifeline.incidents import services as incidents
+from lifeline.incidents import timeline
 from lifeline.incidents.models import Assignment, Incident, TimelineEntry
 from lifeline.plans import schema
 from lifeline.status import services
@@ -72,8 +72,8 @@ def withdraw(item: Override | Notice, user=None):
     item.withdrawn_at = clock.now()
     item.save(update_fields=["withdrawn_at"])
     if isinstance(item, Notice) and item.incident:
-        incidents.record(item.incident, TimelineEntry.Kind.NOTICE,
-                         _("Notice withdrawn from the status page: %(title)s") % {"title": item.title}, user)
+        timeline.record(item.incident, TimelineEntry.Kind.NOTICE,
+                        _("Notice withdrawn from the status page: %(title)s") % {"title": item.title}, user)
 
 
 # --- notices ---------------------------------------------------------------------------------
@@ -122,9 +122,9 @@ def publish(*, title: str, body: str = "", components=(), incident: Incident | N
                                    published_by=user)
     notice.components.set(components)
     if incident:
-        incidents.record(incident, TimelineEntry.Kind.NOTICE,
-                         _("Notice published on the status page: %(title)s") % {"title": title}, user,
-                         notice=notice.pk)
+        timeline.record(incident, TimelineEntry.Kind.NOTICE,
+                        _("Notice published on the status page: %(title)s") % {"title": title}, user,
+                        notice=notice.pk)
     return notice
 
 

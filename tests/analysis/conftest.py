@@ -1,8 +1,7 @@
 """Fixtures of the fault analysis tests: the incident tests' clock and plans, and one incident run to the end."""
 import pytest
 
-from lifeline.incidents import scenarios, timers
-from lifeline.incidents import services as incidents
+from lifeline.incidents import checklist, firing, intake, lifecycle
 from lifeline.incidents.models import ChecklistItem, Incident
 from tests.incidents.conftest import SHANGHAI, load_seed, on_duty, t0  # noqa: F401 (fixtures)
 
@@ -17,21 +16,21 @@ def resolved(load_seed, t0, clock):
     three reports from two departments, acknowledged at T+30 min, two steps done and one
     skipped, the 24 h timer fired, resolved at T+26 h."""
     plan = load_seed("002")
-    numbers = [incidents.submit_report(department=department, description="系统无法登录", contact="8021",
-                                       people_affected=people).number
+    numbers = [intake.submit_report(department=department, description="系统无法登录", contact="8021",
+                                    people_affected=people).number
                for department, people in (("生殖医学中心", 2), ("检验科", 3), ("生殖医学中心", 1))]
-    incident = incidents.open_incident(plan_id=plan, title=TITLE, reports=numbers, level_id="general",
+    incident = lifecycle.open_incident(plan_id=plan, title=TITLE, reports=numbers, level_id="general",
                                        scenario_id="app_server_failure")
     clock.advance(minutes=30)
-    incidents.transition(incident, "acknowledged")
+    lifecycle.transition(incident, "acknowledged")
     items = list(incident.checklist.order_by("order"))
     clock.advance(minutes=10)
-    scenarios.tick(incident, items[0].pk)
-    scenarios.tick(incident, items[1].pk)
-    scenarios.skip(incident, items[2].pk, "厂商远程处理，无需重装系统")
+    checklist.tick(incident, items[0].pk)
+    checklist.tick(incident, items[1].pk)
+    checklist.skip(incident, items[2].pk, "厂商远程处理，无需重装系统")
     clock.advance(hours=23, minutes=20)  # T+24 h: the plan's timer and the resolution deadline
-    timers.fire_due_timers(clock.now(), "test-worker")
+    firing.fire_due_timers(clock.now(), "test-worker")
     clock.advance(hours=2)
-    incidents.transition(incident, "resolved")
+    lifecycle.transition(incident, "resolved")
     assert incident.checklist.filter(status=ChecklistItem.Status.SKIPPED).count() == 1
     return Incident.objects.get(pk=incident.pk)

@@ -11,8 +11,8 @@ from pypdf import PdfReader
 from lifeline.analysis import printing, services
 from lifeline.analysis.models import FaultAnalysis
 from lifeline.core.documents import DOCX_EAST_ASIAN_FONT
-from lifeline.incidents import scenarios, timers
-from lifeline.incidents import services as incidents
+from lifeline.core.errors import Refused
+from lifeline.incidents import checklist, firing, intake, lifecycle
 from lifeline.incidents.models import Timer
 from tests.analysis.conftest import TITLE
 
@@ -65,15 +65,15 @@ def test_saving_keeps_what_people_wrote(resolved, make_user):
 
 
 def test_an_open_incident_is_not_analysed_yet(load_seed, t0):
-    incident = incidents.open_incident(plan_id=load_seed("002"), title=TITLE, level_id="general")
-    with pytest.raises(incidents.Refused) as caught:
+    incident = lifecycle.open_incident(plan_id=load_seed("002"), title=TITLE, level_id="general")
+    with pytest.raises(Refused) as caught:
         services.save_analysis(incident, cause="x")
     assert caught.value.field == "incident"
     assert not FaultAnalysis.objects.exists()
 
 
 def test_a_cause_too_long_is_refused(resolved):
-    with pytest.raises(incidents.Refused) as caught:
+    with pytest.raises(Refused) as caught:
         services.save_analysis(resolved, cause="x" * 10_001)
     assert caught.value.field == "cause"
     assert not FaultAnalysis.objects.exists()
@@ -104,17 +104,17 @@ def test_docx_opens_with_headings(resolved):
 
 def test_seed_004_whole_hospital_failure_is_reported_in_order(load_seed, t0, clock):
     """Report → class 1 incident → T+30 min stand-alone charging → T+3 h wards manual → resolved."""
-    report = incidents.submit_report(department="Outpatient charging", description="HIS down", contact="8021")
-    incident = incidents.open_incident(plan_id=load_seed("004"), title="Whole-hospital HIS down", scope="whole",
+    report = intake.submit_report(department="Outpatient charging", description="HIS down", contact="8021")
+    incident = lifecycle.open_incident(plan_id=load_seed("004"), title="Whole-hospital HIS down", scope="whole",
                                        reports=[report.number], scenario_id="overall_fault")
     clock.advance(minutes=5)
-    incidents.transition(incident, "acknowledged")
-    scenarios.tick(incident, incident.checklist.get(step_id="report_leaders").pk)
+    lifecycle.transition(incident, "acknowledged")
+    checklist.tick(incident, incident.checklist.get(step_id="report_leaders").pk)
     for minutes in (25, 150):  # to T+30 min, then T+3 h
         clock.advance(minutes=minutes)
-        timers.fire_due_timers(clock.now(), "test-worker")
+        firing.fire_due_timers(clock.now(), "test-worker")
     clock.advance(minutes=30)
-    incidents.transition(incident, "resolved")
+    lifecycle.transition(incident, "resolved")
 
     built = services.build(incident)
     assert built.figures.duration == timedelta(hours=3, minutes=30)
@@ -133,7 +133,7 @@ def test_seed_004_whole_hospital_failure_is_reported_in_order(load_seed, t0, clo
 
 
 def test_a_drill_is_marked_on_the_analysis(load_seed, t0):
-    incident = incidents.open_incident(plan_id=load_seed("004"), title="HIS 停机演练", scope="whole", is_drill=True)
+    incident = lifecycle.open_incident(plan_id=load_seed("004"), title="HIS 停机演练", scope="whole", is_drill=True)
     built = services.build(incident)
     assert built.title == "【演练】HIS 停机演练"
     assert dict(built.summary)[built.t["drill"]] == built.t["yes"]

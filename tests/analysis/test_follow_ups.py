@@ -5,7 +5,7 @@ import pytest
 
 from lifeline.analysis import services
 from lifeline.analysis.models import FollowUp
-from lifeline.incidents.services import Refused
+from lifeline.core.errors import Refused
 from lifeline.people.models import Member
 
 pytestmark = pytest.mark.django_db

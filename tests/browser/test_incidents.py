@@ -3,7 +3,7 @@ person on duty opens an incident from it, acknowledges and ticks a step, the rep
 import pytest
 
 from lifeline.accounts.roles import Role
-from lifeline.incidents import services
+from lifeline.incidents import lifecycle
 from lifeline.incidents.models import ChecklistItem, Incident
 from lifeline.people.models import Member
 from lifeline.plans import services as plans
@@ -62,7 +62,7 @@ def test_dashboard_refreshes_itself_and_counts_down(page, live_server, login, ma
     make_user("zhangwei", Role.DUTY)
     login(page, "zhangwei", next_path="/incidents/")
     assert page.locator("tr[data-incident]").count() == 0
-    incident = services.open_incident(plan_id="his_failure", title="挂号处白屏", scenario_id="regional_fault")
+    incident = lifecycle.open_incident(plan_id="his_failure", title="挂号处白屏", scenario_id="regional_fault")
     row = page.locator(f"tr[data-incident='{incident.pk}']")
     row.wait_for(timeout=20000)  # the board reloads its table every 8 s, without a page load
     countdown = row.locator("[data-until]").last

@@ -9,7 +9,7 @@ from lifeline.accounts.roles import Role
 from lifeline.audit.models import AuditEntry
 from lifeline.detection import alerts
 from lifeline.detection.models import Alert, AlertGroup, Silence
-from lifeline.incidents import services as incidents
+from lifeline.incidents import lifecycle
 from lifeline.incidents.models import Incident
 from lifeline.status.models import MaintenanceWindow
 from tests.detection.alerting import alert_texts, insurance, plan_001, registration, t0  # noqa: F401
@@ -150,7 +150,7 @@ def test_after_the_incident_is_resolved_a_new_firing_opens_a_new_incident(t0, pl
     fire(registration)
     first = Incident.objects.get()
     for status in ("acknowledged", "resolved"):
-        incidents.transition(first, status)
+        lifecycle.transition(first, status)
 
     fire(registration)
 

@@ -3,7 +3,7 @@ import pytest
 
 from lifeline.accounts.models import ApiToken
 from lifeline.accounts.roles import Role
-from lifeline.incidents import services
+from lifeline.incidents import lifecycle
 from lifeline.incidents.models import Incident, TimelineEntry
 
 pytestmark = pytest.mark.django_db
@@ -23,11 +23,11 @@ def post(client, path, body=None):
 
 def test_open_incidents_contract(load_seed, t0, make_user, client):
     plan = load_seed("004")
-    kept = services.open_incident(plan_id=plan, title="HIS down", scope="whole")
-    drill = services.open_incident(plan_id=plan, title="Drill", scope="region", is_drill=True)
-    done = services.open_incident(plan_id=plan, title="Fixed", scope="terminal")
+    kept = lifecycle.open_incident(plan_id=plan, title="HIS down", scope="whole")
+    drill = lifecycle.open_incident(plan_id=plan, title="Drill", scope="region", is_drill=True)
+    done = lifecycle.open_incident(plan_id=plan, title="Fixed", scope="terminal")
     for status in ("acknowledged", "resolved"):
-        services.transition(done, status)
+        lifecycle.transition(done, status)
     _token, key = ApiToken.objects.issue(make_user("robot", Role.AUDITOR))
     answer = client.get("/api/v1/incidents?status=open", HTTP_AUTHORIZATION=f"Bearer {key}")
     assert answer.status_code == 200
@@ -72,7 +72,7 @@ def test_bad_input_is_refused_with_the_field_and_changes_nothing(load_seed, t0, 
     plan = load_seed("004")
     answer = post(duty, "/incidents", {"plan": plan, "title": "HIS down", "level": "class_9"})
     assert answer.status_code == 400 and answer.json()["detail"].startswith("level: 未知级别 class_9")
-    incident = services.open_incident(plan_id=plan, title="HIS down", scope="whole")
+    incident = lifecycle.open_incident(plan_id=plan, title="HIS down", scope="whole")
     entries = TimelineEntry.objects.count()
     answer = post(duty, f"/incidents/{incident.pk}/transition", {"status": "resolved"})
     assert answer.status_code == 400 and "当前状态为 已上报，不能变为 已解决" in answer.json()["detail"]
@@ -83,7 +83,7 @@ def test_bad_input_is_refused_with_the_field_and_changes_nothing(load_seed, t0, 
     assert answer.status_code == 400 and answer.json()["detail"].startswith("text: 备注最多 10000 个字符")
     assert TimelineEntry.objects.count() == entries
     for status in ("acknowledged", "resolved", "closed"):
-        services.transition(incident, status)
+        lifecycle.transition(incident, status)
     entries = TimelineEntry.objects.count()
     answer = post(duty, f"/incidents/{incident.pk}/timers", {"minutes": 20, "text": "check"})
     assert answer.status_code == 400 and answer.json()["detail"].startswith("incident: 事件状态为")
@@ -93,7 +93,7 @@ def test_bad_input_is_refused_with_the_field_and_changes_nothing(load_seed, t0, 
 
 def test_roles_are_checked_on_the_server(load_seed, t0, client, make_user):
     plan = load_seed("004")
-    incident = services.open_incident(plan_id=plan, title="HIS down", scope="region")
+    incident = lifecycle.open_incident(plan_id=plan, title="HIS down", scope="region")
     client.force_login(make_user("nurse", Role.DEPARTMENT))
     assert client.get("/api/v1/incidents").status_code == 403
     assert post(client, f"/incidents/{incident.pk}/transition", {"status": "acknowledged"}).status_code == 403
@@ -110,7 +110,7 @@ def test_roles_are_checked_on_the_server(load_seed, t0, client, make_user):
 
 def test_tree_roles_and_cards_through_the_api(load_seed, t0, duty, on_duty):
     plan = load_seed("004")
-    incident = services.open_incident(plan_id=plan, title="Ward down", scope="region", scenario_id="regional_fault")
+    incident = lifecycle.open_incident(plan_id=plan, title="Ward down", scope="region", scenario_id="regional_fault")
     path = f"/incidents/{incident.pk}"
     assert duty.get(f"/api/v1{path}").json()["tree"]["answers"] == ["Yes", "No"]
     assert post(duty, f"{path}/tree/answer", {"node": "short_time", "answer": "Yes"}).json()["node"] == "recover"

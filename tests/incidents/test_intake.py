@@ -3,7 +3,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from lifeline.accounts.roles import Role
-from lifeline.incidents import services
+from lifeline.incidents import intake
 from lifeline.incidents.models import Report
 
 pytestmark = pytest.mark.django_db
@@ -13,8 +13,8 @@ GOOD = {"department": "收费处", "workstation": "门诊收费 3 号窗口", "d
 
 
 def test_reports_get_a_number_of_the_day(t0):
-    first = services.submit_report(**GOOD)
-    second = services.submit_report(**GOOD, source=Report.Source.HOTLINE)
+    first = intake.submit_report(**GOOD)
+    second = intake.submit_report(**GOOD, source=Report.Source.HOTLINE)
     assert (first.number, second.number) == ("BG-20261122-0001", "BG-20261122-0002")
     assert second.source == "hotline" and first.created_at == t0
 
@@ -24,7 +24,7 @@ def test_reports_get_a_number_of_the_day(t0):
 ])
 def test_bad_report_names_the_field_and_stores_nothing(t0, field, value):
     with pytest.raises(ValidationError) as caught:
-        services.submit_report(**{**GOOD, field: value})
+        intake.submit_report(**{**GOOD, field: value})
     assert field in caught.value.message_dict
     assert not Report.objects.exists()
 

@@ -4,7 +4,8 @@ from datetime import timedelta
 import pytest
 
 from lifeline.accounts.roles import Role
-from lifeline.incidents import services
+from lifeline.core.errors import Refused
+from lifeline.incidents import intake, lifecycle
 from lifeline.incidents.models import Assignment, Incident, OutboxMessage, TimelineEntry
 from lifeline.people.models import DutyKind, Member
 
@@ -13,19 +14,19 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def incident(load_seed, t0):
-    return services.open_incident(plan_id=load_seed("001"), title="挂号系统故障", users_pct=30)
+    return lifecycle.open_incident(plan_id=load_seed("001"), title="挂号系统故障", users_pct=30)
 
 
 def test_walk_the_lifecycle_with_timestamps_and_times(incident, clock, t0):
     clock.advance(minutes=4)
-    services.transition(incident, "acknowledged")
+    lifecycle.transition(incident, "acknowledged")
     clock.advance(minutes=10)
-    services.transition(incident, "investigating")
+    lifecycle.transition(incident, "investigating")
     clock.advance(minutes=20)
-    services.transition(incident, "mitigated")
+    lifecycle.transition(incident, "mitigated")
     clock.advance(minutes=30)
-    services.transition(incident, "resolved")
-    services.transition(incident, "closed", note="复盘完成")
+    lifecycle.transition(incident, "resolved")
+    lifecycle.transition(incident, "closed", note="复盘完成")
     incident.refresh_from_db()
     assert incident.status == "closed"
     assert incident.time_to_acknowledge == timedelta(minutes=4)
@@ -41,10 +42,10 @@ def test_walk_the_lifecycle_with_timestamps_and_times(incident, clock, t0):
 ])
 def test_out_of_order_transition_is_refused_and_changes_nothing(incident, path, bad):
     for status in path:
-        services.transition(incident, status)
+        lifecycle.transition(incident, status)
     entries = TimelineEntry.objects.count()
-    with pytest.raises(services.Refused) as caught:
-        services.transition(incident, bad)
+    with pytest.raises(Refused) as caught:
+        lifecycle.transition(incident, bad)
     assert caught.value.field == "status"
     assert Incident.objects.get(pk=incident.pk).status == (path[-1] if path else "reported")
     assert TimelineEntry.objects.count() == entries
@@ -53,7 +54,7 @@ def test_out_of_order_transition_is_refused_and_changes_nothing(incident, path, 
 def test_commander_reclassifies_with_a_reason_and_deadlines_follow(incident, make_user, t0):
     assert incident.level_id == "L2" and incident.respond_by == t0 + timedelta(minutes=1)
     commander = make_user("commander", Role.COMMANDER)
-    services.reclassify(incident, "L1", "超过一半用户无法挂号", commander)
+    lifecycle.reclassify(incident, "L1", "超过一半用户无法挂号", commander)
     incident.refresh_from_db()
     assert incident.level_id == "L1" and incident.respond_by == t0  # 一级: immediate
     entry = incident.timeline.get(kind=TimelineEntry.Kind.LEVEL)
@@ -65,8 +66,8 @@ def test_commander_reclassifies_with_a_reason_and_deadlines_follow(incident, mak
     (Role.COMMANDER, "L9", "why", "level"), (Role.COMMANDER, "L2", "why", "level"),
 ])
 def test_bad_reclassification_is_refused(incident, make_user, role, level, reason, field):
-    with pytest.raises(services.Refused) as caught:
-        services.reclassify(incident, level, reason, make_user("someone", role))
+    with pytest.raises(Refused) as caught:
+        lifecycle.reclassify(incident, level, reason, make_user("someone", role))
     assert caught.value.field == field
     assert Incident.objects.get(pk=incident.pk).level_id == "L2"
     assert not incident.timeline.filter(kind=TimelineEntry.Kind.LEVEL).exists()
@@ -77,11 +78,11 @@ def test_roles_filled_from_the_roster_and_handed_over(load_seed, on_duty, make_u
     lead = on_duty("tech_lead", "王组长")
     backup = on_duty("tech_lead", "李备班", kind=DutyKind.BACKUP)
     scribe = on_duty("duty_it", "赵值班")
-    incident = services.open_incident(plan_id=plan, title="挂号系统故障", users_pct=30)
+    incident = lifecycle.open_incident(plan_id=plan, title="挂号系统故障", users_pct=30)
     held = {a.role: a.member for a in incident.assignments.all()}
     assert held == {"commander": lead, "scribe": scribe}
 
-    services.assign(incident, "commander", backup, make_user("duty", Role.DUTY), note="王组长去机房")
+    lifecycle.assign(incident, "commander", backup, make_user("duty", Role.DUTY), note="王组长去机房")
     current = incident.assignments.get(role="commander", ends_at__isnull=True)
     assert current.member == backup
     assert incident.assignments.get(role="commander", member=lead).ends_at is not None
@@ -92,28 +93,28 @@ def test_roles_filled_from_the_roster_and_handed_over(load_seed, on_duty, make_u
 def test_commander_falls_back_to_the_backup(load_seed, on_duty):
     plan = load_seed("001")
     backup = on_duty("tech_lead", "李备班", kind=DutyKind.BACKUP)
-    incident = services.open_incident(plan_id=plan, title="挂号系统故障", users_pct=30)
+    incident = lifecycle.open_incident(plan_id=plan, title="挂号系统故障", users_pct=30)
     assert incident.assignments.get(role=Assignment.Kind.COMMANDER).member == backup
 
 
 def test_unknown_role_is_refused(incident, on_duty):
     member = on_duty("dba", "钱工")
-    with pytest.raises(services.Refused, match="未知角色 juggler"):
-        services.assign(incident, "juggler", member)
-    services.assign(incident, "tech", member)  # a group of the plan
+    with pytest.raises(Refused, match="未知角色 juggler"):
+        lifecycle.assign(incident, "juggler", member)
+    lifecycle.assign(incident, "tech", member)  # a group of the plan
     assert incident.assignments.filter(role="tech").count() == 1
 
 
 def test_reporters_are_told_when_their_incident_is_acknowledged_mitigated_and_resolved(load_seed, t0, make_user):
     nurse = make_user("nurse", Role.DEPARTMENT)
     Member.objects.create(name="李护士", phone="13900000021", department="门诊", user=nurse)
-    mine = services.submit_report(department="门诊", description="挂号白屏", contact="8021", reporter=nurse)
-    called = services.submit_report(department="急诊", description="挂号白屏", contact="急诊护士站 8120",
-                                    source="hotline")
-    drill = services.open_incident(plan_id=load_seed("001"), title="挂号系统故障", users_pct=30, is_drill=True,
-                                   reports=[mine.number, called.number])
+    mine = intake.submit_report(department="门诊", description="挂号白屏", contact="8021", reporter=nurse)
+    called = intake.submit_report(department="急诊", description="挂号白屏", contact="急诊护士站 8120",
+                                  source="hotline")
+    drill = lifecycle.open_incident(plan_id=load_seed("001"), title="挂号系统故障", users_pct=30, is_drill=True,
+                                    reports=[mine.number, called.number])
     for status in ("acknowledged", "investigating", "mitigated", "resolved", "closed"):
-        services.transition(drill, status, note="已切换备用服务器" if status == "resolved" else "")
+        lifecycle.transition(drill, status, note="已切换备用服务器" if status == "resolved" else "")
     told = {(m.dedupe_key.rsplit(":", 1)[1], m.member.name if m.member else m.contact): m
             for m in OutboxMessage.objects.filter(role="reporter")}
     assert sorted(told) == sorted((status, who) for status in ("acknowledged", "mitigated", "resolved")

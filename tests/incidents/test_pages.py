@@ -7,7 +7,7 @@ import pytest
 from openpyxl import load_workbook
 
 from lifeline.accounts.roles import Role
-from lifeline.incidents import services
+from lifeline.incidents import intake, lifecycle
 from lifeline.incidents.models import ChecklistItem, Incident, OutboxMessage, Report
 from lifeline.people.models import Member
 
@@ -36,7 +36,7 @@ def as_user(client, make_user):
 
 
 def report(department="收费处", text="HIS 登录后白屏", reporter=None, contact="分机 8021"):
-    return services.submit_report(department=department, description=text, contact=contact, reporter=reporter)
+    return intake.submit_report(department=department, description=text, contact=contact, reporter=reporter)
 
 
 def messages_of(response):
@@ -165,8 +165,8 @@ def incident(load_seed, t0, make_user):
     reporter = make_user("reporter", Role.DEPARTMENT)
     Member.objects.create(name="李护士", phone="13900000001", department="收费处", user=reporter)
     reports = [report(reporter=reporter).number, report("急诊", "无法开医嘱", contact="急诊 8120").number]
-    return services.open_incident(plan_id="his_failure", title="局部 HIS 故障", reports=reports,
-                                  scenario_id="regional_fault")
+    return lifecycle.open_incident(plan_id="his_failure", title="局部 HIS 故障", reports=reports,
+                                   scenario_id="regional_fault")
 
 
 def post(client, incident, action, **data):
@@ -245,8 +245,8 @@ def test_unknown_action_is_not_found(client, as_user, incident):
 @pytest.fixture
 def downtime(load_seed, t0):
     load_seed("003")
-    return services.open_incident(plan_id="general_hospital_his", title="HIS 停机", is_drill=True,
-                                  scenario_id="desktop_emergency_system")
+    return lifecycle.open_incident(plan_id="general_hospital_his", title="HIS 停机", is_drill=True,
+                                   scenario_id="desktop_emergency_system")
 
 
 def test_a_department_sees_and_acknowledges_its_own_card(client, as_user, downtime):
@@ -265,9 +265,9 @@ def test_a_department_sees_and_acknowledges_its_own_card(client, as_user, downti
 # --- the dashboard -----------------------------------------------------------------------
 
 def test_dashboard_lists_open_incidents_and_who_has_not_acknowledged(client, as_user, downtime, incident):
-    services.transition(incident, "acknowledged")
-    services.transition(incident, "resolved")
-    services.assign(downtime, "duty_it", Member.objects.create(name="值班工程师", phone="13700000002"))
+    lifecycle.transition(incident, "acknowledged")
+    lifecycle.transition(incident, "resolved")
+    lifecycle.assign(downtime, "duty_it", Member.objects.create(name="值班工程师", phone="13700000002"))
     as_user("auditor", Role.AUDITOR)
     page = client.get("/incidents/")
     rows = page.context["incidents"]
@@ -291,14 +291,14 @@ def test_department_staff_land_on_the_report_page(client, as_user):
 def golive(load_seed, t0):
     load_seed("000")
     owner = Member.objects.create(name="王组长", phone="13700000001")
-    serious = services.open_incident(plan_id="procurement_platform_golive", title="采购单报错",
-                                     category_id="serious", reports=[report("采购科", "提交采购单报错").number])
-    services.assign(serious, "commander", owner)
-    services.assign(serious, "vendor", Member.objects.create(name="厂商张工", phone="13700000009"))
-    services.transition(serious, "acknowledged")
-    services.transition(serious, "resolved", note="修复代码并发布")
-    general = services.open_incident(plan_id="procurement_platform_golive", title="菜单数据不全",
-                                     category_id="general", is_drill=True)
+    serious = lifecycle.open_incident(plan_id="procurement_platform_golive", title="采购单报错",
+                                      category_id="serious", reports=[report("采购科", "提交采购单报错").number])
+    lifecycle.assign(serious, "commander", owner)
+    lifecycle.assign(serious, "vendor", Member.objects.create(name="厂商张工", phone="13700000009"))
+    lifecycle.transition(serious, "acknowledged")
+    lifecycle.transition(serious, "resolved", note="修复代码并发布")
+    general = lifecycle.open_incident(plan_id="procurement_platform_golive", title="菜单数据不全",
+                                      category_id="general", is_drill=True)
     report("药库", "配送单看不到")
     return owner, serious, general
 

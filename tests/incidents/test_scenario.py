@@ -4,7 +4,8 @@ from datetime import timedelta
 import pytest
 
 from lifeline.accounts.roles import Role
-from lifeline.incidents import cards, scenarios, services
+from lifeline.core.errors import Refused
+from lifeline.incidents import cards, checklist, lifecycle
 from lifeline.incidents.models import ChecklistItem, DutyCardActivation, TimelineEntry, TreeAnswer
 
 pytestmark = pytest.mark.django_db
@@ -13,7 +14,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def crash(load_seed, t0):
     """Seed 001's database crash, started when the incident opens."""
-    return services.open_incident(plan_id=load_seed("001"), title="数据库连接中断", scenario_id="database_crash")
+    return lifecycle.open_incident(plan_id=load_seed("001"), title="数据库连接中断", scenario_id="database_crash")
 
 
 def item(incident, step):
@@ -32,27 +33,27 @@ def test_steps_become_the_checklist_with_owners_order_and_due_times(crash, t0, o
 
 def test_owner_on_duty_is_the_assignee(load_seed, on_duty):
     dba = on_duty("dba", "钱工")
-    incident = services.open_incident(plan_id=load_seed("001"), title="数据库", scenario_id="database_crash")
+    incident = lifecycle.open_incident(plan_id=load_seed("001"), title="数据库", scenario_id="database_crash")
     assert item(incident, "restore_db").assignee == dba
 
 
 def test_tick_in_order_skip_with_reason_and_reassign(crash, make_user, on_duty):
     duty = make_user("duty", Role.DUTY)
-    with pytest.raises(services.Refused, match="请先完成：1分钟内完成三步核查"):
-        scenarios.tick(crash, item(crash, "level_one").pk, duty)
+    with pytest.raises(Refused, match="请先完成：1分钟内完成三步核查"):
+        checklist.tick(crash, item(crash, "level_one").pk, duty)
     assert item(crash, "level_one").status == "open"
 
-    scenarios.tick(crash, item(crash, "identify").pk, duty)
-    with pytest.raises(services.Refused) as caught:
-        scenarios.skip(crash, item(crash, "level_one").pk, "  ", duty)
+    checklist.tick(crash, item(crash, "identify").pk, duty)
+    with pytest.raises(Refused) as caught:
+        checklist.skip(crash, item(crash, "level_one").pk, "  ", duty)
     assert caught.value.field == "reason"
-    scenarios.skip(crash, item(crash, "level_one").pk, "二级响应已足够", duty)
-    scenarios.tick(crash, item(crash, "start_dr").pk, duty)  # a skipped step counts as out of the way
-    with pytest.raises(services.Refused, match="该步骤已处理"):
-        scenarios.tick(crash, item(crash, "identify").pk, duty)
+    checklist.skip(crash, item(crash, "level_one").pk, "二级响应已足够", duty)
+    checklist.tick(crash, item(crash, "start_dr").pk, duty)  # a skipped step counts as out of the way
+    with pytest.raises(Refused, match="该步骤已处理"):
+        checklist.tick(crash, item(crash, "identify").pk, duty)
 
     dba = on_duty("dba", "钱工")
-    scenarios.reassign(crash, item(crash, "restore_db").pk, dba, duty)
+    checklist.reassign(crash, item(crash, "restore_db").pk, dba, duty)
     done = {i.step_id: (i.status, i.reason) for i in crash.checklist.exclude(status="open")}
     assert done == {"identify": ("done", ""), "level_one": ("skipped", "二级响应已足够"), "start_dr": ("done", "")}
     assert item(crash, "restore_db").assignee == dba
@@ -61,22 +62,22 @@ def test_tick_in_order_skip_with_reason_and_reassign(crash, make_user, on_duty):
 
 
 def test_decision_tree_is_walked_and_recorded(load_seed, t0):
-    incident = services.open_incident(plan_id=load_seed("004"), title="Ward network down",
-                                      scenario_id="regional_fault")
-    assert scenarios.tree_position(incident).id == "short_time"
-    with pytest.raises(services.Refused) as caught:
-        scenarios.answer(incident, "short_time", "Maybe")
+    incident = lifecycle.open_incident(plan_id=load_seed("004"), title="Ward network down",
+                                       scenario_id="regional_fault")
+    assert checklist.tree_position(incident).id == "short_time"
+    with pytest.raises(Refused) as caught:
+        checklist.answer(incident, "short_time", "Maybe")
     assert caught.value.field == "answer" and "Yes / No" in caught.value.message
-    with pytest.raises(services.Refused, match="当前问题是 short_time"):
-        scenarios.answer(incident, "cause", "Virus")
-    assert scenarios.answer(incident, "short_time", "No").id == "cause"
-    leaf = scenarios.answer(incident, "cause", "Virus")
+    with pytest.raises(Refused, match="当前问题是 short_time"):
+        checklist.answer(incident, "cause", "Virus")
+    assert checklist.answer(incident, "short_time", "No").id == "cause"
+    leaf = checklist.answer(incident, "cause", "Virus")
     assert leaf.id == "virus" and "anti-virus" in leaf.action
     assert list(TreeAnswer.objects.values_list("node_id", "answer", "next_node")) == [
         ("short_time", "No", "cause"), ("cause", "Virus", "virus")]
     assert incident.timeline.filter(kind=TimelineEntry.Kind.TREE).last().text.startswith("Do: Immediately cut off")
-    with pytest.raises(services.Refused, match="决策树已到终点"):
-        scenarios.answer(incident, "virus", "Yes")
+    with pytest.raises(Refused, match="决策树已到终点"):
+        checklist.answer(incident, "virus", "Yes")
 
 
 def test_scenario_duty_cards_activate_and_departments_acknowledge(crash, make_user, on_duty):
@@ -86,7 +87,7 @@ def test_scenario_duty_cards_activate_and_departments_acknowledge(crash, make_us
 
     stranger = make_user("pharmacist", Role.DEPARTMENT)
     on_duty("none", "药房小王", department="药房", user=stranger)
-    with pytest.raises(services.Refused) as caught:
+    with pytest.raises(Refused) as caught:
         cards.acknowledge_card(crash, "clinical_offline", stranger)
     assert caught.value.field == "user"
 
@@ -95,21 +96,21 @@ def test_scenario_duty_cards_activate_and_departments_acknowledge(crash, make_us
     cards.acknowledge_card(crash, "clinical_offline", nurse)
     assert list(cards.unacknowledged_cards()) == []
     assert DutyCardActivation.objects.get(pk=card.pk).acknowledged_by == nurse
-    with pytest.raises(services.Refused, match="已确认过"):
+    with pytest.raises(Refused, match="已确认过"):
         cards.acknowledge_card(crash, "clinical_offline", nurse)
 
 
 def test_starting_a_scenario_twice_is_refused(crash):
     count = ChecklistItem.objects.count()
-    with pytest.raises(services.Refused, match="database_crash 已启动"):
-        scenarios.start_scenario(crash, "database_crash")
+    with pytest.raises(Refused, match="database_crash 已启动"):
+        checklist.start_scenario(crash, "database_crash")
     assert ChecklistItem.objects.count() == count
 
 
 def test_nothing_is_done_to_a_closed_incident(crash):
     for status in ("acknowledged", "resolved", "closed"):
-        services.transition(crash, status)
-    with pytest.raises(services.Refused, match="已关闭"):
-        scenarios.tick(crash, item(crash, "identify").pk)
-    with pytest.raises(services.Refused, match="已关闭"):
-        services.add_note(crash, "late", None)
+        lifecycle.transition(crash, status)
+    with pytest.raises(Refused, match="已关闭"):
+        checklist.tick(crash, item(crash, "identify").pk)
+    with pytest.raises(Refused, match="已关闭"):
+        lifecycle.add_note(crash, "late", None)

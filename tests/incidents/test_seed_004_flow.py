@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 
 from lifeline.accounts.roles import Role
-from lifeline.incidents import timers
+from lifeline.incidents import firing
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +44,7 @@ def get(client, path):
 def worker_runs_at(clock, t0, after: timedelta) -> int:
     """Jump the clock to T+after and run the worker's timer job once."""
     clock.freeze(t0 + after)
-    return timers.fire_due_timers(clock.now(), "test-worker")
+    return firing.fire_due_timers(clock.now(), "test-worker")
 
 
 def test_whole_network_failure_runs_the_plan_through_the_api(load_seed, t0, clock, make_user):

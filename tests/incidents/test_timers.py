@@ -3,7 +3,8 @@ from datetime import timedelta
 
 import pytest
 
-from lifeline.incidents import services, timers
+from lifeline.core.errors import Refused
+from lifeline.incidents import firing, intake, lifecycle, timers
 from lifeline.incidents.models import Incident, OutboxMessage, TimelineEntry, Timer
 from lifeline.people.models import DutyKind
 
@@ -12,15 +13,15 @@ pytestmark = pytest.mark.django_db
 
 def fire(clock):
     """What `lifeline worker` does every second (tasks.fire_due_timers), at the clock's time."""
-    timers.fire_due_timers(clock.now(), "test-worker")
+    firing.fire_due_timers(clock.now(), "test-worker")
 
 
 @pytest.fixture
 def overall(load_seed, t0):
     """Seed 004's whole-hospital fault, as one report opens it."""
-    report = services.submit_report(department="Outpatient charging", description="HIS down", contact="8021")
-    return services.open_incident(plan_id=load_seed("004"), title="Whole-hospital HIS down", scope="whole",
-                                  reports=[report.number], scenario_id="overall_fault")
+    report = intake.submit_report(department="Outpatient charging", description="HIS down", contact="8021")
+    return lifecycle.open_incident(plan_id=load_seed("004"), title="Whole-hospital HIS down", scope="whole",
+                                   reports=[report.number], scenario_id="overall_fault")
 
 
 def plan_timer(incident, key):
@@ -56,8 +57,8 @@ def test_seed_004_standalone_at_30_min_and_manual_at_3_h(overall, clock, t0):
 
 def test_resolving_before_a_timer_cancels_it(overall, clock):
     clock.advance(minutes=20)
-    services.transition(overall, "acknowledged")
-    services.transition(overall, "resolved")
+    lifecycle.transition(overall, "acknowledged")
+    lifecycle.transition(overall, "resolved")
     assert plan_timer(overall, "outpatient_standalone").status == "cancelled"
     clock.advance(hours=4)
     fire(clock)
@@ -69,9 +70,9 @@ def test_resolving_before_a_timer_cancels_it(overall, clock):
 
 def test_a_timer_for_a_closed_incident_is_refused(overall):
     for status in ("acknowledged", "resolved", "closed"):
-        services.transition(overall, status)
+        lifecycle.transition(overall, status)
     count = Timer.objects.count()
-    with pytest.raises(services.Refused) as caught:
+    with pytest.raises(Refused) as caught:
         timers.add_reminder(overall, 20, "check the backups")
     assert caught.value.field == "incident"
     assert Timer.objects.count() == count
@@ -93,7 +94,7 @@ def paged(incident):
 
 
 def test_escalation_pages_backup_then_group_lead_then_command_centre(load_seed, roster, clock):
-    incident = services.open_incident(plan_id=load_seed("001"), title="挂号系统故障", users_pct=30)
+    incident = lifecycle.open_incident(plan_id=load_seed("001"), title="挂号系统故障", users_pct=30)
     assert paged(incident) == [("王组长", "tech_lead")]
     clock.advance(minutes=1)  # 二级 responds within 1 min: the lead is told the deadline passed
     fire(clock)
@@ -114,9 +115,9 @@ def test_escalation_pages_backup_then_group_lead_then_command_centre(load_seed, 
 
 
 def test_acknowledging_stops_escalation_and_renotifies_until_resolved(load_seed, roster, clock):
-    incident = services.open_incident(plan_id=load_seed("001"), title="挂号系统故障", users_pct=30)
+    incident = lifecycle.open_incident(plan_id=load_seed("001"), title="挂号系统故障", users_pct=30)
     clock.advance(minutes=3)
-    services.transition(incident, "acknowledged")
+    lifecycle.transition(incident, "acknowledged")
     assert not incident.timers.filter(kind=Timer.Kind.ACK_ESCALATION, status="pending").exists()
     clock.advance(minutes=30)  # renotify_after: the schema's default, 30 min after acknowledging
     fire(clock)
@@ -124,16 +125,16 @@ def test_acknowledging_stops_escalation_and_renotifies_until_resolved(load_seed,
     clock.advance(minutes=30)
     fire(clock)
     assert len(paged(incident)) == 3
-    services.transition(incident, "resolved")
+    lifecycle.transition(incident, "resolved")
     clock.advance(hours=2)
     fire(clock)
     assert len(paged(incident)) == 3
 
 
 def test_a_drill_runs_the_same_marked_as_a_drill(load_seed, roster, clock):
-    incident = services.open_incident(plan_id=load_seed("001"), title="演练：挂号系统故障", users_pct=30,
-                                      is_drill=True)
-    real = services.open_incident(plan_id=load_seed("001"), title="挂号系统故障", users_pct=30)
+    incident = lifecycle.open_incident(plan_id=load_seed("001"), title="演练：挂号系统故障", users_pct=30,
+                                       is_drill=True)
+    real = lifecycle.open_incident(plan_id=load_seed("001"), title="挂号系统故障", users_pct=30)
     clock.advance(minutes=5)
     fire(clock)
     subjects = list(OutboxMessage.objects.filter(incident=incident).values_list("subject", flat=True))
@@ -155,8 +156,8 @@ def test_a_broken_action_fails_alone_and_the_others_still_fire(overall, clock):
 
 
 def test_reminder_reaches_the_commander(load_seed, roster, clock):
-    incident = services.open_incident(plan_id=load_seed("001"), title="挂号系统故障", users_pct=30)
-    services.transition(incident, "acknowledged")
+    incident = lifecycle.open_incident(plan_id=load_seed("001"), title="挂号系统故障", users_pct=30)
+    lifecycle.transition(incident, "acknowledged")
     timers.add_reminder(incident, 20, "再次确认数据库主备状态")
     clock.advance(minutes=20)
     fire(clock)
@@ -167,10 +168,10 @@ def test_reminder_reaches_the_commander(load_seed, roster, clock):
 def test_every_kind_of_plan_action(load_seed, on_duty, clock, t0):
     """Seed 003: a timer activates the 收费处 card, posts a notice, tells a role, escalates, switches scenario."""
     plan = load_seed("003")
-    incident = services.open_incident(plan_id=plan, title="HIS 全院瘫痪", scope="region")
+    incident = lifecycle.open_incident(plan_id=plan, title="HIS 全院瘫痪", scope="region")
     dba = on_duty("dba", "孙工")
     liaison = on_duty("none", "周联络")
-    services.assign(incident, "liaison", liaison)
+    lifecycle.assign(incident, "liaison", liaison)
     most_severe = min(incident.plan.levels, key=lambda lv: lv.rank).id
     actions = {
         "cards": {"kind": "duty_cards", "text": "收费处启用应急", "cards": ["cashier"]},

@@ -52,12 +52,12 @@ def channel():
 @pytest.fixture
 def incident_003(load_seed, on_duty):  # noqa: F811
     """Plan 003 (Chinese): its IT director on duty is paged when an incident opens."""
-    from lifeline.incidents import services
+    from lifeline.incidents import lifecycle
 
     def open_one(member_name="王建国", is_drill=False, **fields):
         director = on_duty("it_director", member_name, **fields)
-        incident = services.open_incident(plan_id=load_seed("003"), title="挂号系统无法登录",
-                                          scenario_id="db_cluster_one_node", is_drill=is_drill)
+        incident = lifecycle.open_incident(plan_id=load_seed("003"), title="挂号系统无法登录",
+                                           scenario_id="db_cluster_one_node", is_drill=is_drill)
         return incident, director
 
     return open_one

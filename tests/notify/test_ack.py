@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from lifeline.incidents import services
+from lifeline.incidents import lifecycle
 from lifeline.incidents.models import Incident, TimelineEntry, Timer
 from lifeline.notify import links
 
@@ -65,8 +65,8 @@ def test_post_acknowledges_without_login_and_stops_the_escalation(paged, client,
 
 def test_acknowledging_after_someone_else_is_recorded_only(paged, client, on_duty):
     incident, director, path = paged
-    services.transition(incident, "acknowledged")
-    services.transition(incident, "investigating")
+    lifecycle.transition(incident, "acknowledged")
+    lifecycle.transition(incident, "investigating")
     done = client.post(path)
 
     assert "谢谢，王建国：您的确认已记入事件时间线。" in done.content.decode()
@@ -114,7 +114,7 @@ def test_a_changed_link_is_refused(paged, client, tamper):
 def test_a_closed_incident_takes_no_acknowledgement(paged, client):
     incident, director, path = paged
     for status in ("acknowledged", "resolved", "closed"):
-        services.transition(incident, status)
+        lifecycle.transition(incident, status)
     shown = client.get(path).content.decode()
     assert "该事件已关闭，无需再确认。" in shown and 'id="acknowledge"' not in shown
     answer = client.post(path)

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from lifeline.audit.models import AuditEntry
-from lifeline.incidents import services, timers
+from lifeline.incidents import escalation, intake, lifecycle
 from lifeline.incidents.models import OutboxMessage, TimelineEntry, Timer
 from lifeline.notify import channels, messages
 from lifeline.notify.delivery import LEASE, Dispatcher
@@ -95,7 +95,7 @@ def test_all_channels_dead_fails_the_message_not_the_incident_nor_the_others(inc
     vendor.refuse("revoked-key")
     dba = on_duty("dba", "李敏")
     channel(dba, "dingtalk", "dingtalk://dbatoken")
-    timers.notify(incident, ["dba"], "请立即逻辑备份全部数据库", "test")
+    escalation.notify(incident, ["dba"], "请立即逻辑备份全部数据库", "test")
 
     for _round in range(8):
         dispatcher(clock)
@@ -125,7 +125,7 @@ def test_a_slow_channel_holds_neither_the_job_nor_the_other_messages(incident_00
     vendor.slow("slow-key", 3)
     dba = on_duty("dba", "李敏")
     channel(dba, "wecom", "wecombot://dba-key")
-    timers.notify(incident, ["dba"], "请立即逻辑备份全部数据库", "test")
+    escalation.notify(incident, ["dba"], "请立即逻辑备份全部数据库", "test")
     dispatcher = Dispatcher()
 
     started = time.monotonic()
@@ -165,11 +165,11 @@ def test_contacts_without_a_member_by_email_or_sms_else_undeliverable(load_seed,
     settings.LIFELINE_NOTIFY_SMS_URL = (f"json://{vendor.hostport}/sms/send?:phone={{to}}&:message=content"
                                         "&:title=&:version=&:type=&:attachments=")
     director = on_duty("it_director", "王建国")
-    reports = [services.submit_report(department="门诊收费", description="收费系统无法登录", contact=contact)
+    reports = [intake.submit_report(department="门诊收费", description="收费系统无法登录", contact=contact)
                for contact in ("zhang@hospital.example", "138 0013 8000", "分机8021")]
-    incident = services.open_incident(plan_id=load_seed("003"), title="收费系统无法登录",
-                                      reports=[r.number for r in reports])
-    services.transition(incident, "acknowledged")
+    incident = lifecycle.open_incident(plan_id=load_seed("003"), title="收费系统无法登录",
+                                       reports=[r.number for r in reports])
+    lifecycle.transition(incident, "acknowledged")
     dispatcher(clock)
 
     sms = {r.body["phone"]: r.body for r in vendor.received if r.path == "/sms/send"}
@@ -219,8 +219,8 @@ def test_drill_messages_start_with_the_drill_mark_exactly_once(incident_003, ven
 def test_english_plan_english_message(load_seed, on_duty, vendor, channel, dispatcher, clock):
     director = on_duty("it_director", "Wang Jianguo")
     channel(director, "wecom", "wecombot://director-key")
-    incident = services.open_incident(plan_id=load_seed("004"), title="Whole-hospital HIS down", scope="whole",
-                                      scenario_id="overall_fault")
+    incident = lifecycle.open_incident(plan_id=load_seed("004"), title="Whole-hospital HIS down", scope="whole",
+                                       scenario_id="overall_fault")
     clock.advance(minutes=75)
     dispatcher(clock)
 
@@ -282,7 +282,7 @@ def test_a_message_that_cannot_be_written_fails_alone(incident_003, on_duty, ven
     channel(director, "wecom", "wecombot://director-key")
     dba = on_duty("dba", "李敏")
     channel(dba, "wecom", "wecombot://dba-key")
-    timers.notify(incident, ["dba"], "请立即逻辑备份全部数据库", "test")
+    escalation.notify(incident, ["dba"], "请立即逻辑备份全部数据库", "test")
     real_compose = messages.compose
 
     def compose(message):

@@ -1,11 +1,11 @@
-"""From an incident opened by incidents.services to the phone of whoever is on duty, through the
+"""From an incident opened by incidents.lifecycle to the phone of whoever is on duty, through the
 worker's jobs: the page, the escalation to the backup, and the acknowledgement link stopping it."""
 import re
 from urllib.parse import urlsplit
 
 import pytest
 
-from lifeline.incidents import services
+from lifeline.incidents import lifecycle
 from lifeline.incidents import tasks as incident_tasks
 from lifeline.incidents.models import OutboxMessage, Timer
 from lifeline.notify import tasks as notify_tasks
@@ -27,8 +27,8 @@ def test_open_page_escalate_and_acknowledge_by_the_link(load_seed, on_duty, vend
     backup = on_duty("it_director", "赵副主任", kind=DutyKind.BACKUP)
     channel(director, "wecom", "wecombot://director-key")
     channel(backup, "wecom", "wecombot://backup-key")
-    incident = services.open_incident(plan_id=load_seed("003"), title="门诊挂号系统无法登录", services=["挂号"],
-                                      scenario_id="db_cluster_one_node", is_drill=True)
+    incident = lifecycle.open_incident(plan_id=load_seed("003"), title="门诊挂号系统无法登录", services=["挂号"],
+                                       scenario_id="db_cluster_one_node", is_drill=True)
 
     worker_second(clock)
     [page] = vendor.received

@@ -1,7 +1,7 @@
 """What a message says to whom: the recipient's duty card, the next steps, a reporter's note."""
 import pytest
 
-from lifeline.incidents import services, timers
+from lifeline.incidents import escalation, intake, lifecycle
 from lifeline.incidents.models import OutboxMessage
 from lifeline.notify import messages
 
@@ -11,9 +11,9 @@ pytestmark = pytest.mark.django_db
 def test_department_staff_read_their_duty_card(load_seed, on_duty, clock):
     on_duty("it_director", "王建国")
     cashier = on_duty("cashier", "刘收费", department="收费处")
-    incident = services.open_incident(plan_id=load_seed("003"), title="HIS 存储故障，启动桌面应急系统",
-                                      scenario_id="desktop_emergency_system")
-    timers.notify(incident, ["cashier"], "启动门诊桌面应急系统", "test")
+    incident = lifecycle.open_incident(plan_id=load_seed("003"), title="HIS 存储故障，启动桌面应急系统",
+                                       scenario_id="desktop_emergency_system")
+    escalation.notify(incident, ["cashier"], "启动门诊桌面应急系统", "test")
     clock.advance(minutes=3)
 
     text = messages.compose(OutboxMessage.objects.get(member=cashier)).body.splitlines()
@@ -28,10 +28,10 @@ def test_department_staff_read_their_duty_card(load_seed, on_duty, clock):
 
 def test_reporters_get_the_news_and_the_note_without_a_link(load_seed, on_duty, clock):
     on_duty("it_director", "王建国")
-    report = services.submit_report(department="门诊收费", description="收费系统无法登录", contact="zhang@hospital.example")
-    incident = services.open_incident(plan_id=load_seed("003"), title="收费系统无法登录", reports=[report.number])
-    services.transition(incident, "acknowledged")
-    services.transition(incident, "mitigated", note="已切换到门诊应急服务器，可以收费")
+    report = intake.submit_report(department="门诊收费", description="收费系统无法登录", contact="zhang@hospital.example")
+    incident = lifecycle.open_incident(plan_id=load_seed("003"), title="收费系统无法登录", reports=[report.number])
+    lifecycle.transition(incident, "acknowledged")
+    lifecycle.transition(incident, "mitigated", note="已切换到门诊应急服务器，可以收费")
 
     mitigated = OutboxMessage.objects.get(contact="zhang@hospital.example", dedupe_key__endswith="mitigated")
     news = messages.compose(mitigated)

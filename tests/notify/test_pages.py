@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from lifeline.accounts.roles import Role
-from lifeline.incidents import timers
+from lifeline.incidents import escalation
 from lifeline.notify.models import DeliveryAttempt
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +20,7 @@ def delivered(incident_003, on_duty, vendor, channel, dispatcher, clock):
     dba = on_duty("dba", "李敏")
     channel(dba, "dingtalk", "dingtalk://refusedtoken")
     vendor.refuse("refusedtoken")
-    timers.notify(incident, ["dba"], "请立即逻辑备份全部数据库", "test")
+    escalation.notify(incident, ["dba"], "请立即逻辑备份全部数据库", "test")
     for _round in range(4):
         dispatcher(clock)
         clock.advance(seconds=60)

@@ -4,7 +4,7 @@ import threading
 import pytest
 from django.db import OperationalError, connection
 
-from lifeline.incidents import timers
+from lifeline.incidents import escalation
 from lifeline.notify import delivery
 from lifeline.notify.models import Delivery
 
@@ -28,7 +28,7 @@ def test_concurrent_claims_never_share_a_delivery(incident_003, on_duty, clock):
     roles = [f"role_{n}" for n in range(30)]
     for role in roles:
         on_duty(role, f"成员{role}")
-    timers.notify(incident, roles, "请到场", "test")
+    escalation.notify(incident, roles, "请到场", "test")
     delivery.enqueue_new()
     due = set(Delivery.objects.values_list("pk", flat=True))
     start = threading.Barrier(WORKERS)

@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from lifeline.incidents import services as incidents
+from lifeline.incidents import lifecycle
 from lifeline.plans import services as plans
 from lifeline.status import demo
 from lifeline.status.models import Component
@@ -35,6 +35,6 @@ def bundled(db):
 @pytest.fixture
 def open_incident(bundled):
     def open_(title="收费系统故障", plan_id="internet_hospital", level_id="L2", **fields):
-        return incidents.open_incident(plan_id=plan_id, title=title, level_id=level_id, **fields)
+        return lifecycle.open_incident(plan_id=plan_id, title=title, level_id=level_id, **fields)
 
     return open_

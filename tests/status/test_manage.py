@@ -7,7 +7,7 @@ from django.utils.timezone import localtime
 
 from lifeline.accounts.roles import Role
 from lifeline.audit.models import AuditEntry
-from lifeline.incidents import services as incidents
+from lifeline.incidents import lifecycle
 from lifeline.incidents.models import TimelineEntry
 from lifeline.people.models import Member
 from lifeline.status import services
@@ -121,14 +121,14 @@ def test_an_incidents_liaison_from_a_department_may_publish_for_it(client, make_
     nurse = make_user("huangli", Role.DEPARTMENT)
     member = Member.objects.create(name="黄丽", phone="13800000001", department="客服中心", user=nurse)
     incident = open_incident(services=["挂号"])
-    incidents.assign(incident, "liaison", member)
+    lifecycle.assign(incident, "liaison", member)
     client.force_login(nurse)
     page = client.get("/status/manage/")
     assert page.status_code == 200 and 'id="component-form"' not in page.content.decode()
     assert client.post("/status/manage/notices/", {"template": f"{incident.pk}:repairing"}).status_code == 302
     assert client.post("/status/manage/maintenance/", {}).status_code == 403
-    incidents.transition(incident, "acknowledged")
-    incidents.transition(incident, "resolved")
+    lifecycle.transition(incident, "acknowledged")
+    lifecycle.transition(incident, "resolved")
     assert client.get("/status/manage/").status_code == 403  # the role ends with the incident
 
 

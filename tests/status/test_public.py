@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 
 from lifeline.accounts.roles import Role
-from lifeline.incidents import services as incidents
+from lifeline.incidents import lifecycle
 from lifeline.status import liaison
 from lifeline.status.models import Component, MaintenanceWindow
 
@@ -50,8 +50,8 @@ def test_a_notice_from_the_plan_shows_on_the_page_and_ends_with_its_incident(cli
     assert [c.name for c in notice.components.all()] == ["医保接口"]
     text = client.get("/status/").content.decode()
     assert "部分功能正在修复" in text and "zhangwei" not in text
-    incidents.transition(incident, "acknowledged")
-    incidents.transition(incident, "resolved")
+    lifecycle.transition(incident, "acknowledged")
+    lifecycle.transition(incident, "resolved")
     text = client.get("/status/").content.decode()
     assert "所有服务运行正常" in text
     assert text.count("部分功能正在修复") == 1  # only in the history now
@@ -69,12 +69,12 @@ def test_history_lists_the_last_14_days_of_real_incidents_on_public_components(c
                                                                               t0, clock):
     Component.objects.create(key="core-db", name="核心数据库", public=False)
     old = open_incident(title="旧故障", services=["药房"])
-    incidents.transition(old, "acknowledged")
-    incidents.transition(old, "resolved")
+    lifecycle.transition(old, "acknowledged")
+    lifecycle.transition(old, "resolved")
     clock.advance(days=15)
     recent = open_incident(title="新故障", services=["住院", "核心数据库"])
-    incidents.transition(recent, "acknowledged")
-    incidents.transition(recent, "resolved")
+    lifecycle.transition(recent, "acknowledged")
+    lifecycle.transition(recent, "resolved")
     open_incident(title="演练", services=["挂号"], is_drill=True)
     history = client.get("/status/").context["history"]
     assert [(e.components, e.label) for e in history] == [(["住院"], "部分功能受影响")]

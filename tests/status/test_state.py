@@ -3,8 +3,7 @@ from datetime import timedelta
 
 import pytest
 
-from lifeline.incidents import services as incidents
-from lifeline.incidents import timers
+from lifeline.incidents import firing, lifecycle
 from lifeline.status import liaison, services
 from lifeline.status.models import MaintenanceWindow
 
@@ -44,18 +43,18 @@ def test_the_scenarios_components_count_under_the_names_the_plan_uses(components
 
 def test_stand_alone_working_mode_suspends_the_service_when_the_timer_switches_it(components, bundled, t0, clock):
     # Plan 004: not recovered in 30 min, outpatient charging works stand-alone (收费 is "Outpatient charging").
-    incident = incidents.open_incident(plan_id="his_failure", title="全院网络故障", level_id="class_2",
+    incident = lifecycle.open_incident(plan_id="his_failure", title="全院网络故障", level_id="class_2",
                                        scenario_id="overall_fault")
     assert states()["收费"] == "部分功能受影响"
     clock.advance(minutes=30)
-    timers.fire_due_timers(clock.now(), "test")
+    firing.fire_due_timers(clock.now(), "test")
     incident.refresh_from_db()
     assert incident.modes["Outpatient charging"] == "stand-alone"
     found = states()
     assert found["收费"] == "暂停服务"
     assert found["住院"] == "部分功能受影响"  # manual only after 3 h
     clock.advance(hours=3)
-    timers.fire_due_timers(clock.now(), "test")
+    firing.fire_due_timers(clock.now(), "test")
     assert states()["住院"] == "暂停服务"
 
 
@@ -67,8 +66,8 @@ def test_drills_never_change_a_state(components, open_incident, t0):
 def test_a_resolved_incident_leaves_the_service_operational(components, open_incident, t0):
     incident = open_incident(services=["药房"])
     assert states()["药房"] == "部分功能受影响"
-    incidents.transition(incident, "acknowledged")
-    incidents.transition(incident, "resolved")
+    lifecycle.transition(incident, "acknowledged")
+    lifecycle.transition(incident, "resolved")
     assert states()["药房"] == "正常"
 
 

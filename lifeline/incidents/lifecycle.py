@@ -1,23 +1,23 @@
-"""Running an incident by its plan: intake, triage, classification, lifecycle, roles and notes
-(the scenario's checklist and decision tree are in scenarios.py, duty cards in cards.py).
-Plain functions, no HTTP; time from lifeline.core.clock.
+"""The incident's life (事件处置): opening it (from reports or without), triage, its level,
+its status, who holds its roles, notes. Plain functions, no HTTP; time from lifeline.core.clock.
 
-Every action writes the incident's timeline. Functions that change several rows are atomic;
-bad input raises Refused (or Django's ValidationError for a report) before anything changes.
-Timers, escalation and the outbox live in timers.py.
+Every action writes the incident's timeline. Functions that change several rows are atomic
+and lock the incident first (locking.locked); bad input raises Refused before anything
+changes. This is the highest action but one: it imports escalation (opening pages and sets the
+chain; acknowledging sets reminders), checklist (a scenario started at opening), timers (SLA
+timers follow the level, stop on acknowledgement or resolution) and outbox (reporters are told
+of news), and none of them imports it. firing.py, above it, calls `set_level` when a timer escalates.
 """
-from dataclasses import dataclass, field
-
-from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models.functions import Length
-from django.utils import timezone, translation
+from django.db import transaction
 from django.utils.translation import gettext as _
 
-from lifeline.accounts.roles import Role, has_role
+from lifeline.accounts.permissions import can_reclassify
 from lifeline.core import clock
 from lifeline.core.errors import Refused
-from lifeline.incidents import scenarios, timers
+from lifeline.incidents.checklist import start_scenario
+from lifeline.incidents.escalation import schedule_on_open, schedule_renotify
+from lifeline.incidents.levels import find_level, set_deadlines, suggest_level
+from lifeline.incidents.locking import locked, require_open
 from lifeline.incidents.models import (
     NOTE_MAX_CHARS,
     Assignment,
@@ -25,9 +25,12 @@ from lifeline.incidents.models import (
     Report,
     TimelineEntry,
 )
-from lifeline.people import services as people
-from lifeline.people.models import DutyKind, Member
-from lifeline.plans import schema
+from lifeline.incidents.outbox import tell_reporters
+from lifeline.incidents.roles import find_member, lead_role
+from lifeline.incidents.timeline import record
+from lifeline.incidents.timers import cancel_after, move_sla_timers
+from lifeline.incidents.wording import in_plan_language
+from lifeline.people.models import Member
 from lifeline.plans.models import PlanVersion
 
 S = Incident.Status
@@ -49,126 +52,6 @@ ROSTER_ROLES = {
     Assignment.Kind.SCRIBE: "duty_it",
     Assignment.Kind.LIAISON: "comms_lead",
 }
-
-
-# --- timeline ----------------------------------------------------------------------------
-
-def record(incident, kind, text, actor=None, **data) -> TimelineEntry:
-    """Append to the timeline; `actor` is a user, or a name such as a worker's."""
-    user = actor if getattr(actor, "is_authenticated", False) else None
-    return TimelineEntry.objects.create(
-        incident=incident, at=clock.now(), kind=kind, text=text, actor=user,
-        actor_name="" if user else str(actor or "system"), data=data)
-
-
-def role_title(incident, role: str | None) -> str:
-    """A plan role or group id (or several, comma-separated) as the plan names it."""
-    plan = incident.plan
-    titles = {r.id: r.title for r in plan.roles} | {g.id: g.name for g in plan.groups}
-    return "、".join(titles.get(r, r) for r in role.split(",")) if role else "-"
-
-
-def in_plan_language(incident):
-    """Timeline and messages are written once, in the language of the plan the incident follows."""
-    return translation.override(incident.plan.language or settings.LANGUAGE_CODE)
-
-
-# --- intake ------------------------------------------------------------------------------
-
-def submit_report(*, department, description, contact, people_affected=1, workstation="",
-                  source=Report.Source.PAGE, reporter=None) -> Report:
-    """Store a fault report with its number; raises ValidationError naming each bad field."""
-    report = Report(department=(department or "").strip(), description=(description or "").strip(),
-                    contact=(contact or "").strip(), people_affected=people_affected,
-                    workstation=(workstation or "").strip(), source=source,
-                    reporter=reporter if getattr(reporter, "is_authenticated", False) else None,
-                    created_at=clock.now())
-    report.full_clean(exclude=["number"], validate_unique=False)
-    for attempt in range(5):
-        report.number = _next_number(report.created_at)
-        try:
-            with transaction.atomic():
-                report.save()
-            return report
-        except IntegrityError:
-            # Someone took the number in the meantime: take the next one.
-            report.pk = None
-    raise RuntimeError("could not number the report")
-
-
-def _next_number(at) -> str:
-    """BG-<local date>-<sequence of the day>, e.g. BG-20261122-0007."""
-    prefix = f"BG-{timezone.localtime(at):%Y%m%d}-"
-    last = (Report.objects.filter(number__startswith=prefix)
-            .order_by(Length("number").desc(), "-number").values_list("number", flat=True).first())
-    sequence = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-    return f"{prefix}{sequence:04d}"
-
-
-# --- classification ----------------------------------------------------------------------
-
-@dataclass
-class Classification:
-    level: str | None  # the suggested level id
-    matched: list[str] = field(default_factory=list)  # why: the criteria that matched
-    reports: int = 0
-    departments: list[str] = field(default_factory=list)
-
-
-def level_matches(level: schema.Level, scope: str, users_pct: float | None, services) -> list[str]:
-    """The criteria of `level` that the facts meet; empty if the level does not fit.
-
-    Losing one of the level's services is enough by itself (schema: "the services whose loss
-    puts an incident at this level"). Otherwise scope and share of users must both fit where
-    both the level and the incident say something about them, and at least one must.
-    """
-    criteria = level.criteria
-    lost = sorted(set(services or ()) & set(criteria.services))
-    if lost:
-        return [f"services: {', '.join(lost)}"]
-    checks = []
-    if criteria.scope and scope:
-        checks.append((f"scope: {scope}", scope in {s.value for s in criteria.scope}))
-    if criteria.users_pct is not None and users_pct is not None:
-        checks.append((f"users_pct: {users_pct:g}", criteria.users_pct.contains(users_pct)))
-    if checks and all(ok for _label, ok in checks):
-        return [label for label, _ok in checks]
-    return []
-
-
-def suggest_level(plan: schema.Plan, scope="", users_pct=None, services=()) -> tuple[str | None, list[str]]:
-    """The most severe level whose criteria the facts meet, with the reasons; (None, []) if none."""
-    for level in sorted(plan.levels, key=lambda lv: lv.rank):
-        matched = level_matches(level, scope, users_pct, services)
-        if matched:
-            return level.id, matched
-    return None, []
-
-
-def classify(incident: Incident) -> Classification:
-    """Suggested level from the incident's scope, share of users and services; reports and departments."""
-    level, matched = suggest_level(incident.plan, incident.scope, incident.users_pct, incident.services)
-    departments = sorted(set(incident.reports.values_list("department", flat=True)))
-    return Classification(level, matched, incident.reports.count(), departments)
-
-
-def _level(plan: schema.Plan, level_id: str, field_name="level") -> schema.Level:
-    level = next((lv for lv in plan.levels if lv.id == level_id), None)
-    if level is None:
-        raise Refused(field_name, _("unknown level %(level)s; this plan has %(known)s")
-                      % {"level": level_id, "known": ", ".join(lv.id for lv in plan.levels)})
-    return level
-
-
-def _sla(incident: Incident) -> schema.Sla:
-    category = next((c for c in incident.plan.problem_categories if c.id == incident.category_id), None)
-    return category.sla if category and category.sla else incident.level.sla
-
-
-def _set_deadlines(incident: Incident):
-    sla = _sla(incident)
-    incident.respond_by = schema.deadline_after(incident.opened_at, sla.respond)
-    incident.resolve_by = schema.deadline_after(incident.opened_at, sla.resolve) if sla.resolve else None
 
 
 # --- opening and triage ------------------------------------------------------------------
@@ -217,7 +100,7 @@ def open_incident(*, plan_id, title, reports=(), scenario_id="", level_id="", ca
     plan = version.content
     _check_facts(plan, scenario_id, category_id, scope, users_pct)
     if level_id:
-        _level(plan, level_id)
+        find_level(plan, level_id)
     else:
         scenario = next((s for s in plan.scenarios if s.id == scenario_id), None)
         category = next((c for c in plan.problem_categories if c.id == category_id), None)
@@ -229,7 +112,7 @@ def open_incident(*, plan_id, title, reports=(), scenario_id="", level_id="", ca
                         category_id=category_id, scope=scope, users_pct=users_pct, services=list(services),
                         is_drill=is_drill, opened_by=user if getattr(user, "is_authenticated", False) else None,
                         opened_at=clock.now())
-    _set_deadlines(incident)
+    set_deadlines(incident)
     incident.save()
     with in_plan_language(incident):
         record(incident, TimelineEntry.Kind.OPENED,
@@ -238,9 +121,9 @@ def open_incident(*, plan_id, title, reports=(), scenario_id="", level_id="", ca
         for report in attached:
             _attach(incident, report, user)
         fill_roles(incident, user)
-        timers.schedule_on_open(incident)
+        schedule_on_open(incident)
         if scenario_id:
-            incident = scenarios.start_scenario(incident, scenario_id, user)
+            incident = start_scenario(incident, scenario_id, user)
     return incident
 
 
@@ -265,24 +148,13 @@ def _attach(incident, report, user):
            user, report=report.number)
 
 
-def locked(incident: Incident) -> Incident:
-    """The incident's row, locked until the transaction ends, as it is now in the database."""
-    return Incident.objects.select_for_update().select_related("plan_version").get(pk=incident.pk)
-
-
-def require_open(incident: Incident):
-    if not incident.is_open:
-        raise Refused("status", _("the incident is %(status)s; nothing more can be done to it")
-                      % {"status": incident.get_status_display()})
-
-
 # --- level -------------------------------------------------------------------------------
 
 @transaction.atomic
 def reclassify(incident: Incident, level_id: str, reason: str, user) -> Incident:
     """The commander changes the level, with a reason; the SLA deadlines follow the new level."""
-    if not has_role(user, Role.COMMANDER):
-        raise Refused("user", _("only a commander changes an incident's level"))
+    if not can_reclassify(user):
+        raise Refused("user", str(can_reclassify.refusal), status=403)
     if not (reason or "").strip():
         raise Refused("reason", _("say why the level changes"))
     incident = locked(incident)
@@ -294,12 +166,12 @@ def reclassify(incident: Incident, level_id: str, reason: str, user) -> Incident
 
 def set_level(incident: Incident, level_id: str, reason: str, actor) -> Incident:
     """Move a locked incident to another level and recompute its deadlines (callers check who may)."""
-    _level(incident.plan, level_id)
+    find_level(incident.plan, level_id)
     old = incident.level
     incident.level_id = level_id
-    _set_deadlines(incident)
+    set_deadlines(incident)
     incident.save(update_fields=["level_id", "respond_by", "resolve_by"])
-    timers.move_sla_timers(incident)
+    move_sla_timers(incident)
     with in_plan_language(incident):
         record(incident, TimelineEntry.Kind.LEVEL,
                _("Level changed from %(old)s to %(new)s: %(reason)s")
@@ -308,7 +180,7 @@ def set_level(incident: Incident, level_id: str, reason: str, actor) -> Incident
     return incident
 
 
-# --- lifecycle ---------------------------------------------------------------------------
+# --- status ------------------------------------------------------------------------------
 
 @transaction.atomic
 def transition(incident: Incident, status: str, user=None, note="") -> Incident:
@@ -330,35 +202,16 @@ def transition(incident: Incident, status: str, user=None, note="") -> Incident:
         record(incident, TimelineEntry.Kind.STATUS, f"{text}: {note}" if note else text, user,
                old=old, new=status, note=note)
         if status in REPORTER_NEWS:
-            timers.tell_reporters(incident, note)
+            tell_reporters(incident, note)
         if status == S.ACKNOWLEDGED:
-            timers.cancel_after(incident, status, user)
-            timers.schedule_renotify(incident, 1)
+            cancel_after(incident, status, user)
+            schedule_renotify(incident, 1)
         elif status == S.RESOLVED:
-            timers.cancel_after(incident, status, user)
+            cancel_after(incident, status, user)
     return incident
 
 
 # --- roles -------------------------------------------------------------------------------
-
-def lead_role(incident: Incident) -> str | None:
-    """The plan role that leads the incident: its level's lead, else the command group's lead."""
-    if incident.level and incident.level.lead:
-        return incident.level.lead
-    return next((g.lead for g in incident.plan.groups if g.kind == "command" and g.lead), None)
-
-
-def find_member(role: str | None, skills=()) -> Member | None:
-    """Who takes a plan role now: its primary on duty, its backup, else the fastest with its skills."""
-    if not role:
-        return None
-    at = clock.now()
-    member = people.on_duty(role, at) or people.on_duty(role, at, DutyKind.BACKUP)
-    if member is None and skills:
-        ranked = people.fastest(skill=skills[0], at=at)
-        member = ranked[0][0] if ranked else None
-    return member
-
 
 def fill_roles(incident: Incident, user=None):
     """Fill the incident's empty roles from the duty roster; roles nobody holds stay empty."""
@@ -406,11 +259,6 @@ def assign(incident: Incident, role: str, member: Member, user=None, note="") ->
             record(incident, TimelineEntry.Kind.ROLE, f"{text}: {note}" if note else text, user,
                    role=role, member=member.pk, previous=current.member_id if current else None)
     return assignment
-
-
-def holder(incident: Incident, role: str) -> Member | None:
-    found = incident.assignments.filter(role=role, ends_at__isnull=True).select_related("member").first()
-    return found.member if found else None
 
 
 # --- notes -------------------------------------------------------------------------------
