@@ -19,7 +19,7 @@ AUDITED_APPS = ["plans", "people", "incidents", "continuity", "analysis", "detec
 # attempts) are not changes someone made: the apps list them here to keep them out of the log.
 UNAUDITED_MODELS: set[str] = {"detection.alert", "detection.alertgroup", "notify.delivery", "notify.deliveryattempt",
                              "detection.proberesult", "detection.proberollup", "detection.probechange",
-                             "continuity.stationreport"}
+                             "continuity.stationcheckin"}
 # Accounts and their role groups; users' group membership is how people get their roles.
 AUDITED_MODELS = ["auth.User", "auth.Group"]
 

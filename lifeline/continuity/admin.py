@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _  # noqa: E402
 from django.utils.translation import gettext_lazy  # noqa: E402
 
 from lifeline.continuity import stations  # noqa: E402
-from lifeline.continuity.models import Station, StationReport  # noqa: E402
+from lifeline.continuity.models import Station, StationCheckIn  # noqa: E402
 from lifeline.core import clock  # noqa: E402
 
 
@@ -29,8 +29,8 @@ class StationAdmin(admin.ModelAdmin):
     list_filter = ["department"]
     search_fields = ["name", "department", "location"]
     fields = ["name", "department", "location", "created_at", "revoked_at", "last_seen_at", "package_id",
-              "package_built_at", "reported_at", "client_version"]
-    readonly_fields = ["created_at", "revoked_at", "last_seen_at", "package_id", "package_built_at", "reported_at",
+              "package_built_at", "checked_in_at", "client_version"]
+    readonly_fields = ["created_at", "revoked_at", "last_seen_at", "package_id", "package_built_at", "checked_in_at",
                        "client_version"]
     actions = ["revoke", "new_token"]
 
@@ -56,8 +56,8 @@ class StationAdmin(admin.ModelAdmin):
                          % {"name": station.name, "token": token})
 
 
-@admin.register(StationReport)
-class StationReportAdmin(ReadOnlyAdmin):
+@admin.register(StationCheckIn)
+class StationCheckInAdmin(ReadOnlyAdmin):
     list_display = ["at", "station", "applied", "client_version", "address"]
     list_filter = ["station"]
     date_hierarchy = "at"

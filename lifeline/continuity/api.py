@@ -2,7 +2,7 @@
 
     GET  packages/latest     the newest complete chain (station token, or a reader's token/session)
     GET  packages/{id}       one package file, resumable (station token only)
-    POST stations/holding    the station reports what it holds (station token)
+    POST stations/holding    the station checks in: what it holds (station token)
     GET  stations            every station and how old its data is (readers)
 
 Stations authenticate with their own bearer token (st_…), separate from users' API tokens.
@@ -97,7 +97,7 @@ class StationOut(Schema):
     last_seen_at: datetime | None
     package_id: str
     package_built_at: datetime | None
-    reported_at: datetime | None
+    checked_in_at: datetime | None
     client_version: str
     data_age_seconds: float | None
     stale: bool
@@ -108,13 +108,13 @@ def _station_out(state: stations.StationState) -> dict:
     s = state.station
     return {"id": s.pk, "name": s.name, "department": s.department, "location": s.location,
             "revoked": s.revoked_at is not None, "last_seen_at": s.last_seen_at, "package_id": s.package_id,
-            "package_built_at": s.package_built_at, "reported_at": s.reported_at,
+            "package_built_at": s.package_built_at, "checked_in_at": s.checked_in_at,
             "client_version": s.client_version, "stale": state.stale, "current": state.current,
             "data_age_seconds": state.age.total_seconds() if state.age is not None else None}
 
 
 @router.post("/stations/holding", auth=station_auth, response=StationOut, url_name="continuity_holding",
-             summary="A station reports the packages it holds and the one applied to its base data")
+             summary="A station checks in: the packages it holds and the one applied to its base data")
 def holding(request, payload: HoldingIn):
     """200 with what is stored; 400 naming the field when a package is unknown here."""
     now = clock.now()

@@ -57,7 +57,7 @@ from lifeline.core import clock  # noqa: E402 - this section is kept apart from 
 
 class Station(models.Model):
     """An emergency workstation that downloads the newest snapshot chain with its own token and
-    reports which packages it holds."""
+    checks in with the packages it holds (StationCheckIn)."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     department = models.CharField(_("department"), max_length=100)
@@ -71,7 +71,7 @@ class Station(models.Model):
                                   help_text=_("the newest package the station applied to its base data"))
     package_built_at = models.DateTimeField(_("data as of"), null=True, blank=True, editable=False,
                                             help_text=_("when that package read the HIS"))
-    reported_at = models.DateTimeField(_("reported at"), null=True, blank=True, editable=False)
+    checked_in_at = models.DateTimeField(_("last check-in"), null=True, blank=True, editable=False)
     client_version = models.CharField(_("client version"), max_length=40, blank=True, editable=False)
 
     class Meta:
@@ -83,20 +83,20 @@ class Station(models.Model):
         return f"{self.name} ({self.department})"
 
 
-class StationReport(models.Model):
-    """What a station said it holds, each time it reported (machine records: not audited)."""
+class StationCheckIn(models.Model):
+    """What a station said it holds, each time it checked in (machine records: not audited)."""
 
-    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="reports",
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="check_ins",
                                 verbose_name=_("emergency workstation"))
-    at = models.DateTimeField(_("reported at"), db_index=True)
+    at = models.DateTimeField(_("checked in at"), db_index=True)
     package_ids = models.JSONField(_("packages held"), default=list)
     applied = models.CharField(_("package applied"), max_length=64, blank=True)
     client_version = models.CharField(_("client version"), max_length=40, blank=True)
     address = models.GenericIPAddressField(_("address"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("station report")
-        verbose_name_plural = _("station reports")
+        verbose_name = _("station check-in")
+        verbose_name_plural = _("station check-ins")
         ordering = ["-at", "-id"]
 
     def __str__(self):

@@ -5,8 +5,8 @@
     stations.record_holding(station, package_ids=[...], applied=..., now=...)
     stations.states(now)       -> [StationState]: each station's data age, stale or not
 
-Only the token's SHA-256 is stored. A station's reports are StationReport rows; the station's
-own row is updated with a plain UPDATE so that reports every few minutes stay out of the
+Only the token's SHA-256 is stored. A station's check-ins are StationCheckIn rows; the station's
+own row is updated with a plain UPDATE so that check-ins every few minutes stay out of the
 audit log (creating and revoking a station are audited).
 """
 import hashlib
@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from lifeline.accounts.roles import Role
 from lifeline.continuity import distribution
-from lifeline.continuity.models import SnapshotBuild, Station, StationReport
+from lifeline.continuity.models import SnapshotBuild, Station, StationCheckIn
 
 READERS = (Role.COMMANDER, Role.DUTY, Role.AUDITOR)
 MANAGERS = (Role.COMMANDER, Role.DUTY)
@@ -89,10 +89,10 @@ def record_holding(station: Station, *, package_ids: list[str], applied: str, no
     if applied and applied not in package_ids:
         raise ValidationError({"applied": _("%(id)s is not among the packages held") % {"id": applied}})
     with transaction.atomic():
-        StationReport.objects.create(station=station, at=now, package_ids=package_ids, applied=applied,
-                                     client_version=client_version, address=address)
+        StationCheckIn.objects.create(station=station, at=now, package_ids=package_ids, applied=applied,
+                                      client_version=client_version, address=address)
         Station.objects.filter(pk=station.pk).update(
-            package_id=applied, package_built_at=built.get(applied), reported_at=now, last_seen_at=now,
+            package_id=applied, package_built_at=built.get(applied), checked_in_at=now, last_seen_at=now,
             client_version=client_version)
     station.refresh_from_db()
     return station

@@ -118,13 +118,13 @@ def test_auditors_cannot_revoke_or_replace_tokens_in_the_admin(client, make_user
     assert stations.find(token) == station
 
 
-def test_stations_reports_are_read_only_in_the_admin(client, make_user, snapshot_dir):
+def test_station_check_ins_are_read_only_in_the_admin(client, make_user, snapshot_dir):
     client.force_login(make_user("wangjun", Role.COMMANDER))
-    assert client.get("/admin/continuity/stationreport/").status_code == 200
-    assert client.get("/admin/continuity/stationreport/add/").status_code == 403
+    assert client.get("/admin/continuity/stationcheckin/").status_code == 200
+    assert client.get("/admin/continuity/stationcheckin/add/").status_code == 403
 
 
-def test_a_station_never_reported_and_a_revoked_one(clock, client, make_user, snapshot_dir):
+def test_a_station_never_checked_in_and_a_revoked_one(clock, client, make_user, snapshot_dir):
     revoked, _t = stations.create(name="旧机-01", department="信息中心")
     stations.revoke(revoked, clock.now() - timedelta(days=1))
     client.force_login(make_user("auditor", Role.AUDITOR))

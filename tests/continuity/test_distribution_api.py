@@ -1,13 +1,13 @@
 """The distribution API: the newest chain, resumable package downloads (206, Content-Range,
 If-Range, 416), station tokens apart from users' tokens, pruned packages (410), and what a
-station reports it holds."""
+station checks in with what it holds."""
 import pytest
 
 from lifeline.accounts.models import ApiToken
 from lifeline.accounts.roles import Role
 from lifeline.audit.models import AuditEntry
 from lifeline.continuity import builder, downloads, packages, stations
-from lifeline.continuity.models import Station, StationReport
+from lifeline.continuity.models import Station, StationCheckIn
 from lifeline.core import clock as lifeline_clock
 from tests.continuity.chains import bearer, chain, small_his, station  # noqa: F401
 from tests.continuity.snapshots import snapshot_dir  # noqa: F401
@@ -130,7 +130,7 @@ def test_a_pruned_package_is_gone_with_a_clear_message(client, small_his, snapsh
     assert unknown.status_code == 404
 
 
-def test_a_station_reports_what_it_holds(clock, client, chain, station):
+def test_a_station_checks_in_with_what_it_holds(clock, client, chain, station):
     full, incremental = chain
     record, token = station
     audited = AuditEntry.objects.count()
@@ -142,10 +142,11 @@ def test_a_station_reports_what_it_holds(clock, client, chain, station):
     record.refresh_from_db()
     assert (record.package_id, record.package_built_at, record.client_version) == (
         incremental.package_id, incremental.started_at, "lifeline 0.1.0")
-    assert record.reported_at == clock.now()
-    report = StationReport.objects.get()
-    assert report.package_ids == [full.package_id, incremental.package_id] and report.address == "127.0.0.1"
-    assert AuditEntry.objects.count() == audited  # machine reports stay out of the audit log
+    assert record.checked_in_at == clock.now() and answer.json()["checked_in_at"] is not None
+    check_in = StationCheckIn.objects.get()
+    assert check_in.package_ids == [full.package_id, incremental.package_id] and check_in.address == "127.0.0.1"
+    assert list(record.check_ins.all()) == [check_in]
+    assert AuditEntry.objects.count() == audited  # machine check-ins stay out of the audit log
 
 
 @pytest.mark.parametrize("payload, field, message", [
@@ -153,7 +154,7 @@ def test_a_station_reports_what_it_holds(clock, client, chain, station):
      "本服务器未发布过包 20990101T000000Z-abcdef"),
     ({"package_ids": ["{full}"], "applied": "{inc}"}, "applied", "不在所持有的包中"),
 ])
-def test_a_bad_report_names_the_field_and_changes_nothing(client, chain, station, payload, field, message):
+def test_a_bad_check_in_names_the_field_and_changes_nothing(client, chain, station, payload, field, message):
     names = {"full": chain[0].package_id, "inc": chain[1].package_id}
     data = {"package_ids": [p.format(**names) for p in payload["package_ids"]],
             "applied": payload["applied"].format(**names)}
@@ -161,14 +162,14 @@ def test_a_bad_report_names_the_field_and_changes_nothing(client, chain, station
                          **bearer(station[1]))
     assert answer.status_code == 422
     assert answer.json()["errors"][0]["field"] == field and message in answer.json()["errors"][0]["message"]
-    assert not StationReport.objects.exists() and Station.objects.get().package_id == ""
+    assert not StationCheckIn.objects.exists() and Station.objects.get().package_id == ""
 
 
-def test_a_users_token_cannot_report_for_a_station(client, chain, make_user):
+def test_a_users_token_cannot_check_in_for_a_station(client, chain, make_user):
     _t, key = ApiToken.objects.issue(make_user("zhangwei", Role.DUTY))
     answer = client.post("/api/v1/continuity/stations/holding", data={"package_ids": []},
                          content_type="application/json", **bearer(key))
-    assert answer.status_code == 401 and not StationReport.objects.exists()
+    assert answer.status_code == 401 and not StationCheckIn.objects.exists()
 
 
 def test_readers_list_the_stations_with_the_age_of_their_data(clock, client, chain, station, make_user):

@@ -1,6 +1,6 @@
 """`lifeline station pull`, run as a workstation runs it (its own data directory, the station's
 copy of the keys) against a live server: the chain downloaded, checked, verified and applied
-into DIR/base.sqlite3, and reported; a download cut off continues with a Range request; a
+into DIR/base.sqlite3, and checked in; a download cut off continues with a Range request; a
 damaged partial file is fetched again; a wrong token or wrong keys change nothing."""
 import dataclasses
 import json
@@ -12,12 +12,18 @@ from django.core.management import call_command
 
 from lifeline.continuity import builder, demo_his, distribution, downloads, stations
 from lifeline.continuity.keystore import Key, KeyStore
-from lifeline.continuity.models import Station, StationReport
+from lifeline.continuity.models import Station, StationCheckIn
 from lifeline.core import clock as lifeline_clock
 from tests.continuity.chains import chain, small_his, station  # noqa: F401
 from tests.continuity.cutting_proxy import CuttingProxy
-from tests.continuity.snapshots import LIFELINE, assert_same_rows, cli_env, database_rows, snapshot_dir, \
-    source_rows  # noqa: F401
+from tests.continuity.snapshots import (
+    LIFELINE,
+    assert_same_rows,
+    cli_env,
+    database_rows,
+    snapshot_dir,
+    source_rows,  # noqa: F401
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -65,7 +71,7 @@ def held_files(directory):
     return sorted(p.name for p in (directory / "packages").iterdir())
 
 
-def test_a_station_pulls_the_chain_applies_it_and_reports(live_server, chain, workstation, small_his):
+def test_a_station_pulls_the_chain_applies_it_and_checks_in(live_server, chain, workstation, small_his):
     full, incremental = chain
     done = workstation(live_server.url)
     assert done.returncode == 0, done.stderr
@@ -80,11 +86,11 @@ def test_a_station_pulls_the_chain_applies_it_and_reports(live_server, chain, wo
     station = Station.objects.get()
     assert (station.package_id, station.package_built_at) == (incremental.package_id, incremental.started_at)
     assert station.client_version.startswith("lifeline ")
-    assert StationReport.objects.get().package_ids == [full.package_id, incremental.package_id]
+    assert StationCheckIn.objects.get().package_ids == [full.package_id, incremental.package_id]
 
     again = workstation(live_server.url)
     assert again.returncode == 0 and f"基础数据已是最新：{incremental.package_id}" in again.stdout
-    assert "正在下载" not in again.stdout and StationReport.objects.count() == 2
+    assert "正在下载" not in again.stdout and StationCheckIn.objects.count() == 2
 
     demo_his.churn(small_his.url, percent=2, seed=4)
     newer = builder.build(small_his.mapping_path, incremental=True)
@@ -140,7 +146,7 @@ def test_a_wrong_or_revoked_token_gets_nothing(live_server, chain, workstation, 
     stations.revoke(station[0], lifeline_clock.now())
     revoked = workstation(live_server.url)
     assert revoked.returncode == 1 and "HTTP 401" in revoked.stderr
-    assert not (workstation.dir / "base.sqlite3").exists() and not StationReport.objects.exists()
+    assert not (workstation.dir / "base.sqlite3").exists() and not StationCheckIn.objects.exists()
 
 
 def test_packages_that_do_not_verify_leave_the_base_data_as_it_was(live_server, chain, workstation, small_his,

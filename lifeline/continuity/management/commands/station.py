@@ -31,7 +31,7 @@ class Command(BaseCommand):
                                            "cannot sign); prints its path last")
         keys.add_argument("--out", required=True, type=Path)
         pull = sub.add_parser("pull", help="download the newest chain (resuming), verify and apply it into "
-                                           "DIR/base.sqlite3, report it; prints the path last")
+                                           "DIR/base.sqlite3, check in; prints the path last")
         pull.add_argument("--server", required=True, help="Lifeline's address, e.g. https://lifeline.hospital")
         pull.add_argument("--token", default=os.environ.get("LIFELINE_STATION_TOKEN"),
                           help="the station's token (default: LIFELINE_STATION_TOKEN, which keeps it out of "
