@@ -21,8 +21,8 @@ from tests.continuity.snapshots import (
     assert_same_rows,
     cli_env,
     database_rows,
-    snapshot_dir,
-    source_rows,  # noqa: F401
+    snapshot_dir,  # noqa: F401 (a fixture)
+    source_rows,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
