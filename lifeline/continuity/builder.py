@@ -17,7 +17,8 @@ the keys) and comparing them with the key index (keyindex.py); an entity without
 is carried whole. Applying it onto its parent gives the rows of a fresh full build.
 
 Every attempt is a SnapshotBuild record. Only one build runs at a time (publishing.build_lock),
-and a failed or interrupted one leaves the last good package published.
+and a failed or interrupted one leaves the last good package published; the next build first
+recovers what an interrupted one left (recover_interrupted_builds).
 """
 import hashlib
 import json
@@ -77,13 +78,14 @@ def build(mapping_path, incremental: bool = False, progress: Progress | None = N
     """Build and publish a package; returns its record. BuildFailed (with the failed record)
     when it cannot, BuildBusy when another build is running."""
     with publishing.build_lock():
-        reconcile()
+        recover_interrupted_builds()
         return _Build(Path(mapping_path), incremental, progress or Progress(), trigger).run()
 
 
-def reconcile():
-    """Settle what an interrupted build left (only while holding the build lock): its record
-    says running, its plaintext directory and temporary files are still there."""
+def recover_interrupted_builds():
+    """Recover what an interrupted build left (only while holding the build lock): its record
+    says running (marked failed, or published when its package was published before the kill),
+    its plaintext directory and temporary files are still there (removed)."""
     published = {p.package_id: p for chain in publishing.chains() for p in chain}
     for record in SnapshotBuild.objects.filter(status=SnapshotBuild.Status.RUNNING):
         done = published.get(record.package_id)

@@ -143,3 +143,20 @@ def test_one_build_at_a_time(his, good):
         with pytest.raises(publishing.BuildBusy, match="another snapshot build is running"):
             builder.build(his.mapping_path)
     assert SnapshotBuild.objects.count() == 1
+
+
+def test_the_next_build_recovers_interrupted_builds(his, good):
+    """Records a killed build left running: one killed after publishing its package is published,
+    one killed before is failed; the last good package stays published."""
+    published = (good.path, good.size_bytes)
+    SnapshotBuild.objects.filter(pk=good.pk).update(status=SnapshotBuild.Status.RUNNING, path="", size_bytes=None)
+    killed = SnapshotBuild.objects.create(kind=SnapshotBuild.Kind.INCREMENTAL, trigger="worker",
+                                          started_at=good.started_at, package_id="20261122T000000Z-dead00",
+                                          mapping_path=str(his.mapping_path))
+    with publishing.build_lock():
+        builder.recover_interrupted_builds()
+    good.refresh_from_db()
+    killed.refresh_from_db()
+    assert (good.status, good.path, good.size_bytes) == ("published", *published) and all(published)
+    assert killed.status == "failed" and killed.error == "中断：构建在发布前结束（被终止或崩溃）"
+    still_published(good)

@@ -1,5 +1,6 @@
 """A build killed with kill -9 while it reads the HIS: the previous package stays published and
-verifies, and the next build clears what the killed one left (its plaintext among it)."""
+verifies, and the next build recovers what the killed one left (builder.recover_interrupted_builds:
+its plaintext among it, and its record, marked failed)."""
 import os
 import signal
 import subprocess
