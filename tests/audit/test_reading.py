@@ -7,6 +7,7 @@ from django.core.management import call_command
 
 from lifeline.accounts.roles import Role
 from lifeline.core.actor import acting_as
+from tests.errors import problems
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +47,7 @@ def test_other_roles_are_refused(client, make_user, role):
     client.force_login(make_user("nosy", role))
     response = client.get("/api/v1/audit/entries")
     assert response.status_code == 403
-    assert "audit" in response.json()["detail"]
+    assert "审计日志" in problems(response)[""]
 
 
 def test_anonymous_caller_must_authenticate(client):

@@ -128,12 +128,12 @@ def test_group_by_labels_replaces_the_group_key(client, make, t0):
     (b"{not json", "body"),
     ([1, 2], "body"),
 ])
-def test_a_bad_payload_is_422_naming_the_field_and_stores_nothing(client, make, body, field):
+def test_a_bad_payload_is_400_naming_the_field_and_stores_nothing(client, make, body, field):
     _integration, url = make()
 
     answer = post(client, url, body)
 
-    assert answer.status_code == 422
+    assert answer.status_code == 400
     assert field in [e["field"] for e in answer.json()["errors"]]
     assert not Alert.objects.exists() and not AlertGroup.objects.exists()
 
@@ -166,7 +166,7 @@ def test_zabbix_refuses_an_unknown_status_and_a_missing_host(client, make):
 
     answer = post(client, url, {**zabbix(status="OK"), "host": ""})
 
-    assert answer.status_code == 422
+    assert answer.status_code == 400
     assert {e["field"] for e in answer.json()["errors"]} == {"status", "host"}
 
 
@@ -192,5 +192,4 @@ def test_webhook_refuses_an_alert_without_summary(client, make):
 
     answer = post(client, url, {"alerts": [{"fingerprint": "x", "status": "firing"}]})
 
-    assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == "alerts.0.summary"
-    assert "alerts.0.summary" in answer.json()["detail"]
+    assert answer.status_code == 400 and answer.json()["errors"][0]["field"] == "alerts.0.summary"

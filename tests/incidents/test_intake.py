@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from lifeline.accounts.roles import Role
 from lifeline.incidents import intake
 from lifeline.incidents.models import Report
+from tests.errors import problems
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +49,7 @@ def test_bad_report_by_api_is_400_naming_the_field(client, make_user, t0):
     client.force_login(make_user("nurse", Role.DEPARTMENT))
     answer = client.post("/api/v1/reports", {**GOOD, "description": "x" * 2001}, content_type="application/json")
     assert answer.status_code == 400
-    assert "description" in answer.json()["detail"]
+    assert "description" in problems(answer)
     assert not Report.objects.exists()
 
 

@@ -6,6 +6,7 @@ import pytest
 from lifeline.accounts.models import ApiToken
 from lifeline.accounts.roles import Role
 from lifeline.people.models import CheckIn, Shift, TeamMembership
+from tests.errors import problems
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +54,7 @@ def test_check_in_errors_name_the_field_and_save_nothing(client, bearer, make_me
     make_member("刘洋", user=user)
     other = make_member("张伟")
     response = client.post("/api/v1/people/check-in", {"status": "off_site"}, content_type="application/json", **auth)
-    assert response.status_code == 400 and "eta_minutes" in response.json()["detail"]
+    assert response.status_code == 400 and "eta_minutes" in problems(response)
     response = client.post("/api/v1/people/check-in", {"member_id": other.pk, "status": "on_site"},
                            content_type="application/json", **auth)
     assert response.status_code == 403

@@ -52,18 +52,18 @@ def test_commander_loads_and_everyone_logged_in_reads(commander, client, make_us
     assert client.get("/api/v1/plans/nope").status_code == 404
 
 
-def test_bad_yaml_gets_422_with_lines_and_stores_nothing(commander):
+def test_bad_yaml_gets_400_with_lines_and_stores_nothing(commander):
     response = load(commander, THREE_ERRORS)
-    assert response.status_code == 422
-    problems = response.json()["problems"]
+    assert response.status_code == 400
+    problems = response.json()["errors"]
     assert [(p["line"], p["field"]) for p in problems] == [
         (line_of(THREE_ERRORS, "- id: failover"), "scenarios[0].steps[1].owner"),
         (line_of(THREE_ERRORS, "roles: [tech_leader]"), "scenarios[0].timers[0].action.roles[0]"),
         (line_of(THREE_ERRORS, "- id: t30"), "scenarios[0].timers[1].action"),
     ]
     broken = load(commander, "id: [unclosed\nname: x\n")
-    assert broken.status_code == 422
-    assert broken.json()["problems"][0]["line"] == 2
+    assert broken.status_code == 400
+    assert broken.json()["errors"][0]["line"] == 2
     assert PlanVersion.objects.count() == 0
 
 
@@ -84,4 +84,6 @@ def test_versions_and_activation(commander, client, make_user):
 def test_load_is_documented_with_a_yaml_example(commander):
     operation = commander.get("/api/v1/openapi.json").json()["paths"]["/api/v1/plans/load"]["post"]
     assert "id: demo-his" in operation["requestBody"]["content"]["application/yaml"]["example"]
-    assert set(operation["responses"]) >= {"201", "403", "422"}
+    assert set(operation["responses"]) >= {"201", "400", "403"}
+    assert operation["responses"]["400"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Errors"}
