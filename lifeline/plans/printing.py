@@ -5,20 +5,20 @@ trees as outlines, timers as "T+30 min → …", blank paper forms); the PDF (We
 a template) and the DOCX (python-docx) renderers both walk it, so the two formats hold
 the same sections with the same words. Fixed headings and form labels are in LABELS,
 one dict per plan language: the binder is printed in the plan's language, not the
-reader's interface language.
+reader's interface language. Words the screens say too (the escalation chain, the command
+centre, a timer's condition, scopes, the labels of a plan's parts) come from
+vocabulary.py, said in the plan's language (`labels`), so paper and screen agree.
 """
 import io
 import re
 from dataclasses import dataclass, field
 
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from lifeline.core import clock
-from lifeline.core.documents import (FONT_STACK, docx_fonts, docx_heading, docx_page_number,
-                                     docx_table)
-from lifeline.plans import schema
-
+from lifeline.core.documents import FONT_STACK, docx_fonts, docx_heading, docx_page_number, docx_table
+from lifeline.plans import schema, vocabulary
 
 LABELS = {
     "zh-hans": {
@@ -26,42 +26,29 @@ LABELS = {
         "version": "版本", "effective_date": "生效日期", "review_date": "复审日期", "source": "依据",
         "printed": "打印日期",
         "cover_note": "本手册供信息系统全部不可用时使用。请放在固定位置，预案更新后及时替换。",
-        "sec_organisation": "组织机构与职责", "command": "指挥部", "group": "工作组", "lead": "负责",
-        "reports_to": "隶属", "members": "人员配置", "members_fmt": "核心 {core} 人，后备 {backup} 人",
-        "roles": "角色", "duties": "职责", "skills": "所需技能",
+        "sec_organisation": "组织机构与职责", "group": "工作组", "members": "人员配置",
+        "members_fmt": "核心 {core} 人，后备 {backup} 人", "roles": "角色", "skills": "所需技能",
         "contacts": "联系人", "contacts_note": "空白处请手工填写，人员或电话变更时及时更新。",
         "role": "角色", "name": "姓名", "phone": "电话",
-        "sec_levels": "事件分级与响应", "level": "级别", "rank": "严重程度", "criteria": "判定标准",
-        "scope": "影响范围", "users_pct": "受影响用户比例", "services": "涉及业务", "respond": "响应时限",
-        "resolve": "处理时限", "notify": "通知", "channels": "通知方式", "actions": "启动措施",
-        "as_decided": "由指挥部确定", "any": "不限",
+        "sec_levels": "事件分级与响应", "level": "级别", "rank": "严重程度", "any": "不限",
         "escalation": "无人确认时逐级通知",
         "escalation_fmt": "{timeout}内无人确认，依次通知：{chain}。",
         "renotify_fmt": "仍未处理的，每隔{interval}重复通知。",
-        "sec_categories": "问题分类与受理", "examples": "示例", "start_level": "起始级别",
-        "sla": "时限", "intake": "问题受理流程",
-        "sec_scenarios": "故障场景处置", "category": "类别", "components": "影响业务",
-        "default_level": "默认级别", "risk": "风险描述", "prevention": "防控措施", "triggers": "触发条件",
-        "decision_tree": "判断流程", "steps": "处置步骤", "step": "步骤", "no": "序号", "owner": "负责",
-        "due": "时限", "done": "完成", "phase": "阶段", "timers": "计时提醒", "switch_to": "失败时转入",
-        "unless_resolved": "如仍未解决", "unless_acknowledged": "如仍无人确认",
-        "cards_activated": "启用职责卡", "see_above": "见上文", "question": "问", "action": "处置",
+        "sec_categories": "问题分类与受理", "examples": "示例", "sla": "时限", "intake": "问题受理流程",
+        "sec_scenarios": "故障场景处置", "default_level": "默认级别", "no": "序号", "done": "完成",
+        "see_above": "见上文", "question": "问", "action": "处置",
         "sec_notices": "通知模板", "audience": "对象",
         "sec_preparedness": "预防与准备", "kind": "类型", "schedule": "频次", "responsible": "责任单位",
         "due_by": "完成时间", "title": "事项",
         "sec_duty_cards": "部门职责卡", "card_heading": "部门职责卡：{department}",
-        "coordinator": "总协调", "when": "启用时机", "keep_for_recovery": "留存备查（恢复后核对）",
-        "forms_used": "使用表单", "activated_by": "启用场景",
         "sec_forms": "手工应急表单", "emergency_mark": "应急数据", "serial": "流水号",
         "entered_back": "恢复后已补录入系统", "entered_by": "录入人", "entered_at": "录入时间",
-        "none": "无", "colon": "：",
+        "none": "无",
         "immediate": "立即", "units": {"s": "秒", "min": "分钟", "h": "小时", "d": "天", "wd": "个工作日"},
         "unit_sep": " ",
         "list_sep": "、",
         "phases": {"prepare": "准备", "respond": "响应", "recover": "恢复"},
-        "scopes": {"terminal": "单台终端", "region": "局部区域", "whole": "全院"},
         "audiences": {"patient": "患者", "staff": "员工"},
-        "chain": {"on_duty": "值班人员", "backup": "备班人员", "group_lead": "组长", "command_centre": "指挥部"},
         "channel_names": {
             "wecom": "企业微信", "dingtalk": "钉钉", "feishu": "飞书", "sms": "短信", "email": "邮件",
             "phone": "电话", "webhook": "Webhook", "hotline": "应急热线", "broadcast": "全院广播",
@@ -93,44 +80,30 @@ LABELS = {
         "review_date": "Review date", "source": "Based on", "printed": "Printed",
         "cover_note": "Use this binder when no information system works. Keep it in its place and "
                       "replace it whenever the plan changes.",
-        "sec_organisation": "Organisation and duties", "command": "Command centre", "group": "Group",
-        "lead": "Lead", "reports_to": "Reports to", "members": "Staffing",
-        "members_fmt": "{core} core, {backup} backup", "roles": "Roles", "duties": "Duties",
-        "skills": "Skills", "contacts": "Contacts",
+        "sec_organisation": "Organisation and duties", "group": "Group", "members": "Staffing",
+        "members_fmt": "{core} core, {backup} backup", "roles": "Roles", "skills": "Skills", "contacts": "Contacts",
         "contacts_note": "Fill in the blanks by hand; update them when people or numbers change.",
         "role": "Role", "name": "Name", "phone": "Phone",
-        "sec_levels": "Incident levels and response", "level": "Level", "rank": "Severity",
-        "criteria": "Criteria", "scope": "Scope", "users_pct": "Users affected", "services": "Services",
-        "respond": "Respond within", "resolve": "Resolve within", "notify": "Notify", "channels": "Channels",
-        "actions": "Actions", "as_decided": "as the command centre decides", "any": "any",
+        "sec_levels": "Incident levels and response", "level": "Level", "rank": "Severity", "any": "any",
         "escalation": "Escalation while nobody acknowledges",
         "escalation_fmt": "If nobody acknowledges within {timeout}, notify in turn: {chain}.",
         "renotify_fmt": "While unresolved, notify again every {interval}.",
-        "sec_categories": "Problem categories and intake", "examples": "Examples", "start_level": "Starts at",
-        "sla": "Time limits", "intake": "Fault intake",
-        "sec_scenarios": "Fault scenarios", "category": "Category", "components": "Affects",
-        "default_level": "Default level", "risk": "Risk", "prevention": "Prevention", "triggers": "Triggers",
-        "decision_tree": "Decision tree", "steps": "Steps", "step": "Step", "no": "No.", "owner": "Owner",
-        "due": "Due", "done": "Done", "phase": "Phase", "timers": "Timers", "switch_to": "If it fails, switch to",
-        "unless_resolved": "if still unresolved", "unless_acknowledged": "if still unacknowledged",
-        "cards_activated": "Duty cards activated", "see_above": "see above", "question": "Q", "action": "Do",
+        "sec_categories": "Problem categories and intake", "examples": "Examples", "sla": "Time limits",
+        "intake": "Fault intake", "sec_scenarios": "Fault scenarios", "default_level": "Default level",
+        "no": "No.", "done": "Done",
+        "see_above": "see above", "question": "Q", "action": "Do",
         "sec_notices": "Notices", "audience": "Audience",
         "sec_preparedness": "Preparedness", "kind": "Kind", "schedule": "Schedule",
         "responsible": "Responsible unit", "due_by": "Due", "title": "Measure",
         "sec_duty_cards": "Department duty cards", "card_heading": "Duty card: {department}",
-        "coordinator": "Coordinator", "when": "When", "keep_for_recovery": "Keep for recovery",
-        "forms_used": "Forms", "activated_by": "Activated by",
         "sec_forms": "Paper downtime forms", "emergency_mark": "EMERGENCY DATA", "serial": "Serial No.",
         "entered_back": "Entered into the HIS after recovery", "entered_by": "Entered by",
-        "entered_at": "Entered at", "none": "none", "colon": ": ",
+        "entered_at": "Entered at", "none": "none",
         "immediate": "immediately", "units": {"s": "s", "min": "min", "h": "h", "d": "d", "wd": "working days"},
         "unit_sep": " ",
         "list_sep": ", ",
         "phases": {"prepare": "prepare", "respond": "respond", "recover": "recover"},
-        "scopes": {"terminal": "single terminal", "region": "area or department", "whole": "whole hospital"},
         "audiences": {"patient": "patients", "staff": "staff"},
-        "chain": {"on_duty": "on duty", "backup": "backup", "group_lead": "group lead",
-                  "command_centre": "command centre"},
         "channel_names": {
             "wecom": "WeCom", "dingtalk": "DingTalk", "feishu": "Feishu", "sms": "SMS", "email": "email",
             "phone": "phone", "webhook": "webhook", "hotline": "hotline", "broadcast": "public address",
@@ -270,11 +243,24 @@ def render_binder(plan: schema.Plan, fmt: str, contacts: list[Contact] | None = 
     return renderers[fmt](prepare(plan, contacts))
 
 
+def labels(plan: schema.Plan) -> dict:
+    """The binder's words in the plan's language: its own (LABELS) and those it shares with the
+    screens (vocabulary)."""
+    language = plan.language
+    command_centre = next((g.name for g in plan.groups if g.kind == "command"), "")
+    with translation.override(language):
+        chain = vocabulary.escalation_step_names(command_centre)
+        command = str(vocabulary.ESCALATION_STEPS["command_centre"])
+    return {**LABELS[language], **vocabulary.in_language(vocabulary.TERMS, language), "chain": chain,
+            "command": command, "scopes": vocabulary.in_language(vocabulary.SCOPES, language),
+            "unless": vocabulary.in_language(vocabulary.UNLESS, language)}
+
+
 def prepare(plan: schema.Plan, contacts: list[Contact] | None = None) -> Binder:
-    t = LABELS[plan.language]
+    t = labels(plan)
     names = {g.id: g.name for g in plan.groups} | {r.id: r.title for r in plan.roles}
     levels = {lv.id: lv.name for lv in plan.levels}
-    words = _Words(plan.language, names, levels)
+    words = _Words(plan.language, t, names, levels)
     binder = Binder(
         plan=plan, t=t, printed=timezone.localtime(clock.now()).date().isoformat(), contents=[],
         groups=[_group(g, plan, words) for g in plan.groups],
@@ -308,8 +294,8 @@ def say_duration(text: str, language: str) -> str:
 class _Words:
     """The plan's ids and enums said in the plan's language."""
 
-    def __init__(self, language, names, levels):
-        self.language, self.t, self.names, self.levels = language, LABELS[language], names, levels
+    def __init__(self, language, t, names, levels):
+        self.language, self.t, self.names, self.levels = language, t, names, levels
 
     def name(self, ident: str | None) -> str:
         return self.names.get(ident, ident) if ident else ""
@@ -410,7 +396,7 @@ def _scenario(scenario: schema.Scenario, plan: schema.Plan, words: _Words) -> di
 
 
 def _timer(timer: schema.Timer, words: _Words) -> str:
-    condition = words.t["unless_resolved" if timer.unless == "resolved" else "unless_acknowledged"]
+    condition = words.t["unless"][timer.unless]
     what = timer.action.text if timer.action else timer.description
     return f"{words.offset(timer.after)} ({condition}) → {what}"
 

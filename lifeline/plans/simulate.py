@@ -9,14 +9,14 @@ from typing import NamedTuple
 
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from lifeline.plans import schema
 from lifeline.plans.printing import say_duration
-
-
-UNLESS = {"resolved": gettext_lazy("unless resolved by then"),
-          "acknowledged": gettext_lazy("unless acknowledged by then")}
+from lifeline.plans.vocabulary import (
+    ESCALATION_STEPS,  # noqa: F401 - incidents.escalation reads it from here
+    UNLESS,
+    escalation_step_names,
+)
 
 
 class UnknownScenario(ValueError):
@@ -77,20 +77,11 @@ def _timeline(plan: schema.Plan, scenario: schema.Scenario) -> list[Event]:
     return sorted(events, key=lambda e: e.minute)
 
 
-# The escalation chain's steps as people say them; incidents use the same words on the timeline.
-ESCALATION_STEPS = {
-    "on_duty": gettext_lazy("IT on duty"),
-    "backup": gettext_lazy("backup on duty"),
-    "group_lead": gettext_lazy("lead of the group on duty"),
-    "command_centre": gettext_lazy("command centre"),
-}
-
-
 def _escalation(escalation: schema.Escalation, language: str, names: "_Names") -> list[Event]:
-    """Each hop of the chain is paged one ack timeout after the one before; then all again, repeatedly."""
+    """Each hop of the chain is paged one ack timeout after the one before; then all again, repeatedly.
+    The hops are named as the binder prints them (vocabulary.escalation_step_names)."""
     timeout = _minutes(escalation.ack_timeout)
-    hops = {**ESCALATION_STEPS, "command_centre": _("command centre (%(name)s)") % {"name": names.command_centre}
-            if names.command_centre else ESCALATION_STEPS["command_centre"]}
+    hops = escalation_step_names(names.command_centre)
     events = [Event(i * timeout, "page", _("page %(who)s until acknowledged") % {"who": hops[hop]})
               for i, hop in enumerate(escalation.chain)]
     if escalation.renotify_after and events:

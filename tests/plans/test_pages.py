@@ -66,7 +66,7 @@ def test_scenario_page_shows_timers_from_the_start_of_the_incident(user_client):
     page = user_client.get(f"/plans/{plan.id}/scenarios/{scenario.id}/").content.decode()
     for timer in scenario.timers:
         assert timer.action.text in page
-    assert "T+" in page and "if still unresolved" in page
+    assert "T+" in page and "unless resolved by then" in page
 
 
 def test_unknown_plan_or_scenario_is_not_found(user_client, his):
