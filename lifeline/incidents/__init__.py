@@ -1,0 +1,25 @@
+"""事件 (incidents): fault reports, incidents run by their plan, timers, escalation, checklists,
+duty cards, the outbox and the timeline.
+
+The modules, top down; each imports only the ones below it, never one above or beside it in
+a circle (function-level imports included):
+
+    api, views, admin, tasks   HTTP, pages, admin, the worker's job: thin, over the actions
+    firing        when a timer goes off: fire_due_timers, perform (may call any action below)
+    lifecycle     open_incident, attach_report (triage), reclassify, set_level, transition,
+                  fill_roles, assign, add_note
+    checklist     the scenario: start_scenario, tick, skip, reassign, tree_position, answer
+    escalation    schedule_on_open, schedule_renotify, page, step_recipients, notify
+    cards         duty cards: activate_cards, acknowledge_card, may_acknowledge_card, ...
+    timers        durable timers: schedule, schedule_sla, move_sla_timers, schedule_plan_timers,
+                  add_reminder, cancel_after, end
+    leaves        intake (submit_report), levels (classification, find_level, set_deadlines),
+                  outbox (write, page_body, tell_reporters), roles (lead_role, find_member,
+                  holder), locking (locked, require_open), timeline (record), tracking (the
+                  read-side queries of the tracking table and the dashboard)
+    models
+    wording       role_title, in_plan_language (below the models: they use it)
+
+A lower action never calls a higher one: it sets a timer (a row naming an action kind) and
+firing, at the top, performs it. Refusals are lifeline.core.errors.Refused.
+"""
