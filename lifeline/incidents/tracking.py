@@ -3,7 +3,6 @@
 Built for many rows: filters hit indexed columns, a page of rows costs a fixed number of
 queries (prefetches, no per-row lookups), and each plan version is parsed once per request.
 """
-import io
 from dataclasses import dataclass
 from datetime import datetime, time
 
@@ -11,9 +10,9 @@ from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook
 
 from lifeline.core.errors import Problem
+from lifeline.core.spreadsheets import XLSX_TYPE, write_xlsx  # noqa: F401 (the views and the API name it here)
 from lifeline.incidents.models import (
     Assignment, ChecklistItem, DutyCardActivation, Incident, Report, TimelineEntry, Timer,
 )
@@ -22,7 +21,6 @@ from lifeline.plans.models import PlanVersion
 VENDOR_ROLES = ("vendor", "hardware_vendor")
 # The dashboard shows at most this many open incidents (newest first): more is not a dashboard.
 BOARD_LIMIT = 100
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def share_plans(incidents):
@@ -144,8 +142,6 @@ COLUMNS = [("number", gettext_lazy("No.")), ("at", gettext_lazy("Reported or ope
 
 
 def _cell(value):
-    if isinstance(value, datetime):
-        return timezone.localtime(value).replace(tzinfo=None)
     if isinstance(value, list):
         return ", ".join(value)
     if isinstance(value, bool):
@@ -154,27 +150,27 @@ def _cell(value):
 
 
 def workbook(filters: Filters) -> bytes:
-    """The filtered rows as an .xlsx file: untriaged reports first, then incidents newest first."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(_("Problem tracking"))
-    sheet.append([str(label) for _key, label in COLUMNS])
+    """The filtered rows as an .xlsx file: untriaged reports first, then incidents newest first.
+    Written by core.spreadsheets: report text never becomes a formula, a control character never
+    breaks the file."""
+    return write_xlsx(_("Problem tracking"), [str(label) for _key, label in COLUMNS], _rows(filters))
+
+
+def _rows(filters: Filters):
     for report in filters.untriaged().iterator(chunk_size=2000):
-        sheet.append([_cell(report_row(report)[key]) for key, _label in COLUMNS])
+        yield [_cell(report_row(report)[key]) for key, _label in COLUMNS]
     chunk = []
     for incident in with_row_data(filters.incidents()).iterator(chunk_size=2000):
         chunk.append(incident)
         if len(chunk) == 2000:
-            _append(sheet, chunk)
+            yield from _incident_rows(chunk)
             chunk = []
-    _append(sheet, chunk)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    yield from _incident_rows(chunk)
 
 
-def _append(sheet, incidents):
+def _incident_rows(incidents):
     for incident in share_plans(incidents):
-        sheet.append([_cell(incident_row(incident)[key]) for key, _label in COLUMNS])
+        yield [_cell(incident_row(incident)[key]) for key, _label in COLUMNS]
 
 
 def choices():

@@ -6,6 +6,7 @@ from django.utils.translation import ngettext
 from import_export.admin import ImportExportModelAdmin
 
 from lifeline.core import clock
+from lifeline.core.spreadsheets import SafeXLSX
 from lifeline.people import services
 from lifeline.people.models import (
     CheckIn, ContactChannel, Member, Override, RosterRotation, RotationSlot, Shift, Skill, Team, TeamMembership,
@@ -14,7 +15,11 @@ from lifeline.people.resources import MemberResource, ShiftResource
 
 
 class SpreadsheetAdmin(ImportExportModelAdmin):
-    """Import needs the right to add and change; an auditor who may only view exports."""
+    """Import needs the right to add and change; an auditor who may only view exports.
+    Exports are .xlsx only, written by core.spreadsheets (CSV and the others would carry
+    cell text that looks like a formula as it is)."""
+
+    export_formats = [SafeXLSX]
 
     def has_import_permission(self, request):
         return self.has_add_permission(request) and self.has_change_permission(request)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 from import_export.formats.base_formats import XLSX
 
+from lifeline.core.spreadsheets import SafeXLSX
 from lifeline.people.models import ContactChannel, Member, Shift, Skill, Team, TeamMembership, validate_apprise_url
 
 # Channel kinds guessed from the Apprise scheme when a cell gives only the URL.
@@ -139,7 +140,8 @@ class ImportRejected(Exception):
 
 
 def export_xlsx(resource: resources.ModelResource, queryset=None) -> bytes:
-    return XLSX().export_data(resource.export(queryset))
+    """The rows as .xlsx through core.spreadsheets (no cell text becomes a formula)."""
+    return SafeXLSX().export_data(resource.export(queryset))
 
 
 def import_xlsx(resource: resources.ModelResource, content: bytes):

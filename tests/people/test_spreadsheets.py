@@ -109,3 +109,22 @@ def test_roster_row_with_unknown_phone_is_rejected():
     with pytest.raises(ImportRejected, match="第 2 行，member_phone：没有电话为 13999999999 的成员"):
         import_xlsx(ShiftResource(), content)
     assert Shift.objects.count() == 0
+
+
+def test_contact_book_export_keeps_formula_like_text_as_text_and_imports_back(make_member):
+    from django.contrib import admin
+
+    from lifeline.core.spreadsheets import SafeXLSX
+
+    make_member("=HYPERLINK(\"http://evil.example/\",\"点我\")", department="信息中心\u0007", phone="+8613800001111")
+    content = export_xlsx(MemberResource())
+    sheet = openpyxl.load_workbook(BytesIO(content)).active
+    name, phone, department = sheet["A2"], sheet["B2"], sheet["C2"]
+    assert (name.data_type, name.quotePrefix, phone.value, phone.quotePrefix) == ("s", True, "+8613800001111", True)
+    assert department.value == "信息中心"
+    Member.objects.all().delete()
+    import_xlsx(MemberResource(), content)
+    assert Member.objects.get().name == "=HYPERLINK(\"http://evil.example/\",\"点我\")"
+    # The admin's export (every spreadsheet admin) offers only the safe writer.
+    assert [type(f) if not isinstance(f, type) else f for f in admin.site._registry[Member].get_export_formats()] \
+        == [SafeXLSX]
