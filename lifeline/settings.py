@@ -7,6 +7,8 @@ LIFELINE_TIME_ZONE      default Asia/Shanghai
 LIFELINE_LANGUAGE       default zh-hans (en available by the switch in the page header; not from the browser)
 LIFELINE_DEBUG          default off
 LIFELINE_ALLOWED_HOSTS  comma separated, default 127.0.0.1,localhost
+LIFELINE_WORKDAYS_FILE  the hospital's own holidays and adjusted working days (调休), on top of the
+                        chinesecalendar package, default <data dir>/workdays.yaml (lifeline.core.workdays)
 
 Notifications (lifeline.notify):
 LIFELINE_BASE_URL       the address people open links at (acknowledgement links), default http://127.0.0.1:8000
@@ -192,6 +194,9 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# The hospital's own holidays and adjusted working days (lifeline/core/workdays.py).
+WORKDAYS_FILE = env("WORKDAYS_FILE")
 
 # Shown on pages and printed documents.
 SITE_TITLE = _("Lifeline")

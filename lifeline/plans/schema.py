@@ -15,6 +15,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from lifeline.core import workdays
+
 Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)]
 
 _DURATION = re.compile(r"^(?P<n>\d+)\s*(?P<unit>s|min|h|d|wd)$")
@@ -40,16 +42,13 @@ def to_timedelta(duration: str) -> timedelta:
 
 
 def deadline_after(start: datetime, duration: str) -> datetime:
-    """When a duration that starts at `start` runs out; working days skip Saturday and Sunday."""
+    """When a duration that starts at `start` runs out. Working days are China's (statutory
+    holidays and adjusted working days, lifeline.core.workdays); a year the calendar does not
+    know counts Monday to Friday, logged and shown beside the deadline."""
     m = _DURATION.match(duration) if duration != "immediate" else None
     if not m or m["unit"] != "wd":
         return start + to_timedelta(duration)
-    moment, left = start, int(m["n"])
-    while left:
-        moment += timedelta(days=1)
-        if moment.weekday() < 5:
-            left -= 1
-    return moment
+    return workdays.add_working_days(start, int(m["n"]))
 
 
 class Strict(BaseModel):
@@ -165,6 +164,10 @@ class Role(Strict):
     group: Id
     duties: list[str] = []
     skills: list[str] = []  # skills the roster looks for (数据库恢复, 网络, 沟通 …)
+    # An outside unit (承建单位, 厂商, 软件公司, 运营商): its engineers commit repair times, the
+    # tracking table shows them beside the SLA deadline, the vendor view lists its open items, and
+    # a commitment that passes notifies its contact and the commander. It never leads a level.
+    vendor: bool = False
 
 
 class Escalation(Strict):
