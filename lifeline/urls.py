@@ -1,17 +1,22 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.i18n import set_language
 
+from lifeline.accounts.permissions import public, signed_in
 from lifeline.api import api
 from lifeline.core import views as core_views
 from lifeline.status import views as status_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
-    path("healthz", core_views.healthz, name="healthz"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # core sits below accounts, so its two pages get their rule here.
+    path("", signed_in.page(core_views.home), name="home"),
+    path("healthz", public("load balancers and monitoring read it without an account")(core_views.healthz),
+         name="healthz"),
+    path("accounts/login/", public("the way in")(auth_views.LoginView.as_view()), name="login"),
+    path("accounts/logout/", public("logging out ends a session, if there is one")(auth_views.LogoutView.as_view()),
+         name="logout"),
+    path("i18n/setlang/", public("the login page offers the language too")(set_language), name="set_language"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("plans/", include("lifeline.plans.urls")),

@@ -110,6 +110,7 @@ can_run_incidents = Policy("can_run_incidents", (C, D), _("Only commanders and I
 can_reclassify = Policy("can_reclassify", (C,), _("Only a commander changes an incident's level"))
 can_edit_plans = Policy("can_edit_plans", (C,), _("Only commanders and administrators load or activate plans"))
 can_manage_people = Policy("can_manage_people", (C, D), _("Only commanders and IT on duty change rosters and check-ins"))
+can_check_in = Policy("can_check_in", (C, D, P), _("Auditors read check-ins; they do not check in"))
 can_read_audit = Policy("can_read_audit", (A, C), _("Only administrators, auditors and commanders may read the audit log"))
 can_manage_detection = Policy("can_manage_detection", (C, D),
                               _("Only commanders and IT on duty change probes, integrations and silences"))
