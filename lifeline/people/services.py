@@ -5,7 +5,7 @@ from typing import NamedTuple
 
 from django.db.models import Count, Q
 
-from lifeline.accounts.roles import Role, has_role, roles_of
+from lifeline.accounts.permissions import can_check_in, can_manage_people
 from lifeline.core import clock
 from lifeline.people.models import (
     PLAN_ROLES, CheckIn, DutyKind, Member, Override, RosterRotation, Shift, Skill, Team, TeamMembership,
@@ -160,24 +160,11 @@ def team_gaps() -> list[TeamGap]:
     return [gap for gap in gaps if gap.missing_core or gap.missing_backup]
 
 
-# --- who may change what -----------------------------------------------------------------
-
-# Commanders, IT on duty and admins change the organisation and rosters.
-MANAGERS = (Role.COMMANDER, Role.DUTY)
-# The spreadsheets hold the channels' Apprise URLs (webhook keys): not for every login.
-EXPORTERS = (*MANAGERS, Role.AUDITOR)
-
-
-def may_manage(user) -> bool:
-    return has_role(user, *MANAGERS)
-
-
-def may_export(user) -> bool:
-    return has_role(user, *EXPORTERS)
+# --- who may check whom in ------------------------------------------------------------
 
 
 def may_check_in(user, member: Member) -> bool:
     """Anyone checks themselves in (an auditor only reads); managers check in anyone."""
-    if may_manage(user):
+    if can_manage_people(user):
         return True
-    return member.user_id is not None and member.user_id == user.pk and roles_of(user) != {Role.AUDITOR.value}
+    return member.user_id is not None and member.user_id == user.pk and can_check_in(user)

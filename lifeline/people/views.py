@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from lifeline.accounts.roles import require_role
+from lifeline.accounts.permissions import can_manage_people, can_read, signed_in
 from lifeline.core import clock
 from lifeline.people import services
 from lifeline.people.forms import CheckInForm
@@ -19,6 +19,7 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SPREADSHEETS = {"members": MemberResource, "shifts": ShiftResource}
 
 
+@signed_in.page
 def organisation(request):
     teams = list(services.team_strength().prefetch_related("memberships__member__skills"))
     for team in teams:
@@ -26,8 +27,9 @@ def organisation(request):
                       (TeamMembership.Kind.BACKUP, _("Backup members"), team.backup, team.backup_target)]
     members = Member.objects.prefetch_related("skills", "channels", "memberships__team")
     return render(request, "people/organisation.html", {
-        "teams": teams, "members": members, "may_manage": services.may_manage(request.user),
-        "may_export": services.may_export(request.user),
+        "teams": teams, "members": members, "may_manage": can_manage_people(request.user),
+        # The spreadsheets hold the channels' Apprise URLs (webhook keys): not for every login.
+        "may_export": can_read(request.user),
     })
 
 
@@ -42,6 +44,7 @@ def _day(request):
     return day, start, start + timedelta(days=1)
 
 
+@signed_in.page
 def roster(request):
     day, start, end = _day(request)
     shifts = Shift.objects.filter(starts_at__lt=end, ends_at__gt=start).select_related("member")
@@ -52,12 +55,12 @@ def roster(request):
     rows = [(role, role_label(role), role_shifts) for role, role_shifts in by_role.items()]
     return render(request, "people/roster.html", {
         "day": day, "now": clock.now(), "on_duty": services.on_duty_all(), "rows": rows,
-        "overrides": overrides, "may_export": services.may_export(request.user),
+        "overrides": overrides, "may_export": can_read(request.user),
         "previous": day - timedelta(days=1), "next": day + timedelta(days=1),
     })
 
 
-@require_role(*services.EXPORTERS)
+@can_read.page
 def export(request, what):
     resource = SPREADSHEETS.get(what)
     if resource is None:
@@ -74,7 +77,7 @@ def export(request, what):
 
 
 @require_POST
-@require_role(*services.MANAGERS)
+@can_manage_people.page
 def import_spreadsheet(request):
     resource = SPREADSHEETS.get(request.POST.get("what", "members"))
     upload = request.FILES.get("file")
@@ -92,6 +95,7 @@ def import_spreadsheet(request):
     return redirect("people:organisation")
 
 
+@signed_in.page
 def check_in(request):
     own = Member.objects.filter(user=request.user).first()
     if request.method == "POST":
@@ -117,6 +121,6 @@ def check_in(request):
         "own": own, "own_check_in": latest.get(getattr(own, "pk", None)),
         "fastest": [(member, eta, latest.get(member.pk)) for member, eta in services.fastest(skill=skill or None)],
         "skills": Skill.objects.all(), "skill": skill, "statuses": CheckIn.Status.choices,
-        "may_manage": services.may_manage(request.user),
-        "members": Member.objects.filter(active=True) if services.may_manage(request.user) else [],
+        "may_manage": can_manage_people(request.user),
+        "members": Member.objects.filter(active=True) if can_manage_people(request.user) else [],
     })
