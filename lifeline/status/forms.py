@@ -3,6 +3,7 @@ services' (lifeline.status.liaison); these only shape the input."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from lifeline.accounts.permissions import can_speak_status
 from lifeline.incidents.models import Incident
 from lifeline.status import liaison
 from lifeline.status.models import Component
@@ -40,7 +41,7 @@ class NoticeForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["template"].choices = [("", "—")] + [(t.value, t.label) for t in liaison.templates(user)]
-        self.fields["incident"].queryset = (Incident.objects.open() if liaison.may_manage(user)
+        self.fields["incident"].queryset = (Incident.objects.open() if can_speak_status(user)
                                             else liaison.liaison_incidents(user))
 
     def clean(self):

@@ -2,8 +2,8 @@
 withdraw notices, plan maintenance. Plain functions, no HTTP; bad input raises ValidationError
 naming the field, and nothing changes.
 
-Who may: commanders and IT on duty do everything; whoever holds the liaison role of an open
-incident may override states and publish notices; auditors read.
+Who may (lifeline.accounts.permissions): can_speak_status does everything; whoever holds the
+liaison role of an open incident may override states and publish notices; can_read reads.
 """
 from dataclasses import dataclass
 from datetime import timedelta
@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from lifeline.accounts.roles import Role, has_role
+from lifeline.accounts.permissions import can_speak_status
 from lifeline.core import clock
 from lifeline.incidents import timeline
 from lifeline.incidents.models import Assignment, Incident, TimelineEntry
@@ -20,7 +20,6 @@ from lifeline.plans import schema
 from lifeline.status import services
 from lifeline.status.models import Component, MaintenanceWindow, Notice, Override
 
-MANAGERS = (Role.COMMANDER, Role.DUTY)
 # An override is a stop-gap: past a week the rules should be fixed instead.
 MAX_OVERRIDE_MINUTES = 7 * 24 * 60
 
@@ -33,18 +32,10 @@ def liaison_incidents(user):
                                           assignments__ends_at__isnull=True, assignments__member__user=user)
 
 
-def may_manage(user) -> bool:
-    """Components and maintenance windows, besides what a liaison may do."""
-    return has_role(user, *MANAGERS)
-
-
 def may_speak(user) -> bool:
-    """Override states and publish notices."""
-    return may_manage(user) or liaison_incidents(user).exists()
-
-
-def may_read(user) -> bool:
-    return has_role(user, Role.AUDITOR) or may_speak(user)
+    """Override states and publish notices: those can_speak_status names (who also manage the
+    components and maintenance windows), and the liaison of an open incident."""
+    return can_speak_status(user) or liaison_incidents(user).exists()
 
 
 # --- overrides -----------------------------------------------------------------------------
@@ -96,7 +87,7 @@ class Template:
 
 def templates(user) -> list[Template]:
     """Patient notices of the open incidents' plans; a liaison sees those of their own incidents."""
-    found = services.open_incidents(drills=True) if may_manage(user) else list(liaison_incidents(user))
+    found = services.open_incidents(drills=True) if can_speak_status(user) else list(liaison_incidents(user))
     return [Template(incident, notice) for incident in found
             for notice in incident.plan.notices if notice.audience == "patient"]
 
@@ -114,7 +105,7 @@ def publish(*, title: str, body: str = "", components=(), incident: Incident | N
         raise ValidationError({"title": _("give the notice a title")})
     if hours is not None and hours <= 0:
         raise ValidationError({"hours": _("give a positive number of hours, or leave it empty")})
-    if incident is not None and not may_manage(user) and incident not in liaison_incidents(user):
+    if incident is not None and not can_speak_status(user) and incident not in liaison_incidents(user):
         raise ValidationError({"incident": _("you are not the liaison of this incident")})
     now = clock.now()
     notice = Notice.objects.create(title=title, body=body, incident=incident, template=template,

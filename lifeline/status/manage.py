@@ -11,7 +11,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from lifeline.accounts.permissions import can_read, can_speak_status
 from lifeline.core import clock
+from lifeline.core.errors import Refused, add_to_form
 from lifeline.status import liaison, services
 from lifeline.status.forms import ComponentForm, MaintenanceForm, NoticeForm, OverrideForm
 from lifeline.status.models import Component, MaintenanceWindow, Notice, Override
@@ -19,14 +21,18 @@ from lifeline.status.models import Component, MaintenanceWindow, Notice, Overrid
 RECENT = 20
 
 
-def allowed(check):
+def or_liaison(policy):
+    """A page the policy opens, and also the liaison of an open incident (whatever their role:
+    department staff often hold it). The route matrix reads the policy."""
+
     def decorator(view):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
-            if not check(request.user):
-                raise PermissionDenied
+            if not (policy(request.user) or liaison.liaison_incidents(request.user).exists()):
+                raise PermissionDenied(str(policy.refusal))
             return view(request, *args, **kwargs)
 
+        wrapped.policy = policy
         return wrapped
 
     return decorator
@@ -34,7 +40,7 @@ def allowed(check):
 
 def _index(request, status=200, **forms):
     user = request.user
-    speak, manage = liaison.may_speak(user), liaison.may_manage(user)
+    speak, manage = liaison.may_speak(user), can_speak_status(user)
     if speak:
         forms.setdefault("override_form", OverrideForm())
         forms.setdefault("notice_form", NoticeForm(user=user))
@@ -59,52 +65,51 @@ def _act(request, form, name, action, done):
     if form.is_valid():
         try:
             action(form.cleaned_data)
-        except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+        except (Refused, ValidationError) as exc:
+            add_to_form(form, exc)
         else:
             messages.success(request, done)
             return redirect("status:manage")
     return _index(request, status=400, **{name: form})
 
 
-@allowed(liaison.may_read)
+@or_liaison(can_read)
 def index(request):
     return _index(request)
 
 
 @require_POST
-@allowed(liaison.may_manage)
+@can_speak_status.page
 def component_new(request):
     form = ComponentForm(request.POST)
     return _act(request, form, "component_form", lambda data: form.save(), _("Component saved"))
 
 
-@allowed(liaison.may_read)
+@or_liaison(can_read)
 def component_edit(request, key):
     component = get_object_or_404(Component, key=key)
     form = ComponentForm(request.POST or None, instance=component)
     if request.method == "POST":
-        if not liaison.may_manage(request.user):
-            raise PermissionDenied
+        if not can_speak_status(request.user):
+            raise PermissionDenied(str(can_speak_status.refusal))
         if form.is_valid():
             form.save()
             messages.success(request, _("Component saved"))
             return redirect("status:manage")
     return render(request, "status/component_form.html", {
-        "form": form, "component": component, "may_manage": liaison.may_manage(request.user),
+        "form": form, "component": component, "may_manage": can_speak_status(request.user),
         "status": services.component_state(component)}, status=400 if form.errors else 200)
 
 
 @require_POST
-@allowed(liaison.may_speak)
+@or_liaison(can_speak_status)
 def override_new(request):
     return _act(request, OverrideForm(request.POST), "override_form",
                 lambda data: liaison.set_override(user=request.user, **data), _("State set"))
 
 
 @require_POST
-@allowed(liaison.may_speak)
+@or_liaison(can_speak_status)
 def override_withdraw(request, pk):
     liaison.withdraw(get_object_or_404(Override, pk=pk), request.user)
     messages.success(request, _("Override withdrawn; the state follows the rules again"))
@@ -120,18 +125,18 @@ def _publish(user, data):
 
 
 @require_POST
-@allowed(liaison.may_speak)
+@or_liaison(can_speak_status)
 def notice_new(request):
     return _act(request, NoticeForm(request.POST, user=request.user), "notice_form",
                 lambda data: _publish(request.user, data), _("Notice published"))
 
 
 @require_POST
-@allowed(liaison.may_speak)
+@or_liaison(can_speak_status)
 def notice_withdraw(request, pk):
     notice = get_object_or_404(Notice, pk=pk)
     own = notice.published_by_id == request.user.pk or notice.incident in liaison.liaison_incidents(request.user)
-    if not (liaison.may_manage(request.user) or own):
+    if not (can_speak_status(request.user) or own):
         raise PermissionDenied
     liaison.withdraw(notice, request.user)
     messages.success(request, _("Notice withdrawn"))
@@ -139,14 +144,14 @@ def notice_withdraw(request, pk):
 
 
 @require_POST
-@allowed(liaison.may_manage)
+@can_speak_status.page
 def maintenance_new(request):
     return _act(request, MaintenanceForm(request.POST), "maintenance_form",
                 lambda data: liaison.plan_maintenance(**data), _("Maintenance window planned"))
 
 
 @require_POST
-@allowed(liaison.may_manage)
+@can_speak_status.page
 def maintenance_end(request, pk):
     liaison.end_maintenance(get_object_or_404(MaintenanceWindow, pk=pk))
     messages.success(request, _("Maintenance window ended"))

@@ -5,8 +5,6 @@ Public answers carry no internal detail: no incident titles or ids, no staff nam
 from functools import wraps
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -17,14 +15,14 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.vary import vary_on_cookie
 
-from lifeline.accounts.roles import Role, has_role
+from lifeline.accounts import permissions
+from lifeline.accounts.permissions import can_read
 from lifeline.continuity import services as continuity
 from lifeline.core import clock
 from lifeline.incidents.models import DRILL_MARK
 from lifeline.status import services, sources
 
 State = services.State
-WALL_READERS = (Role.COMMANDER, Role.DUTY, Role.AUDITOR)
 # Apps, websites and lobby screens poll the feed and the banner: let caches absorb the crowd.
 FEED_MAX_AGE = 10
 
@@ -32,7 +30,7 @@ FEED_MAX_AGE = 10
 def public(view):
     """No login; `?lang=en` (or the language cookie) picks the language; anyone's page may read it."""
 
-    @login_not_required
+    @permissions.public("patients, the hospital's app and website and lobby screens read it")
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         lang = request.GET.get("lang")
@@ -122,23 +120,13 @@ def banner_js(request):
 
 # --- the status wall -------------------------------------------------------------------------
 
-def _wall_reader(view):
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not has_role(request.user, *WALL_READERS):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-@_wall_reader
+@can_read.page
 def wall(request):
     return render(request, "status/wall.html", {"feed_url": reverse("status:wall_feed"), "every": 2,
                                                 "drill_mark": DRILL_MARK})
 
 
-@_wall_reader
+@can_read.page
 @never_cache
 def wall_feed(request):
     """Everything on the wall, drills included and marked; elapsed times tick in the browser."""
