@@ -59,8 +59,16 @@ def test_without_a_plan_the_severity_map_names_levels_of_the_active_plans(duty, 
     assert "请现在把接收地址复制到监控系统" in taken.content.decode()
 
 
-def test_department_staff_see_no_form_and_may_not_create(client, make_user):
+def test_department_staff_neither_read_nor_create(client, make_user):
     client.force_login(make_user("li", Role.DEPARTMENT))
+
+    assert client.get("/detection/integrations/").status_code == 403
+    assert client.post("/detection/integrations/", {"name": "x", "kind": "webhook"}).status_code == 403
+    assert not Integration.objects.exists()
+
+
+def test_auditors_read_without_the_form_and_may_not_create(client, make_user):
+    client.force_login(make_user("wu", Role.AUDITOR))
 
     assert "新建告警接入" not in client.get("/detection/integrations/").content.decode()
     assert client.post("/detection/integrations/", {"name": "x", "kind": "webhook"}).status_code == 403

@@ -4,14 +4,10 @@ from datetime import timedelta
 from django.conf import settings
 from django.urls import reverse
 
-from lifeline.accounts.roles import Role
 from lifeline.core import clock
 from lifeline.detection.models import Probe
 from lifeline.detection.probes import history, rules
 
-# Who may read the probes and who may change them; department staff do neither.
-READERS = (Role.COMMANDER, Role.DUTY, Role.AUDITOR)
-MANAGERS = (Role.COMMANDER, Role.DUTY)
 # What a person may change (the rest is written by the readings and the scheduler).
 SETTINGS_FIELDS = ["name", "kind", "component", "enabled", "config", "interval_seconds", "timeout_seconds",
                    "down_after", "up_after", "threshold_op", "threshold_value", "flap_changes",

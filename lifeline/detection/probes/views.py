@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from lifeline.accounts.roles import has_role, require_role
+from lifeline.accounts.permissions import can_manage_detection, can_read
 from lifeline.core import charts, clock
 from lifeline.detection.models import Probe
 from lifeline.detection.probes import history, services
@@ -19,17 +19,17 @@ CHART_HOURS = 48
 LABEL_EVERY_HOURS = 6
 
 
-@require_role(*services.READERS)
+@can_read.page
 def probe_list(request):
     probes = services.with_uptime(Probe.objects.select_related("component"))
     return render(request, "detection/probes/list.html", {
-        "probes": probes, "may_manage": has_role(request.user, *services.MANAGERS)})
+        "probes": probes, "may_manage": can_manage_detection(request.user)})
 
 
-@require_role(*services.READERS)
+@can_read.page
 def probe_detail(request, probe_id):
     probe = get_object_or_404(Probe.objects.select_related("component"), pk=probe_id)
-    may_manage = has_role(request.user, *services.MANAGERS)
+    may_manage = can_manage_detection(request.user)
     until = history.floor_hour(clock.now()) + timedelta(hours=1)
     hours = history.hourly(probe, until - timedelta(hours=CHART_HOURS), until)
     return render(request, "detection/probes/detail.html", {
@@ -53,7 +53,7 @@ def _charts(hours) -> list:
     return found
 
 
-@require_role(*services.MANAGERS)
+@can_manage_detection.page
 def probe_edit(request, probe_id=None):
     probe = get_object_or_404(Probe, pk=probe_id) if probe_id else Probe()
     form = ProbeForm(request.POST or None, instance=probe)
