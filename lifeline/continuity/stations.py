@@ -19,12 +19,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from lifeline.accounts.roles import Role
 from lifeline.continuity import distribution
 from lifeline.continuity.models import SnapshotBuild, Station, StationCheckIn
 
-READERS = (Role.COMMANDER, Role.DUTY, Role.AUDITOR)
-MANAGERS = (Role.COMMANDER, Role.DUTY)
 # Tells a station's token from a user's API token (ll_…) at a glance.
 TOKEN_PREFIX = "st_"
 MAX_HELD = 100

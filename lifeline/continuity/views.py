@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from lifeline.accounts.roles import has_role, require_role
+from lifeline.accounts.permissions import can_manage_stations, can_read
 from lifeline.continuity import distribution, services, stations
 from lifeline.continuity.forms import StationForm
 from lifeline.continuity.models import SnapshotBuild, Station
@@ -21,10 +21,10 @@ DURATION_UNITS = [(0.001, "ms"), (1, "s"), (60, "min")]
 SIZE_UNITS = [(1, "B"), (1024, "KB"), (1024 ** 2, "MB"), (1024 ** 3, "GB")]
 
 
-@require_role(*stations.READERS)
+@can_read.page
 def page(request, form=None):
     now = clock.now()
-    may_manage = has_role(request.user, *stations.MANAGERS)
+    may_manage = can_manage_stations(request.user)
     builds = list(SnapshotBuild.objects.all()[:RECENT_BUILDS])
     for build in builds:
         build.rows = sum(build.row_counts.values())
@@ -62,7 +62,7 @@ def _unit(largest: float, units: list[tuple[float, str]]) -> tuple[float, str]:
 
 
 @require_POST
-@require_role(*stations.MANAGERS)
+@can_manage_stations.page
 def create_station(request):
     form = StationForm(request.POST)
     if not form.is_valid():
@@ -72,7 +72,7 @@ def create_station(request):
 
 
 @require_POST
-@require_role(*stations.MANAGERS)
+@can_manage_stations.page
 def revoke_station(request, station_id):
     station = get_object_or_404(Station, pk=station_id, revoked_at__isnull=True)
     stations.revoke(station, clock.now())
