@@ -3,7 +3,7 @@
 `build(incident)` gathers one structure (summary, timeline, impact, cause, actions, what
 went well and badly, follow-ups) that the page, the API and both printed formats read,
 so they say the same things. Words are in the interface language (gettext, at build time).
-Bad input raises incidents' Refused naming the field, before anything is stored.
+Bad input raises Refused naming the field, before anything is stored.
 """
 import datetime
 from dataclasses import dataclass, field
@@ -13,26 +13,15 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from lifeline.accounts.roles import Role, has_role
 from lifeline.analysis.models import FaultAnalysis, FollowUp
 from lifeline.core import clock
 from lifeline.incidents.models import DRILL_MARK, ChecklistItem, Incident, Timer
-from lifeline.incidents.services import Refused
+from lifeline.core.errors import Refused
 from lifeline.people.models import Member
 from lifeline.plans.printing import LABELS, say_duration
 
-EDITORS = (Role.COMMANDER, Role.DUTY)
-READERS = (Role.COMMANDER, Role.DUTY, Role.AUDITOR)
 # Timers whose firing means something was late: said under "what went badly".
 LATE_TIMERS = {Timer.Kind.SLA_RESPOND, Timer.Kind.SLA_RESOLVE, Timer.Kind.ACK_ESCALATION}
-
-
-def may_edit(user) -> bool:
-    return has_role(user, *EDITORS)
-
-
-def may_read(user) -> bool:
-    return has_role(user, *READERS)
 
 
 def today() -> datetime.date:

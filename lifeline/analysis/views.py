@@ -10,7 +10,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from lifeline.accounts.roles import require_role
+from lifeline.accounts.permissions import can_edit_analysis, can_read
 from lifeline.analysis import printing, services, statistics
 from lifeline.analysis.models import FaultAnalysis, FollowUp
 from lifeline.core import charts
@@ -32,7 +32,7 @@ def _refused(request, model, exc: Refused, what: str):
     messages.error(request, _("%(what)s %(field)s: %(reason)s") % {"what": what, "field": label, "reason": exc.message})
 
 
-@require_role(*services.READERS)
+@can_read.page
 def index(request):
     """Resolved and closed incidents, with whether their analysis is written yet."""
     finished = (Incident.objects.filter(status__in=Incident.Status.finished())
@@ -42,12 +42,12 @@ def index(request):
         "overdue": FollowUp.objects.overdue(services.today()).count()})
 
 
-@require_role(*services.READERS)
+@can_read.page
 def analysis(request, incident_id):
     incident = _incident(incident_id)
     if request.method == "POST":
-        if not services.may_edit(request.user):
-            raise PermissionDenied
+        if not can_edit_analysis(request.user):
+            raise PermissionDenied(str(can_edit_analysis.refusal))
         texts = {name: request.POST.get(name, "") for name in FaultAnalysis.TEXT_FIELDS}
         try:
             services.save_analysis(incident, request.user, **texts)
@@ -59,13 +59,13 @@ def analysis(request, incident_id):
     prepared = services.build(incident)
     stored = prepared.analysis.pk is not None
     return render(request, "analysis/analysis.html", {
-        "incident": prepared.incident, "a": prepared, "stored": stored, "may_edit": services.may_edit(request.user),
+        "incident": prepared.incident, "a": prepared, "stored": stored, "may_edit": can_edit_analysis(request.user),
         "fields": [(name, FaultAnalysis._meta.get_field(name).verbose_name, getattr(prepared.analysis, name))
                    for name in FaultAnalysis.TEXT_FIELDS],
         "members": Member.objects.filter(active=True), "today": services.today()})
 
 
-@require_role(*services.READERS)
+@can_read.page
 def analysis_file(request, incident_id, fmt):
     prepared = services.build(_incident(incident_id))
     response = HttpResponse(printing.render(prepared, fmt), content_type=printing.CONTENT_TYPES[fmt])
@@ -75,7 +75,7 @@ def analysis_file(request, incident_id, fmt):
 
 
 @require_POST
-@require_role(*services.EDITORS)
+@can_edit_analysis.page
 def add_follow_up(request, incident_id):
     incident = _incident(incident_id)
     try:
@@ -89,17 +89,17 @@ def add_follow_up(request, incident_id):
     return redirect("analysis:analysis", incident_id=incident.pk)
 
 
-@require_role(*services.READERS)
+@can_read.page
 def follow_ups(request):
     today = services.today()
     found = services.open_follow_ups()
     return render(request, "analysis/follow_ups.html", {
         "follow_ups": [(f, f.due_on < today) for f in found], "today": today,
-        "may_edit": services.may_edit(request.user)})
+        "may_edit": can_edit_analysis(request.user)})
 
 
 @require_POST
-@require_role(*services.EDITORS)
+@can_edit_analysis.page
 def follow_up_done(request, pk):
     follow_up = get_object_or_404(FollowUp, pk=pk)
     try:
@@ -111,7 +111,7 @@ def follow_up_done(request, pk):
     return redirect("analysis:follow_ups")
 
 
-@require_role(*services.READERS)
+@can_read.page
 def statistics_page(request):
     found = statistics.compute()
     rows = found.rows + [found.total]
