@@ -3,7 +3,6 @@ acknowledgement page people reach from a notification."""
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import redirect, render
@@ -12,14 +11,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from lifeline.accounts.roles import Role, has_role, require_role
+from lifeline.accounts.permissions import can_notify, can_read, public
 from lifeline.incidents.wording import in_plan_language
 from lifeline.notify import delivery, links
 from lifeline.notify.models import Delivery, DeliveryAttempt
 from lifeline.people.models import ContactChannel
 
-READERS = (Role.COMMANDER, Role.DUTY, Role.AUDITOR)
-SENDERS = (Role.COMMANDER, Role.DUTY)
 PAGE_SIZE = 50
 CHECKS_SHOWN = 10
 
@@ -42,7 +39,7 @@ class LogFilter(forms.Form):
         return found
 
 
-@require_role(*READERS)
+@can_read.page
 def log(request):
     form = LogFilter(request.GET or None)
     if form.is_bound and not form.is_valid():
@@ -53,7 +50,7 @@ def log(request):
     query = request.GET.copy()
     query.pop("page", None)
     kinds = sorted({*ContactChannel.objects.values_list("kind", flat=True).distinct(), "email", "sms"})
-    may_send = has_role(request.user, *SENDERS)
+    may_send = can_notify(request.user)
     return render(request, "notify/log.html", {
         "form": form, "page": page, "query": query.urlencode(), "kinds": kinds,
         "statuses": Delivery.Status.choices, "may_send": may_send,
@@ -64,7 +61,7 @@ def log(request):
 
 @transaction.non_atomic_requests  # the send waits on the network: no transaction held meanwhile
 @require_POST
-@require_role(*SENDERS)
+@can_notify.page
 def check(request):
     """Send a test message to one channel now and say what it answered."""
     value = request.POST.get("channel", "")
@@ -81,7 +78,7 @@ def check(request):
     return redirect("notify:log")
 
 
-@login_not_required
+@public("the signed link in the notification is the credential")
 def ack(request, token):
     """Public: GET only shows (chat apps open links to preview them); POST acknowledges.
     In the hospital's language, then in that of the incident's plan, like the message was."""
