@@ -8,7 +8,7 @@ acknowledged once, under the card's row lock. Imports only leaves (models, timel
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from lifeline.accounts.roles import Role, has_role
+from lifeline.accounts.permissions import can_report, can_run_incidents
 from lifeline.core import clock
 from lifeline.core.errors import Refused
 from lifeline.incidents.models import DutyCardActivation, Incident, TimelineEntry
@@ -37,10 +37,10 @@ def activate_cards(incident: Incident, card_ids, actor=None) -> list[DutyCardAct
 
 def may_acknowledge_card(user, activation: DutyCardActivation) -> bool:
     """The command centre, or staff of the card's own department (their member record says which)."""
-    if has_role(user, Role.COMMANDER, Role.DUTY):
+    if can_run_incidents(user):
         return True
     member = Member.objects.filter(user=user).first() if user.is_authenticated else None
-    return bool(has_role(user, Role.DEPARTMENT) and member and member.department == activation.department)
+    return bool(can_report(user) and member and member.department == activation.department)
 
 
 @transaction.atomic

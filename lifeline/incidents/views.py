@@ -14,17 +14,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from lifeline.accounts.roles import Role, has_role, require_role
+from lifeline.accounts.permissions import can_read, can_reclassify, can_report, can_run_incidents, signed_in
 from lifeline.core import clock
-from lifeline.core.errors import Refused
+from lifeline.core.errors import Refused, add_to_form
 from lifeline.incidents import cards, checklist, intake, levels, lifecycle, timers, tracking
 from lifeline.incidents.models import Assignment, DutyCardActivation, Incident, Report
 from lifeline.people.models import Member
 from lifeline.plans.models import PlanVersion
 
-REPORTERS = (Role.DEPARTMENT, Role.DUTY, Role.COMMANDER)
-RUNNERS = (Role.DUTY, Role.COMMANDER)
-READERS = (Role.DUTY, Role.COMMANDER, Role.AUDITOR)
 TRACKING_PAGE_SIZE = 50
 
 
@@ -51,13 +48,12 @@ def _submit(request, form, **extra):
         return None
     try:
         return intake.submit_report(**form.cleaned_data, **extra)
-    except ValidationError as exc:
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
+    except (Refused, ValidationError) as exc:
+        add_to_form(form, exc)
         return None
 
 
-@require_role(*REPORTERS)
+@can_report.page
 def report_new(request):
     """The 30-second report: department and contact come from the reporter's member record."""
     member = Member.objects.filter(user=request.user).first()
@@ -70,7 +66,7 @@ def report_new(request):
     return render(request, "incidents/report_form.html", {"form": form, "hotline": False, "mine": mine})
 
 
-@require_role(*RUNNERS)
+@can_run_incidents.page
 def hotline(request):
     """IT on duty takes a call (7×24 热线) or a chat-group message; the caller's contact is kept."""
     form = HotlineForm(request.POST or None)
@@ -83,15 +79,17 @@ def hotline(request):
 
 def _own_report(request, number) -> Report:
     report = get_object_or_404(Report.objects.select_related("incident"), number=number)
-    if report.reporter_id != request.user.pk and not has_role(request.user, *READERS):
-        raise PermissionDenied
+    if report.reporter_id != request.user.pk and not can_read(request.user):
+        raise PermissionDenied(str(can_read.refusal))
     return report
 
 
+@signed_in.page
 def report_sent(request, number):
     return render(request, "incidents/report_sent.html", {"report": _own_report(request, number)})
 
 
+@signed_in.page
 def report_detail(request, number):
     """The reporter's view of their report: the incident it joined and how far that has come."""
     report = _own_report(request, number)
@@ -101,20 +99,20 @@ def report_detail(request, number):
         steps = [(s.label, getattr(incident, f"{s.value}_at", None) if s != Incident.Status.REPORTED
                   else incident.opened_at) for s in Incident.Status]
     return render(request, "incidents/report_detail.html", {"report": report, "incident": incident, "steps": steps,
-                                                            "may_read": has_role(request.user, *READERS)})
+                                                            "may_read": can_read(request.user)})
 
 
 # --- triage ------------------------------------------------------------------------------
 
-@require_role(*READERS)
+@can_read.page
 def triage(request):
     """Untriaged reports: attach the chosen ones to an open incident, or open a new one (after
     asking, if they like, what level the plan's criteria suggest for the facts so far)."""
     versions = list(PlanVersion.objects.filter(is_active=True).select_related("plan").defer("source"))
     suggestion = None
     if request.method == "POST":
-        if not has_role(request.user, *RUNNERS):
-            raise PermissionDenied
+        if not can_run_incidents(request.user):
+            raise PermissionDenied(str(can_run_incidents.refusal))
         try:
             if request.POST.get("do") == "suggest":
                 suggestion = _suggest(request.POST, versions)
@@ -125,7 +123,7 @@ def triage(request):
     return render(request, "incidents/triage.html", {
         "reports": Report.objects.filter(incident__isnull=True)[:200],
         "incidents": Incident.objects.open()[:200], "versions": versions, "scopes": Incident.Scope.choices,
-        "may_act": has_role(request.user, *RUNNERS), "chosen": request.POST.getlist("reports"),
+        "may_act": can_run_incidents(request.user), "chosen": request.POST.getlist("reports"),
         "data": request.POST, "suggestion": suggestion,
     })
 
@@ -189,7 +187,7 @@ def _incident(incident_id) -> Incident:
     return get_object_or_404(Incident.objects.select_related("plan_version"), pk=incident_id)
 
 
-@require_role(*READERS)
+@can_read.page
 def detail(request, incident_id):
     incident = _incident(incident_id)
     plan = incident.plan
@@ -209,7 +207,7 @@ def detail(request, incident_id):
         "reports": incident.reports.all(),
         "duty_cards": [(a, plan_cards.get(a.card_id)) for a in incident.duty_cards.select_related("acknowledged_by")],
         "transitions": sorted(lifecycle.TRANSITIONS[incident.status]),
-        "may_act": has_role(request.user, *RUNNERS), "may_reclassify": has_role(request.user, Role.COMMANDER),
+        "may_act": can_run_incidents(request.user), "may_reclassify": can_reclassify(request.user),
         "statuses": dict(Incident.Status.choices),
     })
 
@@ -226,36 +224,38 @@ def _reminder(request, incident):
                                request.POST.get("text", ""), request.user)
 
 
-# Action name → (roles that may do it, what it does). Each one is a POST form on the incident page.
+# Action name → (the policy that may do it, what it does). Each one is a POST form on the incident page.
 ACTIONS = {
-    "transition": (RUNNERS, lambda r, i: lifecycle.transition(i, r.POST.get("status", ""), r.user,
-                                                              r.POST.get("note", "").strip())),
-    "reclassify": ((Role.COMMANDER,), lambda r, i: lifecycle.reclassify(i, r.POST.get("level", ""),
-                                                                        r.POST.get("reason", ""), r.user)),
-    "assign": (RUNNERS, lambda r, i: lifecycle.assign(i, r.POST.get("role", ""), _member(r.POST), r.user,
-                                                      r.POST.get("note", "").strip())),
-    "scenario": (RUNNERS, lambda r, i: checklist.start_scenario(i, r.POST.get("scenario", ""), r.user)),
-    "tick": (RUNNERS, lambda r, i: checklist.tick(i, _int(r.POST.get("item"), "item"), r.user)),
-    "skip": (RUNNERS, lambda r, i: checklist.skip(i, _int(r.POST.get("item"), "item"), r.POST.get("reason", ""),
-                                                  r.user)),
-    "reassign": (RUNNERS, lambda r, i: checklist.reassign(i, _int(r.POST.get("item"), "item"), _member(r.POST),
-                                                          r.user)),
-    "answer": (RUNNERS, lambda r, i: checklist.answer(i, r.POST.get("node", ""), r.POST.get("answer", ""),
-                                                      r.user)),
-    "note": (RUNNERS, lambda r, i: lifecycle.add_note(i, r.POST.get("text", ""), r.user)),
-    "reminder": (RUNNERS, _reminder),
-    "card": (REPORTERS, lambda r, i: cards.acknowledge_card(i, r.POST.get("card", ""), r.user)),
+    "transition": (can_run_incidents, lambda r, i: lifecycle.transition(i, r.POST.get("status", ""), r.user,
+                                                                        r.POST.get("note", "").strip())),
+    "reclassify": (can_reclassify, lambda r, i: lifecycle.reclassify(i, r.POST.get("level", ""),
+                                                                     r.POST.get("reason", ""), r.user)),
+    "assign": (can_run_incidents, lambda r, i: lifecycle.assign(i, r.POST.get("role", ""), _member(r.POST), r.user,
+                                                                r.POST.get("note", "").strip())),
+    "scenario": (can_run_incidents, lambda r, i: checklist.start_scenario(i, r.POST.get("scenario", ""), r.user)),
+    "tick": (can_run_incidents, lambda r, i: checklist.tick(i, _int(r.POST.get("item"), "item"), r.user)),
+    "skip": (can_run_incidents, lambda r, i: checklist.skip(i, _int(r.POST.get("item"), "item"),
+                                                            r.POST.get("reason", ""), r.user)),
+    "reassign": (can_run_incidents, lambda r, i: checklist.reassign(i, _int(r.POST.get("item"), "item"),
+                                                                    _member(r.POST), r.user)),
+    "answer": (can_run_incidents, lambda r, i: checklist.answer(i, r.POST.get("node", ""), r.POST.get("answer", ""),
+                                                                r.user)),
+    "note": (can_run_incidents, lambda r, i: lifecycle.add_note(i, r.POST.get("text", ""), r.user)),
+    "reminder": (can_run_incidents, _reminder),
+    "card": (can_report, lambda r, i: cards.acknowledge_card(i, r.POST.get("card", ""), r.user)),
 }
 
 
 @require_POST
+@signed_in.page
 def act(request, incident_id, action):
-    """Run one action on the incident; a refusal is shown on the page it came from."""
+    """Run one action on the incident; a refusal is shown on the page it came from. Each action
+    names its own policy (ACTIONS), checked before the incident is even looked up."""
     if action not in ACTIONS:
         raise Http404
-    roles, run = ACTIONS[action]
-    if not has_role(request.user, *roles):
-        raise PermissionDenied
+    policy, run = ACTIONS[action]
+    if not policy(request.user):
+        raise PermissionDenied(str(policy.refusal))
     incident = _incident(incident_id)
     try:
         run(request, incident)
@@ -269,14 +269,15 @@ def act(request, incident_id, action):
 
 # --- duty cards --------------------------------------------------------------------------
 
+@signed_in.page
 def duty_cards(request):
     """A department's activated duty cards (its member record says which); the command centre sees all."""
     member = Member.objects.filter(user=request.user).first()
     found = DutyCardActivation.objects.exclude(incident__status__in=Incident.Status.finished()).select_related(
         "incident__plan_version", "acknowledged_by")
-    if not has_role(request.user, *READERS):
-        if not (has_role(request.user, Role.DEPARTMENT) and member and member.department):
-            raise PermissionDenied
+    if not can_read(request.user):  # department staff: their own department's cards
+        if not (member and member.department):
+            raise PermissionDenied(_("Your member record names no department"))
         found = found.filter(department=member.department)
     shown = []
     for activation in found:
@@ -287,14 +288,15 @@ def duty_cards(request):
 
 # --- the command dashboard ---------------------------------------------------------------
 
+@signed_in.page
 def dashboard(request):
     """The command dashboard; department staff land on their report page instead."""
-    if not has_role(request.user, *READERS):
+    if not can_read(request.user):
         return redirect("incidents:report")
     return render(request, "incidents/dashboard.html", _board(request))
 
 
-@require_role(*READERS)
+@can_read.page
 def board(request):
     """The dashboard's table alone: the page reloads it every few seconds."""
     return render(request, "incidents/_board.html", _board(request))
@@ -303,12 +305,12 @@ def board(request):
 def _board(request):
     return {"incidents": tracking.board(), "now": clock.now(), "statuses": dict(Incident.Status.choices),
             "untriaged": Report.objects.filter(incident__isnull=True).count(),
-            "may_act": has_role(request.user, *RUNNERS)}
+            "may_act": can_run_incidents(request.user)}
 
 
 # --- the problem tracking table ----------------------------------------------------------
 
-@require_role(*READERS)
+@can_read.page
 def tracking_table(request):
     filters, errors = tracking.Filters.from_query(request.GET)
     for error in errors:
@@ -326,7 +328,7 @@ def tracking_table(request):
     })
 
 
-@require_role(*READERS)
+@can_read.page
 def tracking_xlsx(request):
     filters, errors = tracking.Filters.from_query(request.GET)
     if errors:
