@@ -5,14 +5,18 @@
 - The status app learns what the probes find (lifeline.status.sources): a down probe suspends
   its component (暂停服务), one that keeps flapping degrades it (部分功能受影响); and the
   status wall's probe tiles.
+- Alert groups no plan routes are shown in red on the command dashboard
+  (lifeline.incidents.attention) and on the status wall (unrouted.py).
 """
 from django.db.models import F
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
 from lifeline.core import alarms
+from lifeline.detection import unrouted
 from lifeline.detection.alerts import raise_signal
 from lifeline.detection.models import Alert, Probe
+from lifeline.incidents import attention
 from lifeline.status import sources
 from lifeline.status.models import Component
 
@@ -24,6 +28,8 @@ def connect():
     alarms.alarm.connect(on_alarm, dispatch_uid="lifeline.detection.on_alarm")
     sources.add_findings("probes", failing_probes)
     sources.add_wall_section("probes", probe_tiles)
+    sources.add_wall_section("unrouted", unrouted.wall_tiles)
+    attention.add("unrouted_alerts", unrouted.attention_items)
 
 
 def on_alarm(sender, *, source, fingerprint, firing, summary, labels, **kwargs):

@@ -9,6 +9,7 @@ and the wall shows them; so detection registers here, in its AppConfig.ready():
 
     sources.add_findings("probes", failing_probes)  # () -> iterable of Finding
     sources.add_wall_section("probes", probe_tiles)  # () -> JSON-able list for the wall's section
+    sources.add_wall_section("unrouted", unrouted.wall_tiles)  # alert groups no plan routes (red)
 
 Both are called on every request that needs them (nothing is cached). An app that is not
 installed registers nothing: then no component fails for its reasons and its wall section is
@@ -18,7 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 # The wall's sections that other apps fill (status/wall.js draws them): empty until they do.
-WALL_SECTIONS = ("probes",)
+WALL_SECTIONS = ("probes", "unrouted")
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
-from lifeline.detection import integrations
+from lifeline.detection import integrations, unrouted
 from lifeline.detection.models import Integration
 
 
@@ -36,6 +37,8 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError("; ".join(f"--{field.removesuffix('_id')}: {' '.join(messages)}"
                                          for field, messages in exc.message_dict.items())) from exc
+        for warning in unrouted.routing_warnings(integration):
+            self.stdout.write(self.style.WARNING(_("Warning: %(warning)s") % {"warning": warning}))
         self.stdout.write(f"integration {integration.pk} {integration.kind} {integration.name!r} created; "
                           "the token is shown only now:")
         self.stdout.write(integrations.receiver_url(integration, token))

@@ -39,6 +39,18 @@
       return item;
     }));
     document.getElementById("no-incidents").hidden = data.incidents.length > 0;
+    // Alerts that opened no incident: red, above the incidents, until they resolve.
+    var unrouted = document.getElementById("unrouted");
+    unrouted.replaceChildren.apply(unrouted, data.unrouted.map(function (u) {
+      var item = el("li", "unrouted");
+      var elapsed = el("span", "elapsed");
+      elapsed.dataset.since = u.since;
+      item.appendChild(elapsed);
+      item.appendChild(el("span", "title", u.name));
+      item.appendChild(el("span", "meta", u.source + (u.why ? " · " + u.why : "")));
+      return item;
+    }));
+    document.getElementById("unrouted-section").hidden = data.unrouted.length === 0;
     var components = document.getElementById("components");
     components.replaceChildren.apply(components, data.components.map(function (c) {
       return tile(c.name, c.state, c.why.length ? c.why.join("；") : c.label);
