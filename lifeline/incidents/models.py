@@ -214,6 +214,7 @@ class TimelineEntry(models.Model):
         NOTICE = "notice", _("notice")
         NOTE = "note", _("note")
         ALERT = "alert", _("alert")
+        VENDOR = "vendor", _("vendor")
 
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="timeline",
                                  verbose_name=_("incident"))
@@ -404,3 +405,40 @@ class DutyCardActivation(models.Model):
 
     def __str__(self):
         return f"{self.card_id} ({self.department})"
+
+
+class VendorCommitment(models.Model):
+    """When a vendor (a plan role marked `vendor`) says it will have the problem repaired
+    (seed 000: 排查问题、编制处理单、进行问题修复，并告知修复时间).
+
+    One per incident and vendor role: a new time replaces the old one (the timeline keeps
+    both) and may be overdue once more. When it passes with the incident still open, the
+    vendor's contact and the commander are told once (vendors.notify_overdue, a worker job);
+    `overdue_notified_at` says it was done.
+    """
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="commitments",
+                                 verbose_name=_("incident"))
+    role = models.CharField(_("vendor role"), max_length=64)
+    repair_by = models.DateTimeField(_("committed repair time"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    recorded_at = models.DateTimeField(_("recorded at"), default=clock.now)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+", verbose_name=_("recorded by"))
+    overdue_notified_at = models.DateTimeField(_("overdue notice sent at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["repair_by", "pk"]
+        verbose_name = _("vendor commitment")
+        verbose_name_plural = _("vendor commitments")
+        constraints = [models.UniqueConstraint(fields=["incident", "role"], name="incidents_one_commitment_per_vendor")]
+        # The worker asks "which commitments have passed without a notice?" every few seconds.
+        indexes = [models.Index(fields=["overdue_notified_at", "repair_by"], name="incidents_commitment_due")]
+
+    def __str__(self):
+        return f"{self.title}: {self.repair_by:%Y-%m-%d %H:%M}"
+
+    @property
+    def title(self) -> str:
+        """The vendor as the incident's plan names it."""
+        return role_title(self.incident, self.role)
