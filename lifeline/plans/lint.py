@@ -4,7 +4,8 @@ Two kinds of problem are reported together, so one run shows all of them: the sc
 (types, required fields, unknown keys, from `schema.Plan`) and the plan's meaning
 (references to roles, levels, scenarios, cards, notices and steps that do not exist,
 duplicate ids, steps without owner, timers without action, overlapping level criteria,
-decision-tree branches nobody can reach, steps that wait for each other in a cycle).
+decision-tree branches nobody can reach, steps that wait for each other in a cycle, a vendor
+role leading a level or the command group).
 
 The meaning checks read the raw data rather than a validated plan, so they still run
 when the schema found something, and skip whatever the schema already reported.
@@ -104,6 +105,7 @@ class _Linter(Linter):
         for path, level in self.items(("levels",)):
             self.refer(path + ("lead",), level.get("lead"), actors, "role")
             self.refer_all(path + ("notify",), level.get("notify"), actors, "role or group")
+        self.check_vendors()
         for path, category in self.items(("problem_categories",)):
             self.refer(path + ("level",), category.get("level"), levels, "level")
         for path, measure in self.items(("preparedness",)):
@@ -113,6 +115,18 @@ class _Linter(Linter):
         known = {"actors": actors, "levels": levels, "scenarios": scenarios, "cards": cards, "notices": notices}
         for path, scenario in self.items(("scenarios",)):
             self.check_scenario(path, scenario, known)
+
+    def check_vendors(self):
+        """A vendor role (an outside unit, `vendor: true`) never leads a level or the command
+        group: the hospital commands, the vendor commits repair times and is told when they pass."""
+        vendors = {role.get("id") for _path, role in self.items(("roles",)) if role.get("vendor") is True}
+        leads = [(path, level.get("lead"), f"level {level.get('id')!r}") for path, level in self.items(("levels",))]
+        leads += [(path, group.get("lead"), f"command group {group.get('id')!r}")
+                  for path, group in self.items(("groups",)) if group.get("kind") == "command"]
+        for path, lead, what in leads:
+            if isinstance(lead, str) and lead in vendors:
+                self.report(path + ("lead",), f"role {lead!r} is a vendor (vendor: true) and may not lead {what}: "
+                                              "make a hospital role the lead and name the vendor in notify")
 
     def check_scenario(self, path: Path, scenario: dict, known: dict):
         self.refer(path + ("level",), scenario.get("level"), known["levels"], "level")

@@ -176,3 +176,32 @@ def test_bad_ids_and_a_file_that_is_no_mapping_get_plain_reasons():
         line_of(text, "owner: 值班员"), "scenarios[0].steps[0].owner",
         "'值班员' is not an id: use letters, digits, _ . or -, starting with a letter or digit")
     assert problems_of("- 预案\n") == [(1, "plan", "a plan file must be a YAML mapping (id: …, name: …, scenarios: …)")]
+
+
+# --- vendors (承建单位) ------------------------------------------------------------------------
+
+def test_a_role_is_marked_a_vendor_in_the_plan():
+    text = planted(PLAN_YAML, ("  - id: dba\n    title: 数据库管理员\n    group: tech\n",
+                               "  - id: dba\n    title: 数据库管理员\n    group: tech\n    vendor: true\n"))
+    assert problems_of(text) == []
+
+
+def test_a_vendor_mark_that_is_not_true_or_false_is_named_with_its_line():
+    text = planted(PLAN_YAML, ("  - id: dba\n    title: 数据库管理员\n    group: tech\n",
+                               "  - id: dba\n    title: 数据库管理员\n    group: tech\n    vendor: 软件公司\n"))
+    [(line, field, _reason)] = problems_of(text)
+    assert (line, field) == (line_of(text, "vendor: 软件公司"), "roles[3].vendor")
+
+
+def test_a_vendor_may_lead_neither_a_level_nor_the_command_group():
+    text = planted(PLAN_YAML, ("  - id: commander\n    title: 总指挥\n    group: hq\n",
+                               "  - id: commander\n    title: 总指挥\n    group: hq\n    vendor: true\n"))
+    found = problems_of(text)
+    group_lead, level_lead = [n for n, line in enumerate(text.splitlines(), 1) if line == "    lead: commander"]
+    assert (group_lead, "groups[0].lead",
+            "role 'commander' is a vendor (vendor: true) and may not lead command group 'hq': "
+            "make a hospital role the lead and name the vendor in notify") in found
+    assert (level_lead, "levels[0].lead",
+            "role 'commander' is a vendor (vendor: true) and may not lead level 'L1': "
+            "make a hospital role the lead and name the vendor in notify") in found
+    assert len(found) == 2
