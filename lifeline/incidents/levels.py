@@ -76,5 +76,5 @@ def _sla(incident: Incident) -> schema.Sla:
 def set_deadlines(incident: Incident):
     """respond_by and resolve_by from the problem category's SLA, else the level's (not saved)."""
     sla = _sla(incident)
-    incident.respond_by = schema.deadline_after(incident.opened_at, sla.respond)
+    incident.respond_by = schema.deadline_after(incident.opened_at, sla.respond) if sla.respond else None
     incident.resolve_by = schema.deadline_after(incident.opened_at, sla.resolve) if sla.resolve else None

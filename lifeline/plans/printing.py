@@ -357,7 +357,8 @@ def _level(level: schema.Level, words: _Words) -> dict:
         "scope": words.join(t["scopes"][s.value] for s in criteria.scope) if criteria.scope else t["any"],
         "users_pct": _percent(pct) if pct else t["any"],
         "services": words.join(criteria.services) if criteria.services else "",
-        "respond": words.duration(level.sla.respond), "resolve": words.duration(level.sla.resolve),
+        "respond": words.duration(level.sla.respond) + (f" ({level.sla.note})" if level.sla.note else ""),
+        "resolve": words.duration(level.sla.resolve),
         "lead": words.name(level.lead), "notify": words.names_of(level.notify),
         "channels": words.channels(level.channels),
     }
@@ -376,7 +377,7 @@ def _percent(pct: schema.Percent) -> str:
 def _category(category: schema.ProblemCategory, words: _Words) -> dict:
     sla = category.sla
     return {"category": category, "level": words.level(category.level),
-            "respond": words.duration(sla.respond) if sla else "",
+            "respond": (words.duration(sla.respond) + (f" ({sla.note})" if sla.note else "")) if sla else "",
             "resolve": words.duration(sla.resolve) if sla else ""}
 
 

@@ -115,8 +115,9 @@ class Criteria(Strict):
 
 
 class Sla(Strict):
-    respond: Duration  # time to respond (响应)
+    respond: Duration | None = None  # time to respond (响应); None: the plan gives none, as the command centre decides
     resolve: Duration | None = None  # time to resolve (处理/解决); None: as the command centre decides
+    note: str = ""  # where a figure comes from, or that the plan's source gives none; printed beside it
 
 
 class Level(Strict):

@@ -102,3 +102,14 @@ def test_dr_backups_and_training(plan):
     assert measures["tech_training"].schedule == "每月" and "30分钟内恢复" in measures["tech_training"].text
     assert "医保接口异常" in measures["insurance_interface_drill"].text
     assert "定位打卡" in measures["contact_book"].title
+
+
+def test_levels_two_and_three_have_no_response_time_the_seed_does_not_give(plan):
+    levels = {level.id: level for level in plan.levels}
+    assert levels["L1"].sla.respond == "immediate"  # 真瘫痪要立即触发一级响应
+    for level_id in ("L2", "L3"):
+        sla = levels[level_id].sla
+        assert sla.respond is None and sla.resolve is None, level_id
+        assert "原预案未规定" in sla.note, level_id
+    text = PLAN_FILE.read_text(encoding="utf-8")
+    assert "respond: 1min" not in text and text.count("NOT IN THE SEED") >= 2

@@ -170,3 +170,14 @@ def test_preparedness_nightly_export_and_daily_price_download(plan):
     assert "物价" in measures["price_download"].text and "登录" in measures["price_download"].schedule
     restore = measures["emergency_server_restore"]
     assert "6 小时" in restore.text and "凌晨 1 点" in restore.schedule
+
+
+def test_both_db_servers_down_is_a_level_three_fault_as_in_the_seed(plan):
+    # Seed 003 3.1: both database servers failing is handled in the 三级 section (restart the array and
+    # both servers); 二级 (3.2, the outpatient emergency server) starts when that restart fails.
+    levels = {level.id: level for level in plan.levels}
+    assert scenario(plan, "db_cluster_both_down").level == "level_3"
+    assert "两台数据库服务器均不能正常使用" in levels["level_3"].description
+    level_2 = levels["level_2"].description
+    assert "重启失败" in level_2 and "三级故障的处理方法不能恢复" in level_2
+    assert "两台数据库服务器均故障" not in level_2
