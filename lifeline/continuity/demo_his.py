@@ -554,7 +554,7 @@ class QuotedNames(dict):
 def mapping_text(url: str, password_env: str | None = None) -> str:
     """The mapping file for the demo HIS at `url`; its password, if any, is left out (name
     the environment variable that will hold it as `password_env`)."""
-    address = sa.engine.make_url(url)._replace(password=None)  # URL.set(password=None) keeps it
+    address = databases.canonical_url(sa.engine.make_url(url))._replace(password=None)  # set(password=None) keeps it
     quoted = QuotedNames(address.get_dialect()())
     lines = [
         "# HIS mapping for the Lifeline demo HIS (written by `lifeline his demo`).",

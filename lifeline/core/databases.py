@@ -29,6 +29,9 @@ from sqlalchemy.pool import NullPool
 BACKENDS = ("postgresql", "mysql", "mariadb", "mssql", "oracle", "sqlite")
 # A URL that names no driver gets the one Lifeline installs.
 DEFAULT_DRIVERS = {"mssql": "mssql+pymssql", "mysql": "mysql+pymysql", "mariadb": "mariadb+pymysql"}
+# Other spellings of a backend's name: `postgres://` is what Heroku, psql and Lifeline's own
+# LIFELINE_DATABASE_URL accept; SQLAlchemy knows only `postgresql`.
+ALIASES = {"postgres": "postgresql"}
 # The pydantic error type of a URL that holds a password: each linter words it for its own file.
 PASSWORD_IN_URL = "password_in_url"
 
@@ -59,7 +62,7 @@ class Connection(BaseModel):
     @classmethod
     def url_without_password(cls, value: str) -> str:
         try:
-            url = make_url(value)
+            url = canonical_url(make_url(value))
         except ArgumentError:
             raise ValueError(f"{value!r} is not a SQLAlchemy URL (dialect+driver://user@host:port/database)") \
                 from None
@@ -71,8 +74,8 @@ class Connection(BaseModel):
 
     def sqlalchemy_url(self) -> URL:
         """The URL with the password from its source (PasswordUnavailable if that cannot be read)."""
-        return make_url(self.url).set(password=self.password()) if self.password_env or self.password_file \
-            else make_url(self.url)
+        url = canonical_url(make_url(self.url))
+        return url.set(password=self.password()) if self.password_env or self.password_file else url
 
     def password(self) -> str:
         if self.password_env:
@@ -91,7 +94,15 @@ class MissingDatabaseFile(Exception):
     """A SQLite URL names a file that does not exist (SQLite would create an empty one)."""
 
 
+def canonical_url(url: URL) -> URL:
+    """The URL with the backend's name SQLAlchemy knows (`postgres://` and `postgres+psycopg://`
+    become `postgresql…`)."""
+    backend, plus, driver = url.drivername.partition("+")
+    return url.set(drivername=ALIASES[backend] + plus + driver) if backend in ALIASES else url
+
+
 def with_driver(url: URL) -> URL:
+    url = canonical_url(url)
     return url.set(drivername=DEFAULT_DRIVERS[url.drivername]) if url.drivername in DEFAULT_DRIVERS else url
 
 

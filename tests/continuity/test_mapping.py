@@ -1,6 +1,7 @@
 """The mapping file linter: every problem with file, line, field and reason; no password inside."""
 import pytest
 from django.core.management import CommandError, call_command
+from sqlalchemy.engine import make_url
 
 from lifeline.continuity import demo_his, mapping
 from lifeline.core import databases
@@ -104,3 +105,17 @@ def test_his_check_command_exits_non_zero_on_problems(good, capsys):
     with pytest.raises(CommandError, match="1 problem"):
         call_command("his", "check", str(good))
     assert "7: connection.url: a password never goes" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("url", ["postgres://lifeline@his.example:5432/his",
+                                 "postgres+psycopg://lifeline@his.example:5432/his"])
+def test_postgres_urls_are_accepted_as_postgresql(good, url, monkeypatch):
+    """The README writes Lifeline's own database as postgres://; a mapping takes it too."""
+    edit(good, "postgresql+psycopg://lifeline@his.example:5432/his", url)
+    assert lines(good) == []
+    connection = mapping.load(good).connection
+    assert connection.url == url  # the file is not rewritten
+    monkeypatch.setenv("HIS_PASSWORD", "s3cret")
+    assert connection.sqlalchemy_url().get_backend_name() == "postgresql"
+    assert databases.with_driver(databases.canonical_url(make_url(url))).drivername.startswith("postgresql")
+    assert demo_his.mapping_text(url).count("url: postgresql") == 1
