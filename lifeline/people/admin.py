@@ -54,8 +54,9 @@ class SkillAdmin(admin.ModelAdmin):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "core_target", "backup_target")
-    search_fields = ("code", "name")
+    list_display = ("code", "name", "plan", "core_target", "backup_target")
+    list_filter = ("plan",)
+    search_fields = ("code", "name", "plan")
     inlines = [MembershipInline]
 
 

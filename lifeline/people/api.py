@@ -58,6 +58,7 @@ class TeamSeat(Schema):
 
 
 class TeamOut(Schema):
+    plan: str  # the plan whose group this is; "" for a team of no plan
     code: str
     name: str
     description: str

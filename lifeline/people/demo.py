@@ -14,6 +14,9 @@ from lifeline.people.models import (
     CheckIn, ContactChannel, DutyKind, Member, RosterRotation, RotationSlot, Shift, Skill, Team, TeamMembership,
 )
 
+# The groups of the bundled plan of seed 001 (internet_hospital): loading that plan makes them its
+# teams with its sizes (5 core, 3 backup); the demo staffs them. 现场保障组 is a team of no plan.
+DEMO_PLAN = "internet_hospital"
 TEAMS = [
     ("hq", "应急指挥部", "信息中心主任牵头，统一指挥、决策和对外协调。"),
     ("tech", "技术组", "故障排查与系统修复：数据库、网络、服务器、医保接口。"),
@@ -97,7 +100,8 @@ def load_demo(today: date, password: str) -> dict:
 
     Returns counts and the demo usernames by role: {"members": 40, "users": {"指挥": [...], ...}, ...}.
     """
-    teams = {code: Team.objects.get_or_create(code=code, defaults={"name": name, "description": text})[0]
+    teams = {code: Team.objects.get_or_create(plan="" if code == "onsite" else DEMO_PLAN, code=code,
+                                              defaults={"name": name, "description": text})[0]
              for code, name, text in TEAMS}
     members, users = {}, {}
     for i, (name, username, role, department, title, skills, seat) in enumerate(MEMBERS, start=1):

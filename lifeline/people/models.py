@@ -108,24 +108,38 @@ class ContactChannel(models.Model):
 
 
 class Team(models.Model):
-    """A group of the emergency organisation (指挥部, 技术组 …); code is the plan group id."""
+    """A group of the emergency organisation (指挥部, 技术组 …); code is the plan group id.
 
+    A plan's groups become its teams when the plan is loaded (plan_teams.sync_plan_groups): the
+    team is scoped to the plan (two plans may both have `hq`) and takes the group's name, duties
+    and core and backup sizes (seed 001: 5 and 3). A team of no plan (plan "") is the hospital's own.
+    """
+
+    plan = models.CharField(_("plan"), max_length=64, blank=True, db_index=True,
+                            help_text=_("The id of the plan whose group this is; empty for a team of no plan."))
+    plan_name = models.CharField(_("plan name"), max_length=200, blank=True)
     name = models.CharField(_("name"), max_length=100)
-    code = models.SlugField(_("code"), max_length=50, unique=True, help_text=_("The plan group id, e.g. tech."))
+    code = models.SlugField(_("code"), max_length=64, help_text=_("The plan group id, e.g. tech."))
     description = models.TextField(_("description"), blank=True)
-    # Seed 001: every group names 5 core members and 3 backups.
-    core_target = models.PositiveSmallIntegerField(_("core members wanted"), default=5)
-    backup_target = models.PositiveSmallIntegerField(_("backup members wanted"), default=3)
+    # From the plan's group (members: {core: 5, backup: 3}); 0 where the plan names no number.
+    core_target = models.PositiveSmallIntegerField(_("core members wanted"), default=0)
+    backup_target = models.PositiveSmallIntegerField(_("backup members wanted"), default=0)
     members = models.ManyToManyField(Member, through="TeamMembership", related_name="teams",
                                      verbose_name=_("members"))
 
     class Meta:
-        ordering = ["code"]
+        ordering = ["plan", "code"]
+        constraints = [models.UniqueConstraint(fields=["plan", "code"], name="people_team_code_per_plan")]
         verbose_name = _("team")
         verbose_name_plural = _("teams")
 
     def __str__(self):
-        return self.name
+        return f"{self.name} ({self.plan_name or self.plan})" if self.plan else self.name
+
+    @property
+    def key(self) -> str:
+        """How spreadsheets name the team: `plan/code`, or the bare code of a team of no plan."""
+        return f"{self.plan}/{self.code}" if self.plan else self.code
 
 
 class TeamMembership(models.Model):

@@ -3,7 +3,8 @@
 Member rows are matched by phone. List columns hold several values in one cell:
   skills    数据库恢复, 网络               (comma list; unknown skills are created)
   channels  wecom wecom://key; sms sms://…  (";" or new line between entries, each "kind url" or just the url)
-  teams     tech:core:lead, hq:backup      (team code, then core or backup, then lead if so)
+  teams     internet_hospital/tech:core:lead, hq:backup   (team: plan/code, or a code only one team has;
+                                                           then core or backup, then lead if so)
 """
 import re
 
@@ -44,15 +45,28 @@ class ChannelsWidget(widgets.Widget):
         return channels
 
 
+def team_by_key(key: str) -> Team:
+    """The team a spreadsheet names: `plan/code` (a plan's group), or a bare code: the team of no
+    plan with that code, else the one team that has it; raises ValueError naming the choices."""
+    plan, _slash, code = key.rpartition("/")
+    found = list(Team.objects.filter(code=code, **({"plan": plan} if _slash else {})))
+    if not _slash and len(found) > 1:
+        found = [team for team in found if not team.plan] or found
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise ValueError(_("no team with code “%(code)s”") % {"code": key})
+    raise ValueError(_("several plans have a team “%(code)s”: write one of %(keys)s")
+                     % {"code": key, "keys": ", ".join(team.key for team in found)})
+
+
 class TeamsWidget(widgets.Widget):
     def clean(self, value, row=None, **kwargs):
-        known = set(Team.objects.values_list("code", flat=True))
         memberships = []
         for entry in _entries(value, r"[,，;；\n]"):
             code, *flags = [part.strip() for part in entry.split(":")]
             kind = flags[0] if flags else TeamMembership.Kind.CORE
-            if code not in known:
-                raise ValueError(_("no team with code “%(code)s”") % {"code": code})
+            code = team_by_key(code).key
             if kind not in TeamMembership.Kind.values or flags[1:] not in ([], ["lead"]):
                 raise ValueError(_("“%(entry)s” should look like tech:core, tech:backup or tech:core:lead")
                                  % {"entry": entry})
@@ -95,7 +109,7 @@ class MemberResource(resources.ModelResource):
         return "; ".join(f"{c.kind} {c.url}" for c in member.channels.all())
 
     def dehydrate_teams(self, member):
-        return ", ".join(f"{m.team.code}:{m.kind}" + (":lead" if m.lead else "") for m in member.memberships.all())
+        return ", ".join(f"{m.team.key}:{m.kind}" + (":lead" if m.lead else "") for m in member.memberships.all())
 
     def after_save_instance(self, member, row, **kwargs):
         # A list column replaces what the member had; a column left out of the file changes nothing.
@@ -108,9 +122,8 @@ class MemberResource(resources.ModelResource):
                 ContactChannel.objects.create(member=member, order=i, kind=kind, url=url)
         if hasattr(member, "import_teams"):
             member.memberships.all().delete()
-            teams = Team.objects.in_bulk(field_name="code")
-            for code, kind, lead in member.import_teams:
-                TeamMembership.objects.create(member=member, team=teams[code], kind=kind, lead=lead)
+            for key, kind, lead in member.import_teams:
+                TeamMembership.objects.create(member=member, team=team_by_key(key), kind=kind, lead=lead)
 
 
 class ShiftResource(resources.ModelResource):

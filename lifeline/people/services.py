@@ -155,7 +155,8 @@ def team_strength():
 
 
 def team_gaps() -> list[TeamGap]:
-    """Teams short of their core or backup target (seed 001: 5 core and 3 backup per group)."""
+    """Teams short of their core or backup target: the sizes their plan's group names (seed 001: 5
+    core and 3 backup per group); a team whose plan names no number has no gap."""
     gaps = [TeamGap(team, team.core, team.backup) for team in team_strength()]
     return [gap for gap in gaps if gap.missing_core or gap.missing_backup]
 

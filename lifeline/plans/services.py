@@ -10,6 +10,7 @@ import yaml
 from django.db import transaction
 
 from lifeline.core import clock
+from lifeline.core.signals import plan_activated
 from lifeline.plans import lint, schema
 from lifeline.plans.models import Plan, PlanVersion
 
@@ -88,7 +89,8 @@ def _plan_fields(content: schema.Plan) -> dict:
 def activate(version: PlanVersion, user=None) -> PlanVersion:
     """Make `version` the one active version of its plan; the others stay as history.
 
-    Rows are saved one by one (not updated in bulk) so each change reaches the audit log.
+    Rows are saved one by one (not updated in bulk) so each change reaches the audit log. The
+    plan's groups become its teams (core.signals.plan_activated).
     """
     plan = Plan.objects.select_for_update().get(pk=version.plan_id)
     version = plan.versions.get(pk=version.pk)
@@ -104,7 +106,15 @@ def activate(version: PlanVersion, user=None) -> PlanVersion:
         for name, value in fields.items():
             setattr(plan, name, value)
         plan.save()
+    _announce(version.content)
     return version
+
+
+def _announce(content: schema.Plan):
+    """Tell the apps that follow the active plan (people: the plan's groups become its teams)."""
+    groups = [{"code": g.id, "name": g.name, "kind": g.kind, "parent": g.parent, "lead": g.lead,
+               "core": g.members.core, "backup": g.members.backup, "duties": list(g.duties)} for g in content.groups]
+    plan_activated.send(sender=Plan, plan_id=content.id, plan_name=content.name, groups=groups)
 
 
 def active_version(plan_id: str) -> PlanVersion:

@@ -32,7 +32,7 @@ def make_member(db):
 
 @pytest.fixture
 def tech_team(db):
-    return Team.objects.create(code="tech", name="技术组")
+    return Team.objects.create(code="tech", name="技术组", core_target=5, backup_target=3)  # seed 001's sizes
 
 
 def xlsx(header, *rows) -> bytes:

@@ -4,7 +4,8 @@ import io
 import pytest
 from django.core.management import call_command
 
-from lifeline.people.models import Member, Shift
+from lifeline.people import services
+from lifeline.people.models import Member, Shift, Team
 from lifeline.plans.models import PlanVersion
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +33,9 @@ def test_demo_loads_five_plans_forty_members_a_month_of_rosters_and_an_admin(cli
     first, last = Shift.objects.order_by("starts_at").first(), Shift.objects.order_by("-ends_at").first()
     assert (last.ends_at - first.starts_at).days >= 28
     assert "Admin login: admin / demo-pass-123" in output
+    # Seed 001's groups are the demo organisation's teams, staffed to the plan's 5 core and 3 backup.
+    staffed = {gap.team.code for gap in services.team_gaps() if gap.team.plan == "internet_hospital"}
+    assert Team.objects.filter(plan="internet_hospital").count() == 4 and staffed == set()
     response = client.post("/accounts/login/", {"username": "admin", "password": "demo-pass-123"})
     assert response.status_code == 302 and client.get("/admin/").status_code == 200
 
