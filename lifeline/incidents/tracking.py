@@ -11,14 +11,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from lifeline.core import clock
 from lifeline.core.errors import Problem
 from lifeline.core.spreadsheets import XLSX_TYPE, write_xlsx  # noqa: F401 (the views and the API name it here)
 from lifeline.incidents.models import (
-    Assignment, ChecklistItem, DutyCardActivation, Incident, Report, TimelineEntry, Timer,
+    Assignment,
+    ChecklistItem,
+    DutyCardActivation,
+    Incident,
+    Report,
+    TimelineEntry,
+    Timer,
 )
 from lifeline.plans.models import PlanVersion
 
-VENDOR_ROLES = ("vendor", "hardware_vendor")
 # The dashboard shows at most this many open incidents (newest first): more is not a dashboard.
 BOARD_LIMIT = 100
 
@@ -30,6 +36,11 @@ def share_plans(incidents):
     for incident in incidents:
         incident.plan_version = versions[incident.plan_version_id]
     return incidents
+
+
+def vendor_roles(plan) -> dict[str, str]:
+    """The plan's vendor roles (`vendor: true`: 承建单位, 厂商, 运营商), id → title, in the plan's order."""
+    return {r.id: r.title for r in plan.roles if r.vendor}
 
 
 def _holders():
@@ -107,6 +118,7 @@ def with_row_data(incidents):
     return incidents.prefetch_related(
         _holders(),
         Prefetch("reports", queryset=Report.objects.only("number", "department", "incident_id")),
+        "commitments",
         Prefetch("timeline", to_attr="outcome", queryset=TimelineEntry.objects.filter(
             kind=TimelineEntry.Kind.STATUS, data__new__in=Incident.Status.finished())))
 
@@ -115,6 +127,10 @@ def incident_row(incident) -> dict:
     plan = incident.plan
     category = next((c for c in plan.problem_categories if c.id == incident.category_id), None)
     holders = {a.role: a.member.name for a in incident.holders}
+    commitments = {c.role: c.repair_by for c in incident.commitments.all()}
+    vendors = [holders.get(role) or title for role, title in vendor_roles(plan).items()
+               if role in holders or role in commitments]
+    commitment = max(commitments.values(), default=None)
     outcome = incident.outcome[-1] if incident.outcome else None
     return {
         "incident": incident, "number": f"#{incident.pk}", "at": incident.opened_at, "title": incident.title,
@@ -122,8 +138,12 @@ def incident_row(incident) -> dict:
         "departments": sorted({r.department for r in incident.reports.all()}),
         "category": category.name if category else "", "level": incident.level.name if incident.level else "",
         "owner": holders.get(Assignment.Kind.COMMANDER, ""),
-        "vendor": ", ".join(holders[r] for r in VENDOR_ROLES if r in holders),
-        "deadline": incident.resolve_by or incident.respond_by, "status": incident.get_status_display(),
+        "vendor": ", ".join(vendors),
+        "deadline": incident.resolve_by or incident.respond_by,
+        # The latest time a vendor gave: when the vendors say it will all be repaired.
+        "commitment": commitment,
+        "commitment_overdue": bool(commitment and incident.is_open and commitment <= clock.now()),
+        "status": incident.get_status_display(),
         "result": (outcome.data.get("note") or outcome.text) if outcome else "", "is_drill": incident.is_drill,
     }
 
@@ -131,14 +151,18 @@ def incident_row(incident) -> dict:
 def report_row(report) -> dict:
     return {"incident": None, "number": report.number, "at": report.created_at, "title": report.description,
             "reports": [report.number], "departments": [report.department], "category": "", "level": "",
-            "owner": "", "vendor": "", "deadline": None, "status": _("untriaged"), "result": "",
-            "is_drill": False}
+            "owner": "", "vendor": "", "deadline": None, "commitment": None, "status": _("untriaged"), "result": "",
+            "is_drill": False, "commitment_overdue": False}
 
 
-COLUMNS = [("number", gettext_lazy("No.")), ("at", gettext_lazy("Reported or opened at")), ("title", gettext_lazy("Problem")),
-           ("departments", gettext_lazy("Departments")), ("reports", gettext_lazy("Reports")), ("category", gettext_lazy("Category")),
-           ("level", gettext_lazy("Level")), ("owner", gettext_lazy("Owner")), ("vendor", gettext_lazy("Vendor")), ("deadline", gettext_lazy("Deadline")),
-           ("status", gettext_lazy("Status")), ("result", gettext_lazy("Result")), ("is_drill", gettext_lazy("Drill"))]
+COLUMNS = [
+    ("number", gettext_lazy("No.")), ("at", gettext_lazy("Reported or opened at")), ("title", gettext_lazy("Problem")),
+    ("departments", gettext_lazy("Departments")), ("reports", gettext_lazy("Reports")),
+    ("category", gettext_lazy("Category")), ("level", gettext_lazy("Level")), ("owner", gettext_lazy("Owner")),
+    ("vendor", gettext_lazy("Vendor")), ("deadline", gettext_lazy("Deadline")),
+    ("commitment", gettext_lazy("Vendor's committed repair time")), ("status", gettext_lazy("Status")),
+    ("result", gettext_lazy("Result")), ("is_drill", gettext_lazy("Drill")),
+]
 
 
 def _cell(value):

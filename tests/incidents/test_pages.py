@@ -331,7 +331,7 @@ def test_tracking_export_holds_the_filtered_rows(client, as_user, golive):
     assert rows[0][:3] == ("No.", "Reported or opened at", "Problem")
     numbers = [r[0] for r in rows[1:]]
     assert numbers == ["BG-20261122-0002", f"#{serious.pk}"]
-    assert (rows[2][5], rows[2][7], rows[2][8], rows[2][11]) == ("严重问题", "王组长", "厂商张工", "修复代码并发布")
+    assert (rows[2][5], rows[2][7], rows[2][8], rows[2][12]) == ("严重问题", "王组长", "厂商张工", "修复代码并发布")
     api = client.get("/api/v1/incidents/tracking.xlsx?category=serious")
     assert api.status_code == 200
     api_rows = list(load_workbook(io.BytesIO(api.content)).active.iter_rows(values_only=True))
