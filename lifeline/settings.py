@@ -7,6 +7,11 @@ LIFELINE_TIME_ZONE      default Asia/Shanghai
 LIFELINE_LANGUAGE       default zh-hans (en available by the switch in the page header; not from the browser)
 LIFELINE_DEBUG          default off
 LIFELINE_ALLOWED_HOSTS  comma separated, default 127.0.0.1,localhost
+LIFELINE_AUDIT_KEY      the key that signs the audit log (at least 32 characters; the same on every host);
+                        default: a random key kept in <data dir>/audit_key (LIFELINE_AUDIT_KEY_FILE)
+LIFELINE_AUDIT_ANCHOR_FILE  where the audit log's signed checkpoints go, default <data dir>/audit-anchors.log
+LIFELINE_AUDIT_ANCHOR_MINUTES  how often the worker anchors the audit log, default 1440 (daily)
+LIFELINE_AUDIT_SYSLOG   also send each anchor to this syslog: a socket path (/dev/log) or host:port (UDP)
 LIFELINE_WORKDAYS_FILE  the hospital's own holidays and adjusted working days (调休), on top of the
                         chinesecalendar package, default <data dir>/workdays.yaml (lifeline.core.workdays)
 
@@ -194,6 +199,13 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# The audit log's key and anchors (lifeline/audit/keys.py, anchors.py; docs/audit.md).
+AUDIT_KEY = env("AUDIT_KEY", "")
+AUDIT_KEY_FILE = env("AUDIT_KEY_FILE")
+AUDIT_ANCHOR_FILE = env("AUDIT_ANCHOR_FILE")
+AUDIT_ANCHOR_MINUTES = float(env("AUDIT_ANCHOR_MINUTES", "1440"))
+AUDIT_SYSLOG = env("AUDIT_SYSLOG", "")
 
 # The hospital's own holidays and adjusted working days (lifeline/core/workdays.py).
 WORKDAYS_FILE = env("WORKDAYS_FILE")

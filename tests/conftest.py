@@ -9,12 +9,21 @@ from lifeline.core import clock as lifeline_clock
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the
 # test itself (not by the live server) are still plain synchronous code.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# One audit key for the whole run, in this process and the CLI processes tests start (tests move
+# DATA_DIR; the key signing the test database must not move with it). Anchors go to a scratch
+# file, never into ./var beside a real database's.
+os.environ.setdefault("LIFELINE_AUDIT_KEY", "tests-only-audit-key-0123456789abcdef")
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 def pytest_configure(config):
+    import tempfile
+    from pathlib import Path
+
+    settings.AUDIT_KEY = os.environ["LIFELINE_AUDIT_KEY"]
+    settings.AUDIT_ANCHOR_FILE = Path(tempfile.mkdtemp(prefix="lifeline-anchors-")) / "audit-anchors.log"
     db = settings.DATABASES["default"]
     if "postgresql" not in db["ENGINE"]:
         return

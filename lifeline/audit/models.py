@@ -1,11 +1,15 @@
-"""The audit log: one append-only, hash-chained table.
+"""The audit log: one append-only, hash-chained table, signed with a key kept outside the database.
 
-Each entry's hash covers its own content and the previous entry's hash, so a changed row
-breaks its own hash and a deleted row leaves a gap in `seq`. Rows are never updated or
-deleted: the model refuses it here, and a database trigger refuses it for raw SQL
-(migration 0002).
+Each entry's hash is an HMAC-SHA256, under the audit key (lifeline.audit.keys), of its own
+content and the previous entry's hash: a changed row breaks its own hash, a deleted row
+leaves a gap in `seq`, and without the key nobody can compute a new hash that fits. Entries
+written before the chain was keyed carry a plain SHA-256 (`legacy_hash`); they can only form
+the start of the chain (lifeline.audit.services.verify, docs/audit.md). Rows are never
+updated or deleted: the model refuses it here, and database triggers refuse it for raw SQL
+(migrations 0002 and 0003).
 """
 import hashlib
+import hmac
 import json
 from datetime import UTC
 
@@ -92,6 +96,13 @@ class AuditEntry(models.Model):
             "prev_hash": self.prev_hash,
         }
 
-    def compute_hash(self) -> str:
-        canonical = json.dumps(self.content(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode()).hexdigest()
+    def canonical(self) -> bytes:
+        return json.dumps(self.content(), sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+    def compute_hash(self, key: bytes) -> str:
+        """The entry's signature: HMAC-SHA256 of its content under the audit key."""
+        return hmac.new(key, self.canonical(), hashlib.sha256).hexdigest()
+
+    def legacy_hash(self) -> str:
+        """The unkeyed SHA-256 of entries written before the chain was keyed (anyone can compute it)."""
+        return hashlib.sha256(self.canonical()).hexdigest()
