@@ -15,6 +15,13 @@ LIFELINE_AUDIT_SYSLOG   also send each anchor to this syslog: a socket path (/de
 LIFELINE_WORKDAYS_FILE  the hospital's own holidays and adjusted working days (调休), on top of the
                         chinesecalendar package, default <data dir>/workdays.yaml (lifeline.core.workdays)
 
+Monitoring Lifeline itself (/metrics, Prometheus text format; lifeline/site/metrics.py):
+LIFELINE_METRICS_TOKEN  the scraper sends `Authorization: Bearer <token>`; default none
+LIFELINE_METRICS_ALLOW  comma separated addresses or networks the scraper connects from
+                        (10.0.5.0/24,127.0.0.1), checked against the direct peer's address (behind a
+                        reverse proxy, use the token); default none. Each one set must be met; with
+                        neither set /metrics answers 403.
+
 Notifications (lifeline.notify):
 LIFELINE_BASE_URL       the address people open links at (acknowledgement links), default http://127.0.0.1:8000
 LIFELINE_WECOM_API_BASE / LIFELINE_DINGTALK_API_BASE / LIFELINE_FEISHU_API_BASE
@@ -209,6 +216,10 @@ AUDIT_SYSLOG = env("AUDIT_SYSLOG", "")
 
 # The hospital's own holidays and adjusted working days (lifeline/core/workdays.py).
 WORKDAYS_FILE = env("WORKDAYS_FILE")
+
+# Who may scrape /metrics (lifeline/site/metrics.py), see the docstring.
+METRICS_TOKEN = env("METRICS_TOKEN", "")
+METRICS_ALLOW = env("METRICS_ALLOW", "")
 
 # Shown on pages and printed documents.
 SITE_TITLE = _("Lifeline")

@@ -6,6 +6,7 @@ from django.views.i18n import set_language
 from lifeline.accounts.permissions import public, signed_in
 from lifeline.api import api
 from lifeline.core import views as core_views
+from lifeline.site import metrics
 from lifeline.status import views as status_views
 
 urlpatterns = [
@@ -13,6 +14,7 @@ urlpatterns = [
     path("", signed_in.page(core_views.home), name="home"),
     path("healthz", public("load balancers and monitoring read it without an account")(core_views.healthz),
          name="healthz"),
+    path("metrics", metrics.view, name="metrics"),  # public with a token or from an allowed network
     path("accounts/login/", public("the way in")(auth_views.LoginView.as_view()), name="login"),
     path("accounts/logout/", public("logging out ends a session, if there is one")(auth_views.LogoutView.as_view()),
          name="logout"),

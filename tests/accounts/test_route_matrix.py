@@ -39,6 +39,9 @@ pytestmark = pytest.mark.django_db
 ROLES = {"admin": Role.ADMIN, "C": Role.COMMANDER, "D": Role.DUTY, "P": Role.DEPARTMENT, "A": Role.AUDITOR}
 ANONYMOUS = "anonymous"
 PUBLIC = "public"
+# No login, but its own credential: /metrics answers only a bearer token or an allowed network
+# (LIFELINE_METRICS_TOKEN / LIFELINE_METRICS_ALLOW), never a session, so every caller here is refused.
+TOKEN = "public with a token"
 
 
 @pytest.fixture
@@ -54,6 +57,8 @@ def expected(rule: str, who: str) -> str:
     "answer", "refused" (403) or "login" (sent to log in)."""
     if rule == PUBLIC:
         return "answer"
+    if rule == TOKEN:
+        return "refused"
     if who == ANONYMOUS:
         return "login"
     letters = set(rule.split())
@@ -76,6 +81,7 @@ EXPECTED = {
     # core, accounts and the admin site's index (its own rule: the staff roles)
     "home": "C D P A",
     "healthz": PUBLIC,
+    "metrics": TOKEN,
     "login": PUBLIC,
     "logout": PUBLIC,
     "set_language": PUBLIC,
@@ -271,7 +277,7 @@ def outcome(response, user) -> str:
     'login' (sent to log in) or 'error' (5xx)."""
     if response.status_code >= 500:
         return "error"
-    if response.status_code == 403:
+    if response.status_code in (401, 403):  # 401: a route with its own credential (TOKEN)
         return "refused"
     if response.status_code in (301, 302) and "/login/?next=" in response["Location"]:
         return "refused" if user.is_authenticated else "login"
@@ -337,7 +343,8 @@ def test_every_page_names_its_policy():
         if view.policy is None:
             assert getattr(view, "public_because", ""), f"{name}: say why it is public"
         rules = {EXPECTED[row] for row in EXPECTED if route_of(row) == name}
-        assert (view.policy is None) == (rules == {PUBLIC}), f"{name}: public in the view or in the table, not both"
+        assert (view.policy is None) == (rules <= {PUBLIC, TOKEN}), (
+            f"{name}: public in the view or in the table, not both")
 
 
 def test_every_route_answers_every_role_as_the_table_says(world, users):
