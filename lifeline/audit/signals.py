@@ -2,6 +2,8 @@
 
 Every model of an app in AUDITED_APPS is recorded (create, update, delete and its
 many-to-many changes) without the app doing anything: to audit a new app, add its label.
+`queryset.update()` sends no signals: bulk writes to audited rows go through
+lifeline.audit.bulk.audited_update.
 """
 import hashlib
 import json
@@ -20,11 +22,12 @@ AUDITED_APPS = ["plans", "people", "incidents", "continuity", "analysis", "detec
 UNAUDITED_MODELS: set[str] = {"detection.alert", "detection.alertgroup", "notify.delivery", "notify.deliveryattempt",
                              "detection.proberesult", "detection.proberollup", "detection.probechange",
                              "continuity.stationcheckin"}
-# Accounts and their role groups; users' group membership is how people get their roles.
-AUDITED_MODELS = ["auth.User", "auth.Group"]
+# Accounts and their role groups (users' group membership is how people get their roles), and
+# API tokens (issued and revoked; never their key, only its masked hash).
+AUDITED_MODELS = ["auth.User", "auth.Group", "accounts.ApiToken"]
 
-# Changes on every login; it is not a change made to the account.
-UNRECORDED_FIELDS = {"last_login"}
+# Change on every login and every use of a token; they are not changes made to the account.
+UNRECORDED_FIELDS = {"last_login", "last_used_at"}
 # Values never written to the log (it can never be cleaned up afterwards): passwords,
 # token hashes, and Apprise URLs, which carry webhook keys.
 SECRET_FIELD_NAMES = {"password", "key_hash"}

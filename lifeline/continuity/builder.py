@@ -35,6 +35,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from lifeline.audit.bulk import audited_update
 from lifeline.continuity import packages, publishing
 from lifeline.continuity.adapter import HisSource, watermark_to_json
 from lifeline.continuity.canonical import InvalidValue
@@ -314,7 +315,8 @@ class _Build:
         index = f"index/{package_id}{SUFFIX}"
         publishing.put(index_temp, index)
         dropped = publishing.publish(published, index, settings.SNAPSHOT_KEEP)
-        SnapshotBuild.objects.filter(package_id__in=[p.package_id for p in dropped]).update(pruned_at=clock.now())
+        audited_update(SnapshotBuild.objects.filter(package_id__in=[p.package_id for p in dropped]),
+                       pruned_at=clock.now())
         return published
 
     def _finish(self, status, error: str = "", published: Published | None = None,

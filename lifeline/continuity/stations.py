@@ -5,9 +5,10 @@
     stations.record_holding(station, package_ids=[...], applied=..., now=...)
     stations.states(now)       -> [StationState]: each station's data age, stale or not
 
-Only the token's SHA-256 is stored. A station's check-ins are StationCheckIn rows; the station's
-own row is updated with a plain UPDATE so that check-ins every few minutes stay out of the
-audit log (creating and revoking a station are audited).
+Only the token's SHA-256 is stored. A station's check-ins are StationCheckIn rows. Creating,
+revoking and re-keying a station are audited; so is a check-in that changes what the station
+holds (package, client version), while one that only says "still here" (check-in and
+last-seen times) is not: check-ins come every few minutes.
 """
 import hashlib
 import secrets
@@ -19,8 +20,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from lifeline.audit.bulk import audited_update
 from lifeline.continuity import distribution
 from lifeline.continuity.models import SnapshotBuild, Station, StationCheckIn
+from lifeline.core.actor import acting_as
 
 # Tells a station's token from a user's API token (ll_…) at a glance.
 TOKEN_PREFIX = "st_"
@@ -88,9 +91,10 @@ def record_holding(station: Station, *, package_ids: list[str], applied: str, no
     with transaction.atomic():
         StationCheckIn.objects.create(station=station, at=now, package_ids=package_ids, applied=applied,
                                       client_version=client_version, address=address)
-        Station.objects.filter(pk=station.pk).update(
-            package_id=applied, package_built_at=built.get(applied), checked_in_at=now, last_seen_at=now,
-            client_version=client_version)
+        with acting_as(f"station:{station.name}"[:150]):
+            audited_update(Station.objects.filter(pk=station.pk), unrecorded={"checked_in_at", "last_seen_at"},
+                           package_id=applied, package_built_at=built.get(applied), checked_in_at=now,
+                           last_seen_at=now, client_version=client_version)
     station.refresh_from_db()
     return station
 

@@ -76,3 +76,25 @@ def test_token_for_unknown_user_names_the_field(make_user):
     with pytest.raises(CommandError, match="--user: no user named 'ghost'"):
         call_command("token", "create", "--user", "ghost")
     assert ApiToken.objects.count() == 0
+
+
+def test_issuing_and_revoking_a_token_is_audited_without_the_secret(make_user):
+    from lifeline.audit.models import AuditEntry
+    from lifeline.audit.services import history
+
+    make_user("robot", Role.DUTY)
+    out = io.StringIO()
+    call_command("token", "create", "--user", "robot", "--name", "监控脚本", stdout=out)
+    key = out.getvalue().strip().splitlines()[-1]
+    token = ApiToken.objects.get()
+    call_command("token", "revoke", token.prefix, stdout=io.StringIO())
+    token.refresh_from_db()
+    token.last_used_at = token.created_at
+    token.save()  # a use is not a change to the token: nothing recorded
+
+    created, revoked = history(token)
+    assert (created.action, created.object_type, revoked.object_id) == ("create", "accounts.apitoken", str(token.pk))
+    assert created.changes["name"] == "监控脚本" and created.changes["key_hash"] == "***"
+    assert (revoked.action, revoked.changes) == ("update", {"revoked": [False, True]})
+    logged = str(list(AuditEntry.objects.values_list("changes", "object_repr")))
+    assert key not in logged and key[10:] not in logged and token.key_hash not in logged

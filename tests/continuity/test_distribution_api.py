@@ -135,6 +135,7 @@ def test_a_station_checks_in_with_what_it_holds(clock, client, chain, station):
     full, incremental = chain
     record, token = station
     audited = AuditEntry.objects.count()
+    audited_head = AuditEntry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
     answer = client.post("/api/v1/continuity/stations/holding", content_type="application/json", **bearer(token),
                          data={"package_ids": [full.package_id, incremental.package_id],
                                "applied": incremental.package_id, "client_version": "lifeline 0.1.0"})
@@ -147,7 +148,18 @@ def test_a_station_checks_in_with_what_it_holds(clock, client, chain, station):
     check_in = StationCheckIn.objects.get()
     assert check_in.package_ids == [full.package_id, incremental.package_id] and check_in.address == "127.0.0.1"
     assert list(record.check_ins.all()) == [check_in]
-    assert AuditEntry.objects.count() == audited  # machine check-ins stay out of the audit log
+    # What the station holds changed: one audit entry, by the station; the times are not in it.
+    entry = AuditEntry.objects.get(seq__gt=audited_head)
+    assert (entry.action, entry.object_type, entry.actor_label) == ("update", "continuity.station",
+                                                                    f"station:{record.name}")
+    assert set(entry.changes) == {"package_id", "package_built_at", "client_version"}
+    assert entry.changes["package_id"][1] == incremental.package_id
+    clock.advance(minutes=5)
+    again = client.post("/api/v1/continuity/stations/holding", content_type="application/json", **bearer(token),
+                        data={"package_ids": [full.package_id, incremental.package_id],
+                              "applied": incremental.package_id, "client_version": "lifeline 0.1.0"})
+    assert again.status_code == 200
+    assert AuditEntry.objects.count() == audited + 1  # "still here, same data": not a change
 
 
 @pytest.mark.parametrize("payload, field, message", [

@@ -2,6 +2,7 @@
 verified, applied as a chain, and compared row by row with the HIS."""
 import pytest
 
+from lifeline.audit.services import history
 from lifeline.continuity import builder, demo_his, packages, publishing
 from lifeline.continuity.models import SnapshotBuild
 from tests.continuity.conftest import build_demo
@@ -93,4 +94,6 @@ def test_only_the_last_chains_are_kept(his, snapshot_dir, settings, db):
         f"{b.package_id}.llsnap" for b in builds[1:])
     assert SnapshotBuild.objects.get(pk=builds[0].pk).pruned_at is not None
     assert SnapshotBuild.objects.filter(pruned_at__isnull=False).count() == 1
+    pruned = [e for e in history(builds[0]) if e.action == "update" and "pruned_at" in e.changes]
+    assert len(pruned) == 1 and pruned[0].changes["pruned_at"][0] is None  # the bulk prune is audited
     assert [p.name for p in (snapshot_dir / "index").iterdir()] == [f"{builds[3].package_id}.llsnap"]

@@ -24,7 +24,10 @@ class Command(BaseCommand):
             _token, key = ApiToken.objects.issue(user, options["name"])
             self.stdout.write(key)
         else:
-            count = ApiToken.objects.filter(prefix=options["prefix"]).update(revoked=True)
-            if not count:
+            found = list(ApiToken.objects.filter(prefix=options["prefix"], revoked=False))
+            if not found and not ApiToken.objects.filter(prefix=options["prefix"]).exists():
                 raise CommandError(f"no token with prefix {options['prefix']!r}")
-            self.stdout.write(f"revoked {count} token(s)")
+            for token in found:  # one save each: the audit log records every revocation
+                token.revoked = True
+                token.save(update_fields=["revoked"])
+            self.stdout.write(f"revoked {len(found)} token(s)")
