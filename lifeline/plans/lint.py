@@ -12,6 +12,8 @@ when the schema found something, and skip whatever the schema already reported.
 Reading the file, the schema's problems and their lines come from lifeline.core.yamllint,
 which the HIS mapping linter shares.
 """
+import typing
+
 from pydantic import ValidationError
 
 from lifeline.core.yamllint import Linter, did_you_mean, parse, read_text
@@ -44,6 +46,26 @@ def _ranges_overlap(a: schema.Percent, b: schema.Percent) -> bool:
     return low < high or (low == high and not low_excluded and high_included)
 
 
+def _fields_at(loc) -> list[str]:
+    """The field names of the schema model at `loc` (("levels", 0, "criteria")); [] if unclear."""
+    model = schema.Plan
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        inner = _model_of(field.annotation) if field else None
+        if inner is None:
+            return []
+        model = inner
+    return list(model.model_fields)
+
+
+def _model_of(annotation):
+    if isinstance(annotation, type) and issubclass(annotation, schema.BaseModel):
+        return annotation
+    return next((m for m in map(_model_of, typing.get_args(annotation)) if m is not None), None)
+
+
 class _Linter(Linter):
     document = "plan"
 
@@ -52,6 +74,10 @@ class _Linter(Linter):
             return f"{error['input']!r} is not an id: use letters, digits, _ . or -, starting with a letter or digit"
         if error["type"] == "model_type" and not error["loc"]:
             return "a plan file must be a YAML mapping (id: …, name: …, scenarios: …)"
+        if error["type"] == "extra_forbidden":
+            known = _fields_at(error["loc"][:-1])
+            hint = did_you_mean(str(error["loc"][-1]), known) if known else ""
+            return super().schema_reason(error) + hint + (" (docs/plans.md lists every field)" if not hint else "")
         return super().schema_reason(error)
 
     # -- the plan's meaning --------------------------------------------------------------

@@ -1,11 +1,11 @@
-"""`lifeline plan check|load|activate|list|simulate|print`: plan files from the command line."""
+"""`lifeline plan check|load|activate|list|simulate|print|doc`: plan files from the command line."""
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from lifeline.plans import lint, schema, services, simulate
+from lifeline.plans import lint, reference, schema, services, simulate
 from lifeline.plans.models import Plan, PlanVersion
 
 
@@ -35,9 +35,22 @@ class Command(BaseCommand):
         printed.add_argument("plan", help="id of a loaded plan, or a plan file")
         printed.add_argument("--format", choices=["pdf", "docx"], default="pdf")
         printed.add_argument("-o", "--output", required=True, type=Path)
+        doc = sub.add_parser("doc", help="print the plan file's field reference (Markdown), from the schema")
+        doc.add_argument("--write", type=Path, metavar="FILE",
+                         help="put it between the `plan doc` markers of FILE (docs/plans.md) instead")
 
     def handle(self, *args, action, **options):
         getattr(self, f"do_{action}")(**options)
+
+    def do_doc(self, write, **options):
+        if write is None:
+            self.stdout.write(reference.markdown(), ending="")
+            return
+        try:
+            changed = reference.write_into(write)
+        except (OSError, ValueError) as exc:
+            raise CommandError(f"--write: {exc}") from exc
+        self.stdout.write(f"{write} {'written' if changed else 'already up to date'}")
 
     def do_check(self, files, bundled, **options):
         paths = self._paths(files, bundled)
