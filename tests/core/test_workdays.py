@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from lifeline.accounts.roles import Role
 from lifeline.core import workdays
@@ -69,8 +70,11 @@ def test_a_year_nobody_knows_falls_back_to_monday_to_friday_and_says_so(caplog):
         assert deadline_after(at(2099, 3, 6, 9), "2wd") == at(2099, 3, 10, 9)  # Friday → Tuesday
     assert "does not know 2099" in caplog.text and "Monday to Friday" in caplog.text
     assert workdays.unknown_years(at(2099, 3, 6, 9)) == [2099]
-    [problem] = workdays.problems(at(2026, 12, 31), at(2027, 1, 2))
+    with translation.override("en"):
+        [problem] = workdays.problems(at(2026, 12, 31), at(2027, 1, 2))
     assert "does not know 2027:" in problem
+    [problem] = workdays.problems(at(2026, 12, 31), at(2027, 1, 2))  # the hospital's language
+    assert "工作日历不含 2027 年的节假日安排" in problem
     assert workdays.problems(at(2026, 2, 13), at(2026, 2, 24)) == []
 
 
@@ -125,3 +129,18 @@ def test_the_incident_page_warns_when_its_deadlines_cross_an_unknown_year(client
     clock.freeze(at(2026, 2, 13, 10))
     known = lifecycle.open_incident(plan_id=plan_id, title="打印错位", category_id="simple")
     assert "workday-warning" not in client.get(f"/incidents/{known.pk}/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_plan_timer_and_a_checklist_step_in_working_days(clock):
+    from tests.plans.sample import PLAN_YAML
+
+    text = PLAN_YAML.replace("        after: 3h\n", "        after: 2wd\n").replace("        due: 30min\n",
+                                                                                 "        due: 1wd\n")
+    plan_id = plans.load_text(text).plan_id
+    scenario_id = plans.active_version(plan_id).content.scenarios[0].id
+    clock.freeze(at(2026, 2, 13, 10))
+    incident = lifecycle.open_incident(plan_id=plan_id, title="HIS 故障", scenario_id=scenario_id)
+    timer = incident.timers.get(key=f"{scenario_id}:t3h")
+    assert timer.due_at == at(2026, 2, 24, 10)  # across the Spring Festival
+    assert incident.checklist.get(step_id="failover").due_at == at(2026, 2, 14, 10)  # the worked Saturday
