@@ -204,11 +204,16 @@ def problems(start: datetime | date | None = None, end: datetime | date | None =
     if start is not None:
         years = unknown_years(start, end)
         if years:
-            found.append(_("The working-day calendar does not know %(years)s: working days there are counted "
-                           "Monday to Friday, without holidays or adjusted working days. Update chinesecalendar "
-                           "or add the year to %(file)s.")
-                         % {"years": ", ".join(map(str, years)), "file": workdays_file()})
+            found.append(unknown_years_text(years))
     return found
+
+
+def unknown_years_text(years) -> str:
+    """The warning for years the calendar does not know, in the reader's language."""
+    return (_("The working-day calendar does not know %(years)s: working days there are counted "
+              "Monday to Friday, without holidays or adjusted working days. Update chinesecalendar "
+              "or add the year to %(file)s.")
+            % {"years": ", ".join(map(str, sorted(years))), "file": workdays_file()})
 
 
 def describe_year(year: int) -> dict:

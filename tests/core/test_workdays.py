@@ -144,3 +144,19 @@ def test_a_plan_timer_and_a_checklist_step_in_working_days(clock):
     timer = incident.timers.get(key=f"{scenario_id}:t3h")
     assert timer.due_at == at(2026, 2, 24, 10)  # across the Spring Festival
     assert incident.checklist.get(step_id="failover").due_at == at(2026, 2, 14, 10)  # the worked Saturday
+
+
+@pytest.mark.django_db
+def test_the_command_dashboard_shows_the_calendar_in_red(client, make_user, clock, settings, hospital_file):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    plan_id = plans.load_files([bundled_file("002")])[0].plan_id
+    client.force_login(make_user("duty", Role.DUTY))
+    clock.freeze(at(2026, 2, 13, 10))
+    lifecycle.open_incident(plan_id=plan_id, title="打印错位", category_id="simple")
+    assert "Working-day calendar" not in client.get("/incidents/board/").content.decode()
+    clock.freeze(at(2099, 3, 6, 9))
+    late = lifecycle.open_incident(plan_id=plan_id, title="报表导出慢", category_id="simple")
+    board = client.get("/incidents/board/").content.decode()
+    assert "Working-day calendar" in board and "does not know 2099" in board and f"#{late.pk} 报表导出慢" in board
+    hospital_file.write_text("2099: [oops]\n", encoding="utf-8")
+    assert "working-day file cannot be used" in client.get("/incidents/board/").content.decode()

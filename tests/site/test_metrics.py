@@ -28,8 +28,9 @@ def t0(clock):
 
 
 @pytest.fixture
-def with_token(settings):
+def with_token(settings, tmp_path):
     settings.METRICS_TOKEN, settings.METRICS_ALLOW = TOKEN, ""
+    settings.WORKDAYS_FILE = str(tmp_path / "workdays.yaml")  # the package's years only
 
 
 def scrape(client, token=TOKEN, **extra) -> dict:
