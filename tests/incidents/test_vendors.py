@@ -276,3 +276,11 @@ def test_the_api_records_and_lists_commitments(duty, incident, t0):
     assert (item["incident"], item["contact"], item["overdue_since"]) == (incident.pk, "中台承建方王工", None)
     assert duty.get("/api/v1/vendor-items?role=nobody").json()["errors"][0]["field"] == "role"
     assert duty.get("/api/v1/vendor-items.xlsx").status_code == 200
+
+
+def test_the_api_names_a_time_it_cannot_read(duty, incident):
+    answer = duty.post(f"/api/v1/incidents/{incident.pk}/commitments", {"role": "dependency_vendor",
+                       "repair_by": "明天下午"}, content_type="application/json")
+    assert answer.status_code == 400
+    [problem] = answer.json()["errors"]
+    assert problem["field"] == "repair_by" and not VendorCommitment.objects.exists()
