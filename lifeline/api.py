@@ -14,8 +14,9 @@ OpenAPI document:
 """
 from functools import wraps
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.conf import settings
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
@@ -75,7 +76,8 @@ def _errors_schema():
 
 
 ERROR_STATUSES = {"400": "Bad input: each problem names its field", "401": "No valid token or session",
-                  "403": "The caller's role may not do this", "404": "No such thing"}
+                  "403": "The caller's role may not do this", "404": "No such thing",
+                  "413": "The request body is too large"}
 
 admins_only = Policy("admins_only", (), "Only administrators may do this")
 
@@ -171,6 +173,19 @@ def forbidden(request, exc):
 @api.exception_handler(Http404)
 def not_found(request, exc):
     return _answer(request, Refused.not_found("", _("not found")))
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_large(request, exc):
+    """A body over DATA_UPLOAD_MAX_MEMORY_SIZE: 413 in the one shape, not Django's HTML page."""
+    return _answer(request, Refused("", _("the request is too large: at most %(max)s bytes")
+                                    % {"max": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}, status=413))
+
+
+@api.exception_handler(RecursionError)
+def too_deep(request, exc):
+    """A JSON body nested thousands of levels deep: 400 naming the body, not a server error."""
+    return _answer(request, Refused("", _("the body is nested too deeply")))
 
 
 @api.exception_handler(HttpError)

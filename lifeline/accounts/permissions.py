@@ -100,6 +100,12 @@ class BearerPolicy(_PolicyAuth, HttpBearer):
 class SessionPolicy(_PolicyAuth, SessionAuth):
     """The logged-in browser session (CSRF checked on writes), then the policy."""
 
+    def _get_key(self, request):
+        # No session, no CSRF question: an anonymous write is a 401 (log in), not a 403 about CSRF.
+        if not request.user.is_authenticated:
+            return None
+        return super()._get_key(request)
+
 
 # --- the policies --------------------------------------------------------------------------
 

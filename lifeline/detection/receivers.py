@@ -145,8 +145,12 @@ def receive(integration: Integration, body: bytes) -> int:
         data = json.loads(body or b"null")
     except ValueError as exc:
         raise BadPayload([("body", f"not valid JSON ({exc})")]) from exc
+    except RecursionError as exc:  # a hostile body nested thousands of levels deep
+        raise BadPayload([("body", "nested too deeply")]) from exc
     try:
         payload = schema.model_validate(unwrap(data))
+    except RecursionError as exc:
+        raise BadPayload([("body", "nested too deeply")]) from exc
     except ValidationError as exc:
         raise BadPayload([(".".join(map(str, e["loc"])) or "body", e["msg"]) for e in exc.errors()]) from exc
     return alerts.ingest(read(payload, Router(integration)))
