@@ -8,8 +8,9 @@ import pytest
 from openpyxl import load_workbook
 
 from lifeline.accounts.roles import Role
+from lifeline.core import worker
 from lifeline.core.errors import Refused
-from lifeline.incidents import lifecycle, tasks, vendors
+from lifeline.incidents import lifecycle, vendors
 from lifeline.incidents.models import OutboxMessage, TimelineEntry, VendorCommitment
 from lifeline.plans.schema import Plan
 from tests.plans.seeds import bundled_file, read
@@ -194,7 +195,8 @@ def test_a_passed_commitment_tells_the_vendor_and_the_commander_once(incident, p
     assert vendors.notify_overdue() == 0
 
     clock.advance(hours=1, seconds=1)
-    tasks.notify_overdue_commitments(clock.now())  # the worker's job
+    assert "lifeline.incidents.tasks.notify_overdue_commitments" in {j.name for j in worker.discover()}
+    vendors.notify_overdue(clock.now(), "worker host:1")  # what that job of `lifeline worker` does
     assert sorted(_overdue_messages()) == sorted(["中台承建方王工", "李组长"])
     subject = OutboxMessage.objects.filter(dedupe_key__contains=":vendor:").first().subject
     assert subject == f"依赖系统承建方及运维人员未在承诺时间 2026-11-22 11:00 前修复 #{incident.pk}"
