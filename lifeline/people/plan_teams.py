@@ -24,7 +24,10 @@ def sync_plan_groups(*, plan_id: str, plan_name: str, groups: list[dict], **kwar
     for group in groups:
         team = existing.pop(group["code"], None) or Team(plan=plan_id, code=group["code"])
         wanted = {
-            "plan_name": plan_name, "name": group["name"], "description": "；".join(group.get("duties") or []),
+            # The plan's texts have no length limit; the team's columns do.
+            "plan_name": plan_name[:Team._meta.get_field("plan_name").max_length],
+            "name": group["name"][:Team._meta.get_field("name").max_length],
+            "description": "；".join(group.get("duties") or []),
             "core_target": group.get("core") or 0, "backup_target": group.get("backup") or 0,
         }
         if team.pk is None or any(getattr(team, field) != value for field, value in wanted.items()):

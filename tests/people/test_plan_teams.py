@@ -80,3 +80,10 @@ def test_a_spreadsheet_names_a_team_of_a_plan_by_plan_and_code():
                                        ["刘洋", "13900000003", "internet_hospital/hq:core, tech:backup:lead"]))
     seats = {(m.team.plan, m.team.code, m.kind, m.lead) for m in Member.objects.get(name="刘洋").memberships.all()}
     assert seats == {("internet_hospital", "hq", "core", False), ("internet_hospital", "tech", "backup", True)}
+
+
+def test_a_long_group_name_is_cut_to_the_teams_column():
+    long_name = "各级医疗保障部门、经办机构及定点医疗机构" * 8
+    plans.load_text(PLAN_YAML.replace("    name: 技术组\n", f"    name: {long_name}\n"))
+    team = Team.objects.get(plan="demo-his", code="tech")
+    assert team.name == long_name[:100]
