@@ -14,16 +14,16 @@ OpenAPI document:
 """
 from functools import wraps
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.conf import settings
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from lifeline.accounts.auth import TokenAuth, api_auth
+from lifeline.accounts.auth import TokenAuth
 from lifeline.accounts.permissions import Policy
 from lifeline.core.errors import Problem, Refused, problems_of
 

@@ -31,7 +31,7 @@ class ReportIn(Schema):
     department: str = Field(examples=["收费处"])
     workstation: str = Field("", examples=["门诊收费 3 号窗口"])
     description: str = Field(examples=["HIS 登录后白屏，无法收费"], description="What they see (at most 2000 characters)")
-    people_affected: int = Field(1, examples=[12])
+    people_affected: int = Field(1, examples=[12], ge=1, le=1_000_000)
     contact: str = Field(examples=["分机 8021"])
     source: Report.Source = Field(Report.Source.API, examples=["hotline"])
 
@@ -70,7 +70,7 @@ class IncidentIn(Schema):
     level: str = Field("", description="Empty: the level the plan's criteria suggest", examples=[""])
     category: str = ""
     scope: str = Field("", examples=["whole"])
-    users_pct: float | None = Field(None, examples=[60])
+    users_pct: float | None = Field(None, examples=[60], ge=0, le=100)
     services: list[str] = []
     is_drill: bool = False
 
@@ -117,7 +117,7 @@ class ScenarioIn(Schema):
 
 
 class ReminderIn(Schema):
-    minutes: int = Field(examples=[20])
+    minutes: int = Field(examples=[20], ge=1, le=timers.MAX_REMINDER_MINUTES)
     text: str = Field(examples=["再次确认数据库主备状态"])
 
 

@@ -72,12 +72,18 @@ def schedule_plan_timers(incident: Incident, scenario: schema.Scenario):
                  timer.action.model_dump(mode="json"), unless=timer.unless)
 
 
+MAX_REMINDER_MINUTES = 7 * 24 * 60
+
+
 @transaction.atomic
 def add_reminder(incident: Incident, minutes: int, text: str, user=None) -> Timer:
     """A reminder a person sets on an open incident; it tells the commander when due."""
     incident = locked(incident)
     if minutes is None or minutes < 1:
         raise Refused("minutes", _("a reminder is at least one minute away"))
+    if minutes > MAX_REMINDER_MINUTES:
+        raise Refused("minutes", _("a reminder is at most %(max)d minutes (a week) away")
+                      % {"max": MAX_REMINDER_MINUTES})
     if not (text or "").strip():
         raise Refused("text", _("say what the reminder is for"))
     due = clock.now() + schema.to_timedelta(f"{minutes}min")
@@ -101,15 +107,6 @@ def cancel_after(incident: Incident, status: str, actor=None):
                _("Timers cancelled (%(status)s): %(timers)s")
                % {"status": status, "timers": "; ".join(t.text or t.key for t in cancelled)},
                actor, cancelled=[t.pk for t in cancelled])
-
-
-def cancel_step_timers(incident: Incident, item_id: int):
-    """A step done or skipped: its overdue pages stop (quietly: the step's own entry says it)."""
-    pending = Timer.objects.select_for_update(skip_locked=True).filter(
-        incident=incident, kind=K.STEP_OVERDUE, status=Timer.Status.PENDING,
-        key__in=[f"{item_id}:owner", f"{item_id}:commander"])
-    for timer in pending:
-        end(timer, Timer.Status.CANCELLED, "step closed")
 
 
 def end(timer: Timer, status: str, by: str) -> Timer:

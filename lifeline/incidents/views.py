@@ -206,6 +206,7 @@ def detail(request, incident_id):
         "timers": incident.timers.all(), "timeline": incident.timeline.select_related("actor"),
         "reports": incident.reports.all(),
         "duty_cards": [(a, plan_cards.get(a.card_id)) for a in incident.duty_cards.select_related("acknowledged_by")],
+        "max_reminder_minutes": timers.MAX_REMINDER_MINUTES,
         "transitions": sorted(lifecycle.TRANSITIONS[incident.status]),
         "may_act": can_run_incidents(request.user), "may_reclassify": can_reclassify(request.user),
         "statuses": dict(Incident.Status.choices),

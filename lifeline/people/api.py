@@ -1,11 +1,13 @@
 """/api/v1/people: the contact book, teams, who is on duty, check-ins and who can come fastest."""
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
-from lifeline.accounts.permissions import signed_in
+from lifeline.accounts.permissions import can_read, signed_in
+from lifeline.core import clock
 from lifeline.core.errors import Refused
 from lifeline.people import services
 from lifeline.people.models import CheckIn, Member, TeamMembership
@@ -13,12 +15,27 @@ from lifeline.people.models import CheckIn, Member, TeamMembership
 router = Router(tags=["people"])
 
 
+MAX_ETA_MINUTES = 24 * 60  # the check-in form's own limit
+# ?at= on on-duty: the roster's reach, not the calendar's end (9999-12-31 overflows a day later).
+AT_REACH = timedelta(days=10 * 366)
+
+
+def _sees_contacts(context) -> bool:
+    """Phone numbers and contact channels are for IT and command (can_read), not department staff."""
+    request = (context or {}).get("request")
+    return request is not None and can_read(request.user)
+
+
 class MemberBrief(Schema):
     id: int
     name: str
-    phone: str
+    phone: str | None = Field(None, description="Only for IT and command; null for department staff")
     department: str
     title: str
+
+    @staticmethod
+    def resolve_phone(member, context):
+        return member.phone if _sees_contacts(context) else None
 
 
 class Seat(Schema):
@@ -42,9 +59,10 @@ class MemberOut(MemberBrief):
         return member.skill_names()
 
     @staticmethod
-    def resolve_channels(member):
+    def resolve_channels(member, context):
         # Kinds only: the Apprise URLs carry webhook keys and stay in the admin and the export.
-        return [channel.kind for channel in member.channels.all()]
+        # Department staff see none (contacts are for IT and command).
+        return [channel.kind for channel in member.channels.all()] if _sees_contacts(context) else []
 
     @staticmethod
     def resolve_teams(member):
@@ -83,7 +101,7 @@ class DutyOut(Schema):
 class CheckInIn(Schema):
     member_id: int | None = None  # default: the caller's own member
     status: CheckIn.Status
-    eta_minutes: int | None = None
+    eta_minutes: int | None = Field(None, ge=0, le=MAX_ETA_MINUTES)
     note: str = ""
 
 
@@ -118,7 +136,13 @@ def teams(request):
 
 @router.get("/on-duty", response=list[DutyOut], auth=signed_in.api)
 def on_duty(request, role: str = "", at: datetime | None = None):
-    """Who holds each role at `at` (default now); with `role`, just that role."""
+    """Who holds each role at `at` (default now, within ten years of now); with `role`, just that role."""
+    if at is not None:
+        now = clock.now()
+        if at.tzinfo is None:
+            at = timezone.make_aware(at)
+        if not now - AT_REACH <= at <= now + AT_REACH:
+            raise Refused("at", _("must be within ten years of today"))
     duties = [services.duty_now(role, at)] if role else services.on_duty_all(at)
     return [{"role": d.role, "label": d.label, "primary": d.primary, "backup": d.backup} for d in duties]
 

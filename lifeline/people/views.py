@@ -2,7 +2,7 @@ from datetime import datetime, time, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from lifeline.accounts.permissions import can_manage_people, can_read, signed_in
 from lifeline.core import clock
+from lifeline.core.errors import Refused
 from lifeline.people import services
 from lifeline.people.forms import CheckInForm
 from lifeline.people.models import CheckIn, Member, Override, Shift, Skill, TeamMembership, role_label
@@ -29,24 +30,37 @@ def organisation(request):
     return render(request, "people/organisation.html", {
         "teams": teams, "members": members, "may_manage": can_manage_people(request.user),
         # The spreadsheets hold the channels' Apprise URLs (webhook keys): not for every login.
-        "may_export": can_read(request.user),
+        "may_export": can_read(request.user), "may_see_contacts": can_read(request.user),
     })
 
 
+DAY_REACH = timedelta(days=10 * 366)  # ?date= within ten years of today: a roster's reach
+
+
 def _day(request):
-    """The day asked for with ?date=YYYY-MM-DD (today if absent or unreadable), in the hospital's zone."""
+    """The day asked for with ?date=YYYY-MM-DD (today if absent or unreadable), in the hospital's zone;
+    Refused (field "date") beyond ten years either way."""
     today = timezone.localtime(clock.now()).date()
     try:
         day = datetime.strptime(request.GET.get("date", ""), "%Y-%m-%d").date()
     except ValueError:
         day = today
+    if not today - DAY_REACH <= day <= today + DAY_REACH:
+        raise Refused("date", _("must be within ten years of today"))
     start = timezone.make_aware(datetime.combine(day, time.min))
     return day, start, start + timedelta(days=1)
 
 
+def _bad_day(refused: Refused) -> HttpResponse:
+    return HttpResponseBadRequest(f"{refused.field}: {refused.message}", content_type="text/plain; charset=utf-8")
+
+
 @signed_in.page
 def roster(request):
-    day, start, end = _day(request)
+    try:
+        day, start, end = _day(request)
+    except Refused as refused:
+        return _bad_day(refused)
     shifts = Shift.objects.filter(starts_at__lt=end, ends_at__gt=start).select_related("member")
     overrides = Override.objects.filter(starts_at__lt=end, ends_at__gt=start).select_related("member", "replaces")
     by_role = {role: [] for role in services.roster_roles(start, end)}
@@ -55,7 +69,7 @@ def roster(request):
     rows = [(role, role_label(role), role_shifts) for role, role_shifts in by_role.items()]
     return render(request, "people/roster.html", {
         "day": day, "now": clock.now(), "on_duty": services.on_duty_all(), "rows": rows,
-        "overrides": overrides, "may_export": can_read(request.user),
+        "overrides": overrides, "may_export": can_read(request.user), "may_see_contacts": can_read(request.user),
         "previous": day - timedelta(days=1), "next": day + timedelta(days=1),
     })
 
@@ -68,7 +82,10 @@ def export(request, what):
     queryset = None
     if what == "shifts":
         # The roster from the day shown on the page, for a month: what people print and edit.
-        start = _day(request)[1]
+        try:
+            start = _day(request)[1]
+        except Refused as refused:
+            return _bad_day(refused)
         queryset = Shift.objects.filter(ends_at__gt=start, starts_at__lt=start + timedelta(days=31))
     stamp = timezone.localtime(clock.now()).strftime("%Y%m%d")
     response = HttpResponse(export_xlsx(resource(), queryset), content_type=XLSX_TYPE)
@@ -121,6 +138,6 @@ def check_in(request):
         "own": own, "own_check_in": latest.get(getattr(own, "pk", None)),
         "fastest": [(member, eta, latest.get(member.pk)) for member, eta in services.fastest(skill=skill or None)],
         "skills": Skill.objects.all(), "skill": skill, "statuses": CheckIn.Status.choices,
-        "may_manage": can_manage_people(request.user),
+        "may_manage": can_manage_people(request.user), "may_see_contacts": can_read(request.user),
         "members": Member.objects.filter(active=True) if can_manage_people(request.user) else [],
     })

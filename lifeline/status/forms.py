@@ -36,6 +36,7 @@ class NoticeForm(forms.Form):
                                                 help_text=_("With a plan notice, empty means the incident's."))
     incident = forms.ModelChoiceField(Incident.objects.none(), label=_("incident"), required=False)
     hours = forms.FloatField(label=_("ends after (hours)"), required=False, min_value=0.1,
+                             max_value=liaison.MAX_NOTICE_HOURS,
                              help_text=_("Empty: until withdrawn or the incident is resolved."))
 
     def __init__(self, *args, user, **kwargs):

@@ -22,6 +22,7 @@ from lifeline.status.models import Component, MaintenanceWindow, Notice, Overrid
 
 # An override is a stop-gap: past a week the rules should be fixed instead.
 MAX_OVERRIDE_MINUTES = 7 * 24 * 60
+MAX_NOTICE_HOURS = 30 * 24
 
 
 def liaison_incidents(user):
@@ -105,6 +106,9 @@ def publish(*, title: str, body: str = "", components=(), incident: Incident | N
         raise ValidationError({"title": _("give the notice a title")})
     if hours is not None and hours <= 0:
         raise ValidationError({"hours": _("give a positive number of hours, or leave it empty")})
+    if hours is not None and not hours <= MAX_NOTICE_HOURS:  # also NaN and infinity
+        raise ValidationError({"hours": _("at most %(max)s hours (30 days), or leave it empty")
+                               % {"max": MAX_NOTICE_HOURS}})
     if incident is not None and not can_speak_status(user) and incident not in liaison_incidents(user):
         raise ValidationError({"incident": _("you are not the liaison of this incident")})
     now = clock.now()
