@@ -3,8 +3,10 @@ and its decision tree answered. Plain functions; every action is on the timeline
 
 Every action here is atomic and locks the incident first (locking.locked), then the
 checklist item; a scenario is started once per incident. Starting one sets its timers
-(timers.schedule_plan_timers) and switches on its duty cards (cards.activate_cards): this
-module imports those two, never lifecycle or firing (which call `start_scenario`).
+(timers.schedule_plan_timers), a timer per step with a due time that pages its owner if the
+step is still open then (escalation.schedule_overdue_step; done or skipped, the step's
+timers stop), and switches on its duty cards (cards.activate_cards): this module imports
+those, never lifecycle or firing (which call `start_scenario`).
 """
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -12,11 +14,12 @@ from django.utils.translation import gettext as _
 from lifeline.core import clock
 from lifeline.core.errors import Refused
 from lifeline.incidents.cards import activate_cards
+from lifeline.incidents.escalation import schedule_overdue_step
 from lifeline.incidents.locking import locked, require_open
 from lifeline.incidents.models import ChecklistItem, Incident, TimelineEntry, TreeAnswer
 from lifeline.incidents.roles import find_member
 from lifeline.incidents.timeline import record
-from lifeline.incidents.timers import schedule_plan_timers
+from lifeline.incidents.timers import cancel_step_timers, schedule_plan_timers
 from lifeline.incidents.wording import in_plan_language
 from lifeline.people.models import Member
 from lifeline.plans import schema
@@ -38,15 +41,15 @@ def start_scenario(incident: Incident, scenario_id: str, user=None) -> Incident:
         if incident.checklist.filter(scenario_id=scenario_id).exists():
             raise Refused("scenario", _("scenario %(id)s has already been started") % {"id": scenario_id})
         now = clock.now()
-        order = incident.checklist.count()
-        previous = None
-        for order, step in enumerate(scenario.steps, start=order + 1):
-            ChecklistItem.objects.create(
+        first = incident.checklist.count() + 1
+        previous, items = None, []
+        for order, step in enumerate(scenario.steps, start=first):
+            items.append(ChecklistItem.objects.create(
                 incident=incident, scenario_id=scenario.id, step_id=step.id, title=step.title[:300],
                 detail=step.detail, owner_role=step.owner or "", order=order,
                 after=step.after if step.after is not None else ([previous] if previous else []),
                 due_at=schema.deadline_after(now, step.due) if step.due else None,
-                assignee=find_member(step.owner))
+                assignee=find_member(step.owner)))
             previous = step.id
         incident.scenario_id = scenario.id
         incident.save(update_fields=["scenario_id"])
@@ -55,6 +58,8 @@ def start_scenario(incident: Incident, scenario_id: str, user=None) -> Incident:
                    _("Scenario started: %(name)s") % {"name": scenario.name}, user,
                    scenario=scenario.id, steps=len(scenario.steps))
             schedule_plan_timers(incident, scenario)
+            for item in items:
+                schedule_overdue_step(incident, item)
             activate_cards(incident, scenario.duty_cards, user)
     return incident
 
@@ -97,6 +102,7 @@ def _close_item(incident, item, status, reason, user):
     item.status, item.reason, item.done_at = status, reason, clock.now()
     item.done_by = user if getattr(user, "is_authenticated", False) else None
     item.save(update_fields=["status", "reason", "done_at", "done_by"])
+    cancel_step_timers(incident, item.pk)
     with in_plan_language(incident):
         text = (_("Step done: %(title)s") if status == ChecklistItem.Status.DONE
                 else _("Step skipped: %(title)s")) % {"title": item.title}

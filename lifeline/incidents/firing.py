@@ -10,7 +10,8 @@ person's action locks the incident, then touches pending timers only with SKIP L
 timer a worker holds is re-checked by that worker once it has the incident).
 
 This is the top of the incidents actions: a timer's action (`perform`) may page or tell roles
-(escalation), switch on duty cards (cards), change the level (lifecycle.set_level), start a
+(escalation: a step of the chain, the whole chain again while nobody acknowledges, the owner
+or commander of an overdue step), switch on duty cards (cards), change the level (lifecycle.set_level), start a
 scenario (checklist.start_scenario) or post a notice through the outbox, so this module
 imports all of them and none of them imports it: the lower actions only *set* timers (rows
 naming an action kind), and the action runs from here. No callback or registry is needed.
@@ -23,10 +24,10 @@ from django.utils.translation import gettext as _
 from lifeline.core import clock
 from lifeline.incidents.cards import activate_cards
 from lifeline.incidents.checklist import start_scenario
-from lifeline.incidents.escalation import notify, page, schedule_renotify
+from lifeline.incidents.escalation import notify, page, page_chain, page_overdue_step, schedule_renotify
 from lifeline.incidents.lifecycle import set_level
 from lifeline.incidents.locking import locked
-from lifeline.incidents.models import Incident, TimelineEntry, Timer
+from lifeline.incidents.models import ChecklistItem, Incident, TimelineEntry, Timer
 from lifeline.incidents.outbox import write
 from lifeline.incidents.roles import holder, lead_role
 from lifeline.incidents.timeline import record
@@ -88,7 +89,15 @@ def _why_not(timer: Timer, incident: Incident) -> str:
         return incident.status
     if timer.unless == Timer.Unless.ACKNOWLEDGED and incident.acknowledged_at:
         return Incident.Status.ACKNOWLEDGED
+    if timer.kind == K.STEP_OVERDUE:
+        item = _step(incident, timer)
+        if item is None or item.status != ChecklistItem.Status.OPEN:
+            return item.get_status_display() if item else _("no such step")
     return ""
+
+
+def _step(incident: Incident, timer: Timer) -> ChecklistItem | None:
+    return incident.checklist.filter(pk=timer.action.get("item")).first()
 
 
 def perform(incident: Incident, timer: Timer, by: str):
@@ -96,10 +105,14 @@ def perform(incident: Incident, timer: Timer, by: str):
     action = timer.action
     kind = action["kind"]
     source = f"timer:{timer.pk}"
-    if kind == "page":
+    if kind == "page" and action["step"] == "chain":
+        page_chain(incident, action["round"], timer.text, timer.due_at)
+    elif kind == "page":
         page(incident, action["step"], source, timer.text)
         if action["step"] == "renotify" and timer.kind == K.RENOTIFY:
             schedule_renotify(incident, action["count"] + 1)
+    elif kind == "step_overdue":
+        page_overdue_step(incident, _step(incident, timer), action["stage"], timer.text, timer.due_at)
     elif kind == "sla":
         notify(incident, [lead_role(incident)], timer.text, source)
     elif kind == "notify":

@@ -3,10 +3,11 @@ its status, who holds its roles, notes. Plain functions, no HTTP; time from life
 
 Every action writes the incident's timeline. Functions that change several rows are atomic
 and lock the incident first (locking.locked); bad input raises Refused before anything
-changes. This is the highest action but one: it imports escalation (opening pages and sets the
-chain; acknowledging sets reminders), checklist (a scenario started at opening), timers (SLA
-timers follow the level, stop on acknowledgement or resolution) and outbox (reporters are told
-of news), and none of them imports it. firing.py, above it, calls `set_level` when a timer escalates.
+changes. This is the highest action but one: it imports escalation (opening pages, tells the
+level's roles and sets the chain; a new level tells its roles; acknowledging sets reminders),
+checklist (a scenario started at opening), timers (SLA timers follow the level, stop on
+acknowledgement or resolution) and outbox (reporters are told of news), and none of them
+imports it. firing.py, above it, calls `set_level` when a timer escalates.
 """
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -15,7 +16,7 @@ from lifeline.accounts.permissions import can_reclassify
 from lifeline.core import clock
 from lifeline.core.errors import Refused
 from lifeline.incidents.checklist import start_scenario
-from lifeline.incidents.escalation import schedule_on_open, schedule_renotify
+from lifeline.incidents.escalation import schedule_on_open, schedule_renotify, tell_level
 from lifeline.incidents.levels import find_level, set_deadlines, suggest_level
 from lifeline.incidents.locking import locked, require_open
 from lifeline.incidents.models import (
@@ -26,10 +27,10 @@ from lifeline.incidents.models import (
     TimelineEntry,
 )
 from lifeline.incidents.outbox import tell_reporters
-from lifeline.incidents.roles import find_member, lead_role
+from lifeline.incidents.roles import find_member, holder, lead_role
 from lifeline.incidents.timeline import record
 from lifeline.incidents.timers import cancel_after, move_sla_timers
-from lifeline.incidents.wording import in_plan_language
+from lifeline.incidents.wording import in_plan_language, role_title
 from lifeline.people.models import Member
 from lifeline.plans.models import PlanVersion
 
@@ -165,8 +166,13 @@ def reclassify(incident: Incident, level_id: str, reason: str, user) -> Incident
 
 
 def set_level(incident: Incident, level_id: str, reason: str, actor) -> Incident:
-    """Move a locked incident to another level and recompute its deadlines (callers check who may)."""
-    find_level(incident.plan, level_id)
+    """Move a locked incident to another level and recompute its deadlines (callers check who may).
+
+    The new level's `notify` roles are told (escalation.tell_level); raised to a more severe
+    level, command passes to that level's lead on duty (an assignment change). Lowered, whoever
+    commands keeps command.
+    """
+    new = find_level(incident.plan, level_id)
     old = incident.level
     incident.level_id = level_id
     set_deadlines(incident)
@@ -175,9 +181,31 @@ def set_level(incident: Incident, level_id: str, reason: str, actor) -> Incident
     with in_plan_language(incident):
         record(incident, TimelineEntry.Kind.LEVEL,
                _("Level changed from %(old)s to %(new)s: %(reason)s")
-               % {"old": old.name if old else "-", "new": incident.level.name, "reason": reason},
+               % {"old": old.name if old else "-", "new": new.name, "reason": reason},
                actor, old=old.id if old else "", new=level_id, reason=reason)
+        if old is None or old.id != new.id:
+            raised = old is None or new.rank < old.rank
+            text = (_("Incident raised to %(level)s: %(reason)s") if raised
+                    else _("Incident lowered to %(level)s: %(reason)s")) % {"level": new.name, "reason": reason}
+            tell_level(incident, text)
+            if raised:
+                hand_command(incident, actor)
     return incident
+
+
+def hand_command(incident: Incident, actor=None):
+    """Command passes to the lead of the incident's level on duty, unless they hold it already."""
+    role = lead_role(incident)
+    plan_role = next((r for r in incident.plan.roles if r.id == role), None)
+    member = find_member(role, plan_role.skills if plan_role else ())
+    if member is None or not member.active:
+        record(incident, TimelineEntry.Kind.ROLE, _("Nobody on duty as %(role)s to take command")
+               % {"role": role_title(incident, role)}, actor, role=role)
+        return
+    current = holder(incident, Assignment.Kind.COMMANDER)
+    if current is None or current.pk != member.pk:
+        assign(incident, Assignment.Kind.COMMANDER, member, actor,
+               note=_("lead of %(level)s") % {"level": incident.level.name})
 
 
 # --- status ------------------------------------------------------------------------------

@@ -316,6 +316,7 @@ class Timer(models.Model):
         ACK_ESCALATION = "ack_escalation", _("escalation while unacknowledged")
         RENOTIFY = "renotify", _("reminder while unresolved")
         REMINDER = "reminder", _("reminder set by a person")
+        STEP_OVERDUE = "step_overdue", _("checklist step overdue")
 
     class Unless(models.TextChoices):
         ACKNOWLEDGED = "acknowledged", _("acknowledged")
@@ -373,6 +374,9 @@ class OutboxMessage(models.Model):
     body = models.TextField(_("body"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=clock.now)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    # The plan's channels to prefer for this message, in order (a level's `channels`, e.g.
+    # ["sms", "email"]); lifeline.notify tries the recipient's matching channels first.
+    channels = models.JSONField(_("channels to prefer"), default=list, blank=True)
     # Names what caused the message and for whom, so running the cause again writes nothing.
     dedupe_key = models.CharField(_("dedupe key"), max_length=200, unique=True)
 

@@ -20,17 +20,19 @@ def page_body(incident: Incident) -> str:
     return f"#{incident.pk} {incident.title} · {level.name if level else incident.level_id} · {incident.status}"
 
 
-def write(incident, member, role, subject, body, dedupe_key, contact="") -> OutboxMessage:
+def write(incident, member, role, subject, body, dedupe_key, contact="", channels=()) -> OutboxMessage:
     """One message in the outbox; the same cause for the same person is written once.
 
     `member` may be None for a reporter without a member record: `contact` is then the
-    address they left on their report.
+    address they left on their report. `channels` are the plan's channels to prefer (a
+    level's `channels`), in order; lifeline.notify tries the member's matching ones first.
     """
     prefix = DRILL_MARK if incident.is_drill else ""
     message, _created = OutboxMessage.objects.get_or_create(
         dedupe_key=f"{incident.pk}:{dedupe_key}"[:200],
         defaults={"incident": incident, "member": member, "contact": contact, "role": role or "",
-                  "subject": f"{prefix}{subject}"[:300], "body": body, "created_at": clock.now()})
+                  "subject": f"{prefix}{subject}"[:300], "body": body, "created_at": clock.now(),
+                  "channels": list(channels)})
     return message
 
 

@@ -109,6 +109,15 @@ def cancel_after(incident: Incident, status: str, actor=None):
                actor, cancelled=[t.pk for t in cancelled])
 
 
+def cancel_step_timers(incident: Incident, item_id: int):
+    """A step done or skipped: its overdue pages stop (quietly: the step's own entry says it)."""
+    pending = Timer.objects.select_for_update(skip_locked=True).filter(
+        incident=incident, kind=K.STEP_OVERDUE, status=Timer.Status.PENDING,
+        key__in=[f"{item_id}:owner", f"{item_id}:commander"])
+    for timer in pending:
+        end(timer, Timer.Status.CANCELLED, "step closed")
+
+
 def end(timer: Timer, status: str, by: str) -> Timer:
     """A timer stops for good: fired, failed or cancelled, when and by whom."""
     timer.status, timer.fired_at, timer.fired_by = status, clock.now(), by[:100]

@@ -33,7 +33,8 @@ LABELS = {
         "sec_levels": "事件分级与响应", "level": "级别", "rank": "严重程度", "any": "不限",
         "escalation": "无人确认时逐级通知",
         "escalation_fmt": "{timeout}内无人确认，依次通知：{chain}。",
-        "renotify_fmt": "仍未处理的，每隔{interval}重复通知。",
+        "renotify_fmt": "仍无人确认的，每隔{interval}重新呼叫整条升级链；"
+                        "已确认但仍未处理的，每隔{interval}提醒事件指挥。",
         "sec_categories": "问题分类与受理", "examples": "示例", "sla": "时限", "intake": "问题受理流程",
         "sec_scenarios": "故障场景处置", "default_level": "默认级别", "no": "序号", "done": "完成",
         "see_above": "见上文", "question": "问", "action": "处置",
@@ -87,7 +88,8 @@ LABELS = {
         "sec_levels": "Incident levels and response", "level": "Level", "rank": "Severity", "any": "any",
         "escalation": "Escalation while nobody acknowledges",
         "escalation_fmt": "If nobody acknowledges within {timeout}, notify in turn: {chain}.",
-        "renotify_fmt": "While unresolved, notify again every {interval}.",
+        "renotify_fmt": "While nobody acknowledges, page the whole chain again every {interval}; "
+                        "acknowledged but unresolved, remind the commander every {interval}.",
         "sec_categories": "Problem categories and intake", "examples": "Examples", "sla": "Time limits",
         "intake": "Fault intake", "sec_scenarios": "Fault scenarios", "default_level": "Default level",
         "no": "No.", "done": "Done",

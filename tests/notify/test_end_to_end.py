@@ -49,5 +49,5 @@ def test_open_page_escalate_and_acknowledge_by_the_link(load_seed, on_duty, vend
     assert incident.status == "acknowledged"
     assert len(vendor.received) == 2
     stopped = incident.timers.filter(kind=Timer.Kind.ACK_ESCALATION, status="cancelled")
-    assert sorted(stopped.values_list("key", flat=True)) == ["command_centre", "group_lead"]
+    assert sorted(stopped.values_list("key", flat=True)) == ["command_centre", "group_lead", "repeat:1"]
     assert list(OutboxMessage.objects.values_list("status", flat=True)) == ["sent", "sent"]

@@ -101,3 +101,20 @@ def test_plan_simulate_of_a_bad_file_shows_its_problems(write_plan):
     with pytest.raises(CommandError, match="3 problem"):
         call_command("plan", "simulate", str(write_plan(THREE_ERRORS)), "--scenario", "db_down", stdout=out)
     assert "has no owner" in out.getvalue()
+
+
+def test_a_step_not_done_by_its_due_time_pages_its_owner_then_the_commander(plan):
+    """As lifeline.incidents does: the owner at the step's due time, the commander renotify_after later."""
+    assert at(simulate(plan, "db_down"), "overdue") == [
+        (5, "评估故障范围未按时完成：呼叫信息中心值班人员"),
+        (30, "切换备库未按时完成：呼叫数据库管理员"),
+        (35, "评估故障范围仍未完成：呼叫事件指挥"),
+        (60, "切换备库仍未完成：呼叫事件指挥"),
+    ]
+
+
+def test_the_level_says_who_is_told_and_by_which_channels():
+    events = simulate(read(bundled_file("001")), "network_outage")
+    [(minute, text)] = at(events, "level")
+    assert minute == 0 and text.startswith("负责：技术组组长；通知：信息中心主任, 技术组")
+    assert text.endswith("（渠道：公众号、值班群）")
