@@ -7,6 +7,12 @@ LIFELINE_TIME_ZONE      default Asia/Shanghai
 LIFELINE_LANGUAGE       default zh-hans (en available by the switch in the page header; not from the browser)
 LIFELINE_DEBUG          default off
 LIFELINE_ALLOWED_HOSTS  comma separated, default 127.0.0.1,localhost
+LIFELINE_HTTPS          served over HTTPS (behind a reverse proxy that sets X-Forwarded-Proto): secure
+                        session, CSRF and language cookies, HSTS (LIFELINE_HSTS_SECONDS, default one
+                        year) and SECURE_PROXY_SSL_HEADER; default on when LIFELINE_BASE_URL is https://
+LIFELINE_FRAME_ANCESTORS  the sites that may frame the public banner /status/banner/ (space or comma
+                        separated, e.g. https://www.hospital.cn); default any site. No other page may
+                        be framed (lifeline/core/security.py: the Content-Security-Policy)
 LIFELINE_AUDIT_KEY      the key that signs the audit log (at least 32 characters; the same on every host);
                         default: a random key kept in <data dir>/audit_key (LIFELINE_AUDIT_KEY_FILE)
 LIFELINE_AUDIT_ANCHOR_FILE  where the audit log's signed checkpoints go, default <data dir>/audit-anchors.log
@@ -85,6 +91,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "axes",
     "import_export",
+    "ninja",  # serves the API docs' Swagger UI from this server (without it, from a CDN)
     "lifeline.core",
     "lifeline.accounts",
     "lifeline.audit",
@@ -101,6 +108,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "lifeline.core.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "lifeline.core.middleware.HospitalLanguageMiddleware",  # the hospital's language, not the browser's
@@ -244,3 +252,12 @@ LIFELINE_NOTIFY_SMS_URL = env("NOTIFY_SMS_URL", "")
 LIFELINE_NOTIFY_TIMEOUT = float(env("NOTIFY_TIMEOUT", "5"))
 LIFELINE_NOTIFY_RETRY_SECONDS = [int(s) for s in env("NOTIFY_RETRY_SECONDS", "10,30").split(",") if s.strip()]
 LIFELINE_ACK_LINK_HOURS = float(env("ACK_LINK_HOURS", "24"))
+
+# HTTPS deployment (see the docstring). The proxy must set X-Forwarded-Proto itself and drop
+# any the client sent: Django trusts the header once HTTPS is on.
+HTTPS = env_flag("HTTPS", LIFELINE_BASE_URL.startswith("https://"))
+if HTTPS:
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = int(env("HSTS_SECONDS", "31536000"))
+LIFELINE_FRAME_ANCESTORS = " ".join(env("FRAME_ANCESTORS", "").replace(",", " ").split())

@@ -72,8 +72,8 @@ def test_page_has_charts_and_tables(known_set, client, make_user):
 
     client.force_login(make_user("audit", Role.AUDITOR))
     html = client.get("/analysis/statistics/").content.decode()
-    assert html.count("<svg") == 2
-    assert html.count('<rect ') == 3 + 6  # three stacked month bars; two SLA bars for each of 3 rows
+    assert html.count("<svg class=\"chart\"") == 2  # the legend's swatches are small svgs too
+    assert html.count('<rect x=') == 3 + 6  # three stacked month bars; two SLA bars for each of 3 rows
     assert "2026-10 · 一般故障: 2" in html  # a bar's title says its number
     assert "<td>2026-11</td><td>1</td><td>2</td><td>3</td>" in html
     assert "66.7% (2/3)" in html and "33.3% (1/3)" in html and "75.0% (3/4)" in html

@@ -5,10 +5,10 @@ import subprocess
 import sys
 
 
-def settings_under(tmp_path, **env):
-    code = ("import django, json; django.setup(); from django.conf import settings as s; "
-            "print(json.dumps([s.TIME_ZONE, s.LANGUAGE_CODE, s.DATABASES['default']['ENGINE'], "
-            "s.DATABASES['default']['NAME'], s.SECRET_KEY]))")
+def settings_under(tmp_path, code=None, **env):
+    code = code or ("import django, json; django.setup(); from django.conf import settings as s; "
+                    "print(json.dumps([s.TIME_ZONE, s.LANGUAGE_CODE, s.DATABASES['default']['ENGINE'], "
+                    "s.DATABASES['default']['NAME'], s.SECRET_KEY]))")
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("LIFELINE_")}
     full_env.update({"DJANGO_SETTINGS_MODULE": "lifeline.settings", "LIFELINE_DATA_DIR": str(tmp_path), **env})
     out = subprocess.run([sys.executable, "-c", code], env=full_env, capture_output=True, text=True, check=True)
