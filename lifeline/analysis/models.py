@@ -75,6 +75,10 @@ class FollowUp(models.Model):
     done_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                 related_name="+", verbose_name=_("done by"))
     result = models.CharField(_("result"), max_length=500, blank=True)
+    # Past its due date and still open: its owner was paged (then the commander), once each
+    # (lifeline.analysis.overdue, a worker job).
+    owner_paged_at = models.DateTimeField(_("owner paged as overdue at"), null=True, blank=True)
+    commander_paged_at = models.DateTimeField(_("commander paged as overdue at"), null=True, blank=True)
 
     objects = FollowUpQuerySet.as_manager()
 
