@@ -72,12 +72,18 @@ def schedule_plan_timers(incident: Incident, scenario: schema.Scenario):
                  timer.action.model_dump(mode="json"), unless=timer.unless)
 
 
+MAX_REMINDER_MINUTES = 7 * 24 * 60
+
+
 @transaction.atomic
 def add_reminder(incident: Incident, minutes: int, text: str, user=None) -> Timer:
     """A reminder a person sets on an open incident; it tells the commander when due."""
     incident = locked(incident)
     if minutes is None or minutes < 1:
         raise Refused("minutes", _("a reminder is at least one minute away"))
+    if minutes > MAX_REMINDER_MINUTES:
+        raise Refused("minutes", _("a reminder is at most %(max)d minutes (a week) away")
+                      % {"max": MAX_REMINDER_MINUTES})
     if not (text or "").strip():
         raise Refused("text", _("say what the reminder is for"))
     due = clock.now() + schema.to_timedelta(f"{minutes}min")
