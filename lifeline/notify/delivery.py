@@ -16,6 +16,12 @@ again: at least once, never lost; a message that was answered is never sent agai
 A failed attempt is retried on the same channel after LIFELINE_NOTIFY_RETRY_SECONDS
 (10 s, then 30 s: three attempts), then the member's next channel is tried at once. When
 every channel has failed, the message is failed and the incident's timeline says so.
+
+A member's channels are tried in their order, except that a message naming channels to
+prefer (OutboxMessage.channels: a plan level's `channels`, e.g. ["sms", "email"]) tries the
+member's channels that serve those first, in the plan's order (`preferred_first`); the
+others follow as fallback. "phone" is served by SMS (Lifeline places no calls); channels
+that reach no one person (broadcast, screen, hotline …) are not a member's.
 """
 import logging
 import re
@@ -91,13 +97,50 @@ def contact_targets(contact: str, recipient: str) -> tuple[list[Target], str]:
     return [], _("the contact %(contact)s is neither an email address nor a phone number") % {"contact": value}
 
 
+# A plan's channel (plans.schema.Channel) and what a member's contact channel must be to serve
+# it: its kind label, or the scheme of its Apprise URL.
+SERVES = {
+    "wecom": {"wecom", "wecombot", "wechat"},
+    "dingtalk": {"dingtalk"},
+    "feishu": {"feishu", "lark"},
+    "sms": {"sms"},
+    "phone": {"phone", "sms"},  # no calls are placed: a text to the same phone
+    "email": {"email", "mailto", "mailtos"},
+    "webhook": {"webhook", "json", "form", "xml"},
+    "chat_group": {"chat_group", "wecombot", "dingtalk", "feishu", "lark"},  # the group bots
+}
+SMS_GATEWAY_SERVES = {"sms", "phone"}
+
+
+def serves(channel: ContactChannel, preferred: str) -> bool:
+    """Whether a member's contact channel is a way of the plan's channel `preferred`."""
+    return bool({channel.kind.strip().lower(), channels.scheme_of(channel.url).lower()} & SERVES.get(preferred, set()))
+
+
+def preferred_first(targets: list[Target], preferred, gateway: Target | None = None) -> list[Target]:
+    """The targets serving the preferred channels first, in the preferred order, then the rest in
+    their own order. `gateway` (the SMS gateway at the member's mobile) stands in for SMS or
+    phone when no channel of the member's serves it."""
+    first = []
+    for wanted in preferred:
+        serving = [t for t in targets if t.channel is not None and serves(t.channel, wanted) and t not in first]
+        if not serving and gateway is not None and wanted in SMS_GATEWAY_SERVES and gateway not in first:
+            serving = [gateway]
+        first += serving
+    return first + [t for t in targets if t not in first]
+
+
 def targets_of(message: OutboxMessage) -> tuple[list[Target], str]:
     """The ways to try in order, or none and the reason."""
     member = message.member
     if member is not None:
         found = [Target(f"channel:{c.pk}", c.kind, c.url, member.name, c) for c in member.channels.all()]
         if found:
-            return found, ""
+            preferred = message.channels or []
+            gateway = None
+            if SMS_GATEWAY_SERVES & set(preferred) and settings.LIFELINE_NOTIFY_SMS_URL:
+                gateway = next(iter(contact_targets(member.phone, member.name)[0]), None)
+            return preferred_first(found, preferred, gateway), ""
         # No channel on record: the member's mobile by the SMS gateway, if there is one.
         found, reason = contact_targets(member.phone, member.name)
         return found, reason and _("%(member)s has no contact channel and %(reason)s") % {
