@@ -52,15 +52,16 @@ def users(make_user) -> dict:
     return found
 
 
-def expected(rule: str, who: str) -> str:
+def expected(rule: str, who: str, anonymous: str = "login") -> str:
     """What `who` should get from a route whose row says `rule` ("C D A", "public"):
-    "answer", "refused" (403) or "login" (sent to log in)."""
+    "answer", "refused" (403) or, for an anonymous caller, `anonymous` (pages send them to log
+    in; the API would say 401)."""
     if rule == PUBLIC:
         return "answer"
     if rule == TOKEN:
         return "refused"
     if who == ANONYMOUS:
-        return "login"
+        return anonymous
     letters = set(rule.split())
     unknown = letters - set(ROLES)
     assert not unknown, f"rule {rule!r}: unknown role letters {sorted(unknown)}; use {' '.join(ROLES)}"
