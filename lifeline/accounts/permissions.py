@@ -115,13 +115,16 @@ can_read = Policy("can_read", (C, D, A), _("Only the command centre, IT on duty 
 can_run_incidents = Policy("can_run_incidents", (C, D), _("Only commanders and IT on duty run incidents"))
 can_reclassify = Policy("can_reclassify", (C,), _("Only a commander changes an incident's level"))
 can_edit_plans = Policy("can_edit_plans", (C,), _("Only commanders and administrators load or activate plans"))
-can_manage_people = Policy("can_manage_people", (C, D), _("Only commanders and IT on duty change rosters and check-ins"))
+can_manage_people = Policy("can_manage_people", (C, D),
+                           _("Only commanders and IT on duty change rosters and check-ins"))
 can_check_in = Policy("can_check_in", (C, D, P), _("Auditors read check-ins; they do not check in"))
-can_read_audit = Policy("can_read_audit", (A, C), _("Only administrators, auditors and commanders may read the audit log"))
+can_read_audit = Policy("can_read_audit", (A, C),
+                        _("Only administrators, auditors and commanders may read the audit log"))
 can_manage_detection = Policy("can_manage_detection", (C, D),
                               _("Only commanders and IT on duty change probes, integrations and silences"))
 can_notify = Policy("can_notify", (C, D), _("Only commanders and IT on duty send notifications"))
-can_speak_status = Policy("can_speak_status", (C, D), _("Only commanders and IT on duty change what the status page says"))
+can_speak_status = Policy("can_speak_status", (C, D),
+                          _("Only commanders and IT on duty change what the status page says"))
 can_manage_stations = Policy("can_manage_stations", (C, D),
                              _("Only commanders and IT on duty manage snapshots and emergency workstations"))
 can_read_accounts = Policy("can_read_accounts", (A,), _("Only auditors and administrators read accounts"))

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 
 import pydantic
 from django.http import HttpResponse
-from django.utils.translation import gettext as _
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from lifeline.accounts.permissions import can_read, can_reclassify, can_report, can_run_incidents, signed_in
@@ -30,7 +30,8 @@ def _seconds(delta: timedelta | None) -> float | None:
 class ReportIn(Schema):
     department: str = Field(examples=["收费处"])
     workstation: str = Field("", examples=["门诊收费 3 号窗口"])
-    description: str = Field(examples=["HIS 登录后白屏，无法收费"], description="What they see (at most 2000 characters)")
+    description: str = Field(examples=["HIS 登录后白屏，无法收费"],
+                             description="What they see (at most 2000 characters)")
     people_affected: int = Field(1, examples=[12], ge=1, le=1_000_000)
     contact: str = Field(examples=["分机 8021"])
     source: Report.Source = Field(Report.Source.API, examples=["hotline"])
@@ -401,9 +402,9 @@ def answer(request, incident_id: int, payload: AnswerIn):
 NOTE_BODY_MAX_BYTES = 6 * NOTE_MAX_CHARS + 1024
 
 
-@router.post("/incidents/{incident_id}/notes", response={201: TimelineOut},
+@router.post("/incidents/{incident_id}/notes", response={201: TimelineOut}, auth=can_run_incidents.api,
              openapi_extra={"requestBody": {"required": True,
-                                            "content": {"application/json": {"schema": NoteIn.model_json_schema()}}}}, auth=can_run_incidents.api)
+                                            "content": {"application/json": {"schema": NoteIn.model_json_schema()}}}})
 def add_note(request, incident_id: int):
     """A note on the timeline (at most 10,000 characters); the body is checked first, as ninja does
     for every other route."""

@@ -20,7 +20,7 @@ class Command(BaseCommand):
             try:
                 user = get_user_model().objects.get(username=options["user"])
             except get_user_model().DoesNotExist:
-                raise CommandError(f"--user: no user named {options['user']!r}")
+                raise CommandError(f"--user: no user named {options['user']!r}") from None
             _token, key = ApiToken.objects.issue(user, options["name"])
             self.stdout.write(key)
         else:
