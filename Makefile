@@ -21,10 +21,12 @@ system:
 	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
+# pip quietly: its warnings (running as root, version checks, dependency notes) go, its errors stay.
+PIP := PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore $(BIN)/pip install -q
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	@set -o pipefail; $(PIP) --upgrade pip 2>&1 | { grep -v -e '^WARNING' -e '^ *$$' -e '^\[notice\]' || true; }
+	@set -o pipefail; $(PIP) -e '.[test]' 2>&1 | { grep -v -e '^WARNING' -e '^ *$$' -e '^\[notice\]' || true; }
 	touch $@
 
 messages: $(BIN)/.installed
@@ -32,10 +34,14 @@ messages: $(BIN)/.installed
 
 # The demo HIS that `lifeline demo` writes: the worker takes snapshots of it.
 run: export LIFELINE_SNAPSHOT_MAPPING ?= $(LIFELINE_DATA_DIR)/demo_his.yaml
+# The logins come last, once the server answers: a short block with the demo users' one password.
 run: setup
 	$(BIN)/lifeline migrate -v0
-	$(BIN)/lifeline demo
-	@$(BIN)/lifeline worker & worker=$$!; trap "kill $$worker" EXIT; $(BIN)/lifeline serve
+	@$(BIN)/lifeline demo > $(LIFELINE_DATA_DIR)/demo-logins.txt
+	@$(BIN)/lifeline worker & worker=$$!; $(BIN)/lifeline serve & server=$$!; \
+	trap "kill $$worker $$server" EXIT; \
+	for i in $$(seq 50); do $(BIN)/python -c "import urllib.request as u; u.urlopen('http://$${LIFELINE_BIND:-127.0.0.1:8000}/healthz', timeout=1)" 2>/dev/null && break; sleep 0.2; done; \
+	cat $(LIFELINE_DATA_DIR)/demo-logins.txt; wait $$server
 
 # Style (ruff) and the layering of the apps (import-linter; both configured in pyproject.toml).
 lint: setup

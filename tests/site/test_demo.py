@@ -32,7 +32,9 @@ def test_demo_loads_five_plans_forty_members_a_month_of_rosters_and_an_admin(cli
     assert Member.objects.count() >= 40
     first, last = Shift.objects.order_by("starts_at").first(), Shift.objects.order_by("-ends_at").first()
     assert (last.ends_at - first.starts_at).days >= 28
-    assert "Admin login: admin / demo-pass-123" in output
+    block = output.rstrip().splitlines()[-8:]  # the logins come last, with the one password
+    assert "  password   demo-pass-123" in block and "  admin      admin" in block
+    assert any(line.startswith("  指挥") for line in block) and any(line.startswith("  部门") for line in block)
     # Seed 001's groups are the demo organisation's teams, staffed to the plan's 5 core and 3 backup.
     staffed = {gap.team.code for gap in services.team_gaps() if gap.team.plan == "internet_hospital"}
     assert Team.objects.filter(plan="internet_hospital").count() == 4 and staffed == set()
@@ -47,5 +49,5 @@ def test_demo_twice_changes_no_counts_and_prints_a_generated_password(monkeypatc
     out = io.StringIO()
     call_command("demo", stdout=out)
     assert (PlanVersion.objects.count(), Member.objects.count(), Shift.objects.count()) == counts
-    generated = out.getvalue().split("Admin login: admin / ")[1].strip()
+    generated = out.getvalue().split("  password   ")[1].split()[0]
     assert len(generated) >= 12 and generated != "demo-pass-123"

@@ -14,6 +14,7 @@ from lifeline.core import clock
 from lifeline.core.actor import acting_as
 from lifeline.detection import demo as detection_demo
 from lifeline.people import demo as people_demo
+from lifeline.plans import departments as plan_departments
 from lifeline.plans import services as plans
 from lifeline.status import demo as status_demo
 
@@ -26,18 +27,29 @@ class Command(BaseCommand):
         with acting_as("demo"), transaction.atomic():
             versions = plans.load_bundled()
             people = people_demo.load_demo(clock.now().astimezone().date(), password=password)
+            for plan_id, mapping in people_demo.DEPARTMENTS.items():
+                for plan_department, departments in mapping.items():
+                    plan_departments.set_mapping(plan_id, plan_department, departments)
             components = status_demo.load_demo()
             admin = self._admin(password)
         with acting_as("demo"):
             snapshots = continuity_demo.load_demo(settings.DATA_DIR)
             probes = detection_demo.load_demo(snapshots["his_database"])
         self.stdout.write(f"Plans loaded: {', '.join(f'{v.plan_id} v{v.number}' for v in versions)}")
-        self.stdout.write(f"Members: {people['members']}; demo users (same password): "
-                          + "; ".join(f"{role}: {', '.join(names)}" for role, names in people["users"].items()))
-        self.stdout.write(f"Status page components: {components}; probes: {probes}")
+        self.stdout.write(f"Members: {people['members']}; status page components: {components}; probes: {probes}")
         self.stdout.write(f"Demo HIS mapping: {snapshots['mapping']}; snapshot packages: "
                           f"{snapshots['full'].path}, {snapshots['incremental'].path}")
-        self.stdout.write(f"Admin login: {admin.username} / {password}")
+        self.stdout.write(self.logins(admin.username, people["users"], password))
+
+    @staticmethod
+    def logins(admin: str, users: dict, password: str) -> str:
+        """The block a newcomer copies: where to go, who to log in as, and the one password."""
+        rule = "-" * 64
+        lines = [rule, f"Lifeline demo: {settings.LIFELINE_BASE_URL}/  (every login below uses the same password)",
+                 f"  password   {password}", f"  admin      {admin}"]
+        lines += [f"  {role:<6}     {', '.join(names)}" for role, names in users.items()]
+        lines.append(rule)
+        return "\n".join(lines)
 
     def _admin(self, password):
         admin, _created = get_user_model().objects.get_or_create(username="admin")
