@@ -208,7 +208,7 @@ def test_the_text_check_bites():
     assert ascii_findings("值班人员 duty_it 已通知") == ["snake_case 'duty_it'"]
     assert ascii_findings("HTTPSConnectionPool: Max retries exceeded (NameResolutionError)") == [
         "word 'NameResolutionError'"]
-    assert ascii_findings("ConnectionError: see https://qyapi.weixin.qq.com/cgi-bin") == [
+    assert ascii_findings("ConnectionError: see https://qyapi.weixin.qq.com/cgi-bin") == ["word 'ConnectionError'",
         "outside address 'qyapi.weixin.qq.com'"]
     assert ascii_findings("Traceback (most recent call last)") == ["word 'Traceback'"]
     assert ascii_findings("见 http://127.0.0.1:8000/incidents/ 与 HIS 2.0") == []

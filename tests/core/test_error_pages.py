@@ -1,0 +1,39 @@
+"""403, 404 and 500 in the site's frame, in the hospital's language, with a way home; a favicon."""
+import pytest
+from django.test import RequestFactory
+from django.views import defaults
+
+from lifeline.accounts.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def test_404_is_the_sites_page_in_chinese_with_a_link_home(client, make_user):
+    client.force_login(make_user("zhangwei", Role.DUTY))
+    response = client.get("/no/such/page/")
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert 'class="topbar"' in html and "没有这个页面" in html and "返回首页" in html
+    assert 'rel="icon"' in html and "Not Found" not in html
+
+
+def test_403_says_the_role_may_not_and_links_home(client, make_user):
+    client.force_login(make_user("zhaomin", Role.DEPARTMENT))
+    response = client.get("/incidents/board/")
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert "您的角色无权打开此页面" in html and "返回首页" in html and 'class="topbar"' in html
+
+
+def test_500_renders_without_a_request_context():
+    """Django renders 500.html with an empty context: no user, no request, no processors."""
+    response = defaults.server_error(RequestFactory().get("/"))
+    html = response.content.decode()
+    assert response.status_code == 500
+    assert "服务器出了问题" in html and 'href="/"' in html and "Server Error" not in html
+
+
+def test_the_favicon_is_served(client):
+    from django.contrib.staticfiles import finders
+
+    assert finders.find("lifeline/favicon.svg")
