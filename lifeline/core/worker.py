@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from importlib import import_module
 
 from django.apps import apps
+from django.db import OperationalError, close_old_connections
 
 from lifeline.core import clock
 from lifeline.core.actor import acting_as
@@ -37,6 +38,8 @@ class Job:
 
 
 _jobs: dict[str, Job] = {}
+# A job that meets SQLite's "database is locked" is tried this often, waiting BUSY_BACKOFF x attempt s.
+BUSY_ATTEMPTS, BUSY_BACKOFF = 4, 1.0
 
 
 def job(every: float):
@@ -86,11 +89,26 @@ class Worker:
             item.next_run = (item.next_run or monotonic) + item.every
             while item.next_run <= monotonic:
                 item.next_run += item.every
+            self.run_job(item)
+
+    def run_job(self, item: Job, attempts: int = BUSY_ATTEMPTS):
+        """Run one job; SQLite's "database is locked" (another process writing past the busy
+        timeout) waits and retries the job, which is safe: jobs keep their state in the database."""
+        for attempt in range(1, attempts + 1):
             try:
                 with acting_as("worker"):
                     item.func(clock.now())
+                return
+            except OperationalError as exc:
+                if "locked" not in str(exc) or attempt == attempts:
+                    log.exception("job %s failed", item.name)
+                    return
+                log.warning("job %s: database is locked, retry %d of %d", item.name, attempt, attempts - 1)
+                close_old_connections()
+                self.stopping.wait(BUSY_BACKOFF * attempt)
             except Exception:
                 log.exception("job %s failed", item.name)
+                return
 
     def run(self):
         signal.signal(signal.SIGTERM, self.stop)

@@ -49,6 +49,47 @@ def test_failing_job_does_not_stop_the_others(monkeypatch):
     assert len(ran) == 1
 
 
+def test_a_job_meeting_database_is_locked_waits_and_is_retried(monkeypatch):
+    """SQLite under load: "database is locked" is retried after a wait, not logged as a failed job."""
+    from django.db import OperationalError
+
+    monkeypatch.setattr(worker_module, "_jobs", {})
+    monkeypatch.setattr(worker_module, "BUSY_BACKOFF", 0.01)
+    monkeypatch.setattr(worker_module, "close_old_connections", lambda: None)
+    logged = []
+    monkeypatch.setattr(worker_module.log, "warning", lambda text, *args: logged.append(("warning", text % args)))
+    monkeypatch.setattr(worker_module.log, "exception", lambda text, *args: logged.append(("failed", text % args)))
+    tries = []
+
+    @worker_module.job(every=1)
+    def busy(now):
+        tries.append(now)
+        if len(tries) < 3:
+            raise OperationalError("database is locked")
+
+    monkeypatch.setattr(worker_module, "discover", lambda: list(worker_module._jobs.values()))
+    Worker().run_due()
+    assert len(tries) == 3
+    assert [kind for kind, _text in logged] == ["warning", "warning"]
+    assert logged[-1][1].endswith("database is locked, retry 2 of 3")
+
+
+def test_other_database_errors_are_not_retried(monkeypatch):
+    from django.db import OperationalError
+
+    monkeypatch.setattr(worker_module, "_jobs", {})
+    tries = []
+
+    @worker_module.job(every=1)
+    def broken(now):
+        tries.append(now)
+        raise OperationalError("no such table: x")
+
+    monkeypatch.setattr(worker_module, "discover", lambda: list(worker_module._jobs.values()))
+    Worker().run_due()
+    assert len(tries) == 1
+
+
 @pytest.mark.django_db(transaction=True)
 def test_worker_process_beats_and_stops_on_sigterm(tmp_path):
     env = {**os.environ, "LIFELINE_DATA_DIR": str(tmp_path), "PYTHONUNBUFFERED": "1"}
