@@ -20,6 +20,7 @@ from lifeline.core.errors import Refused, add_to_form
 from lifeline.incidents import cards, checklist, intake, levels, lifecycle, timers, tracking
 from lifeline.incidents.models import Assignment, DutyCardActivation, Incident, Report
 from lifeline.people.models import Member
+from lifeline.plans import departments as plan_departments
 from lifeline.plans.models import PlanVersion
 
 TRACKING_PAGE_SIZE = 50
@@ -193,6 +194,7 @@ def detail(request, incident_id):
     plan = incident.plan
     answers = list(incident.tree_answers.filter(scenario_id=incident.scenario_id).select_related("by"))
     plan_cards = {c.id: c for c in plan.duty_cards}
+    seen, mapped = cards.seen_by(incident), plan_departments.mapping(incident.plan_version.plan_id)
     return render(request, "incidents/detail.html", {
         "incident": incident, "plan": plan, "now": clock.now(),
         "category": next((c for c in plan.problem_categories if c.id == incident.category_id), None),
@@ -204,9 +206,10 @@ def detail(request, incident_id):
         "checklist": incident.checklist.select_related("assignee", "done_by"),
         "node": checklist.tree_position(incident), "answers": answers,
         "timers": incident.timers.all(), "timeline": incident.timeline.select_related("actor"),
-        "reports": incident.reports.all(),
-        "duty_cards": [(a, plan_cards.get(a.card_id)) for a in incident.duty_cards.select_related("acknowledged_by")],
         "max_reminder_minutes": timers.MAX_REMINDER_MINUTES,
+        "reports": incident.reports.all(),
+        "duty_cards": [(a, plan_cards.get(a.card_id), seen.get(a.card_id, []), cards.reached_departments(a, mapped))
+                       for a in incident.duty_cards.select_related("acknowledged_by")],
         "transitions": sorted(lifecycle.TRANSITIONS[incident.status]),
         "may_act": can_run_incidents(request.user), "may_reclassify": can_reclassify(request.user),
         "statuses": dict(Incident.Status.choices),
@@ -276,12 +279,17 @@ def duty_cards(request):
     member = Member.objects.filter(user=request.user).first()
     found = DutyCardActivation.objects.exclude(incident__status__in=Incident.Status.finished()).select_related(
         "incident__plan_version", "acknowledged_by")
-    if not can_read(request.user):  # department staff: their own department's cards
-        if not (member and member.department):
-            raise PermissionDenied(_("Your member record names no department"))
-        found = found.filter(department=member.department)
-    shown = []
+    staff = not can_read(request.user)
+    if staff and not (member and member.department):  # department staff: their own department's cards
+        raise PermissionDenied(_("Your member record names no department"))
+    shown, mapped = [], {}
     for activation in found:
+        plan_id = activation.incident.plan_version.plan_id
+        ours = cards.reaches(activation, member, mapped.setdefault(plan_id, plan_departments.mapping(plan_id)))
+        if staff and not ours:
+            continue
+        if ours:  # the department opened its card: the incident page says who has seen it
+            cards.record_seen(activation, request.user)
         card = next((c for c in activation.incident.plan.duty_cards if c.id == activation.card_id), None)
         shown.append((activation, card, cards.may_acknowledge_card(request.user, activation)))
     return render(request, "incidents/duty_cards.html", {"cards": shown, "member": member})

@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from lifeline.core import departments
+
 
 class PeopleConfig(AppConfig):
     name = "lifeline.people"
@@ -12,3 +14,11 @@ class PeopleConfig(AppConfig):
         from lifeline.people.plan_teams import sync_plan_groups
 
         plan_activated.connect(sync_plan_groups, dispatch_uid="people.sync_plan_groups")
+        departments.register(member_departments)
+
+
+def member_departments():
+    """The organisation's departments: those its active members belong to."""
+    from lifeline.people.models import Member
+
+    return Member.objects.filter(active=True).values_list("department", flat=True).distinct()

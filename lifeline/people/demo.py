@@ -48,11 +48,11 @@ MEMBERS = [
     ("梁振华", "", None, "医务处", "副处长", "临床流程, 沟通", "clinical:core:lead"),
     ("黄丽", "huangli", Role.DEPARTMENT, "护理部", "护士长", "临床流程", "clinical:core"),
     ("宋晓燕", "", None, "门诊部", "护士长", "临床流程, 沟通", "clinical:core"),
-    ("唐伟", "", None, "医务处", "科员", "临床流程", "clinical:core"),
-    ("韩雪", "", None, "药学部", "主管药师", "药品管理", "clinical:core"),
+    ("唐伟", "tangwei", Role.DEPARTMENT, "医务处", "科员", "临床流程", "clinical:core"),
+    ("韩雪", "hanxue", Role.DEPARTMENT, "药学部", "主管药师", "药品管理", "clinical:core"),
     ("曹阳", "", None, "急诊科", "主治医师", "临床流程", "clinical:backup"),
     ("彭静", "", None, "护理部", "住院部护士长", "临床流程", "clinical:backup"),
-    ("董晨", "", None, "检验科", "主管技师", "临床流程", "clinical:backup"),
+    ("董晨", "dongchen", Role.DEPARTMENT, "检验科", "主管技师", "临床流程", "clinical:backup"),
     ("蒋文", "", None, "客服中心", "主任", "沟通, 应急广播", "comms:core:lead"),
     ("谢婷", "", None, "客服中心", "副主任", "沟通", "comms:core"),
     ("邓佳", "", None, "客服中心", "客服专员", "沟通", "comms:core"),
@@ -69,7 +69,26 @@ MEMBERS = [
     ("孔亮", "", None, "保卫处", "队长", "沟通", "onsite:backup"),
     ("白雪", "", None, "门诊部", "科员", "收费结算", "onsite:backup"),
     ("崔浩", "", None, "总务处", "电工", "电力保障", "onsite:backup"),
+    # On no team: their departments receive duty cards (DEPARTMENTS).
+    ("罗刚", "luogang", Role.DEPARTMENT, "影像科", "技师长", "临床流程", ""),
+    ("方琳", "fanglin", Role.DEPARTMENT, "功能检查科", "主管技师", "临床流程", ""),
 ]
+
+# The bundled plans' card departments, in the hospital's own departments (plans.departments:
+# the demo maps every one, so every card reaches a department with a login).
+DEPARTMENTS = {
+    "internet_hospital": {"临床科室（医生、护士）": ["医务处", "护理部"]},
+    "general_hospital_his": {
+        "挂号处": ["门诊部"], "病案室": ["医务处"], "收费处": ["财务处"], "医生站": ["医务处"],
+        "护士分诊": ["护理部"], "门诊药房": ["药学部"], "检验科": ["检验科"], "影像科": ["影像科"],
+        "功能检查科": ["功能检查科"], "住院科室": ["护理部"],
+    },
+    "his_failure": {
+        "Outpatient charging": ["财务处"], "Inpatient billing": ["财务处"], "Pharmacy": ["药学部"],
+        "Nurse workstation": ["护理部"], "Doctor workstation": ["医务处"], "Warehouse": ["总务处"],
+        "Physical examination": ["功能检查科"],
+    },
+}
 
 # role id, shift length in hours, members in turn; the backup rotation is the same list moved on by one.
 ROTATIONS = [
@@ -106,9 +125,10 @@ def load_demo(today: date, password: str) -> dict:
     members, users = {}, {}
     for i, (name, username, role, department, title, skills, seat) in enumerate(MEMBERS, start=1):
         member = _member(i, name, department, title, skills)
-        code, kind, *lead = seat.split(":")
-        TeamMembership.objects.get_or_create(member=member, team=teams[code],
-                                             defaults={"kind": kind, "lead": bool(lead)})
+        if seat:
+            code, kind, *lead = seat.split(":")
+            TeamMembership.objects.get_or_create(member=member, team=teams[code],
+                                                 defaults={"kind": kind, "lead": bool(lead)})
         if username:
             _login(member, username, role, password)
             users.setdefault(role.value, []).append(username)

@@ -93,3 +93,27 @@ class PlanVersion(models.Model):
     def content(self) -> schema.Plan:
         """The plan this version holds (the FK to the Plan row is `plan`)."""
         return schema.Plan.model_validate(self.data)
+
+
+class DepartmentMapping(models.Model):
+    """Which of the hospital's own departments a plan's card department is (挂号处 -> 门诊部).
+
+    A plan names departments in its own words; the organisation's departments are its members'.
+    A card department of the same name as an organisation department needs no row; one with
+    several rows reaches each of them (plans.departments).
+    """
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="department_mappings",
+                             verbose_name=_("plan"))
+    plan_department = models.CharField(_("department in the plan"), max_length=100)
+    department = models.CharField(_("department of the hospital"), max_length=100)
+
+    class Meta:
+        ordering = ["plan", "plan_department", "pk"]
+        verbose_name = _("department mapping")
+        verbose_name_plural = _("department mappings")
+        constraints = [models.UniqueConstraint(fields=["plan", "plan_department", "department"],
+                                               name="plans_one_department_mapping")]
+
+    def __str__(self):
+        return f"{self.plan_id}: {self.plan_department} -> {self.department}"

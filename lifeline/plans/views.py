@@ -1,13 +1,18 @@
 """Plan pages: the list of active plans, a plan, a scenario, the duty cards, the printable binder.
 Every signed-in role reads the plans (department staff follow their duty cards in them)."""
+from django.contrib import messages
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from lifeline.accounts.permissions import signed_in
+from lifeline.accounts.permissions import can_edit_plans, signed_in
 from lifeline.core import clock
+from lifeline.core import departments as organisation
+from lifeline.plans import departments as plan_departments
 from lifeline.plans import printing, services
 from lifeline.plans.models import PlanVersion
 
@@ -33,10 +38,33 @@ def plan_list(request):
 @signed_in.page
 def plan_detail(request, plan_id):
     version = _active(plan_id)
+    departments = plan_departments.table(version.plan_id, version.content)
     return render(request, "plans/detail.html", {
         "version": version, "plan": version.content, "p": printing.prepare(version.content),
         "history": version.plan.versions.select_related("loaded_by", "activated_by").order_by("-number"),
+        "departments": departments,
+        "unmatched_departments": [row["plan_department"] for row in departments if not row["matched"]],
+        "known_departments": sorted(organisation.known()),
+        "may_edit": can_edit_plans(request.user),
     })
+
+
+@require_POST
+@can_edit_plans.page
+def departments(request, plan_id):
+    """Map the plan's card departments to the hospital's own (one field per card department)."""
+    version = _active(plan_id)
+    for n, plan_department in enumerate(plan_departments.card_departments(version.content)):
+        field = f"department-{n}"
+        if field in request.POST:
+            plan_departments.set_mapping(plan_id, plan_department, plan_departments.split(request.POST[field]))
+    unmatched = plan_departments.unmatched(plan_id, version.content)
+    if unmatched:
+        messages.warning(request, _("Departments saved; these still reach nobody: %(departments)s")
+                         % {"departments": "、".join(unmatched)})
+    else:
+        messages.success(request, _("Departments saved: every duty card reaches a department."))
+    return redirect(reverse("plans:detail", args=[plan_id]) + "#departments")
 
 
 @signed_in.page

@@ -92,6 +92,7 @@ EXPECTED = {
     "plans:detail": "C D P A",
     "plans:scenario": "C D P A",
     "plans:duty_cards": "C D P A",
+    "plans:departments": "C",
     "plans:binder": "C D P A",
     # people
     "people:organisation": "C D P A",
@@ -208,6 +209,7 @@ ARGS = {
     "plans:detail": lambda w: {"plan_id": w.plan_id},
     "plans:scenario": lambda w: {"plan_id": w.plan_id, "scenario_id": w.scenario_id},
     "plans:duty_cards": lambda w: {"plan_id": w.plan_id},
+    "plans:departments": lambda w: {"plan_id": w.plan_id},
     "plans:binder": lambda w: {"plan_id": w.plan_id, "fmt": "docx"},
     "people:export": lambda w: {"what": "members"},
     "incidents:report_detail own": lambda w: {"number": w.own_report.number},
