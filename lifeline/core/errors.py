@@ -13,6 +13,7 @@ model's `full_clean()` needs no wrapping.
 from dataclasses import dataclass
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 
@@ -61,6 +62,12 @@ class Refused(Exception):
 
     def as_dict(self) -> dict:
         return {"errors": [p.as_dict() for p in self.problems]}
+
+    def for_people(self) -> str:
+        """The reasons as a page shows them, without the field keys (str() keeps them for logs,
+        the CLI and the API): "请填写事件标题", not "title: 请填写事件标题"."""
+        separator = "；" if (translation.get_language() or "").startswith("zh") else "; "
+        return separator.join(dict.fromkeys(p.message for p in self.problems))
 
 
 def problems_of(error: ValidationError) -> list[Problem]:

@@ -69,5 +69,5 @@ def commit(request, incident_id):
                        request.POST.get("note", ""), request.user)
         messages.success(request, _("Committed repair time recorded"))
     except Refused as exc:
-        messages.error(request, str(exc))
+        messages.error(request, exc.for_people())
     return redirect(reverse("incidents:detail", args=[incident.pk]) + "#vendors")

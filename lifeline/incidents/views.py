@@ -120,7 +120,7 @@ def triage(request):
             else:
                 return redirect("incidents:detail", incident_id=_triage(request).pk)
         except Refused as exc:
-            messages.error(request, str(exc))
+            messages.error(request, exc.for_people())
     return render(request, "incidents/triage.html", {
         "reports": Report.objects.filter(incident__isnull=True)[:200],
         "incidents": Incident.objects.open()[:200], "versions": versions, "scopes": Incident.Scope.choices,
@@ -264,7 +264,7 @@ def act(request, incident_id, action):
     try:
         run(request, incident)
     except Refused as exc:
-        messages.error(request, str(exc))
+        messages.error(request, exc.for_people())
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, {request.get_host()}):
         back = ""

@@ -37,3 +37,14 @@ def test_the_favicon_is_served(client):
     from django.contrib.staticfiles import finders
 
     assert finders.find("lifeline/favicon.svg")
+
+
+def test_a_refusal_on_a_page_reads_without_field_keys():
+    from django.utils import translation
+
+    from lifeline.core.errors import Refused
+
+    refused = Refused.of([("title", "请填写事件标题"), ("users_pct", "须在 0 到 100 之间")])
+    assert str(refused) == "title: 请填写事件标题; users_pct: 须在 0 到 100 之间"  # logs, CLI
+    with translation.override("zh-hans"):
+        assert refused.for_people() == "请填写事件标题；须在 0 到 100 之间"
