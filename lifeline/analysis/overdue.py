@@ -44,8 +44,9 @@ def page_overdue(now=None, worker_name: str = "", limit: int = LIMIT) -> int:
     for waiting, stage in ((owners, "owner"), (commanders, "commander")):
         while done < limit:
             with transaction.atomic():
-                follow_up = (waiting.select_for_update(skip_locked=True).select_related("incident", "owner")
-                             .order_by("due_on", "pk").first())
+                # Only the follow-up is locked: its owner is the nullable side of an outer join.
+                follow_up = (waiting.select_for_update(skip_locked=True, of=("self",))
+                             .select_related("incident", "owner").order_by("due_on", "pk").first())
                 if follow_up is None:
                     break
                 _page(follow_up, stage, now, by)
