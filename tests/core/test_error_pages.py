@@ -48,3 +48,16 @@ def test_a_refusal_on_a_page_reads_without_field_keys():
     assert str(refused) == "title: 请填写事件标题; users_pct: 须在 0 到 100 之间"  # logs, CLI
     with translation.override("zh-hans"):
         assert refused.for_people() == "请填写事件标题；须在 0 到 100 之间"
+
+
+def test_a_failed_delivery_reads_as_a_sentence_with_the_raw_error_behind_details():
+    from django.template import Context, Template
+    from django.utils import translation
+
+    error = ("HTTPSConnectionPool(host='qyapi.weixin.qq.com', port=443): Max retries exceeded with url: /cgi-bin "
+             "(Caused by NameResolutionError(\"Failed to resolve 'qyapi.weixin.qq.com'\"))")
+    with translation.override("zh-hans"):
+        html = Template("{% load delivery_words %}{{ 'wecom'|channel_name }} {% failure error %}").render(
+            Context({"error": error}))
+    assert html.startswith("企业微信 ") and "未送达：找不到发送服务的地址（域名解析失败）。" in html
+    assert '<details class="raw-error"><summary>详情</summary>' in html and "Max retries exceeded" in html

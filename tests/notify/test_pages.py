@@ -99,7 +99,7 @@ def test_the_incident_page_lists_its_notifications(client, make_user, delivered)
     as_role(client, make_user, Role.COMMANDER)
     text = client.get(reverse("incidents:detail", args=[incident.pk])).content.decode()
     section = text[text.index('id="deliveries"'):]
-    assert "王建国" in section and "wecom ✓" in section and "dingtalk ✗" in section
+    assert "王建国" in section and "企业微信 ✓" in section and "钉钉 ✗" in section
     assert f"/notify/?incident={incident.pk}" in section
 
 
