@@ -73,8 +73,17 @@ def _sla(incident: Incident) -> schema.Sla:
     return category.sla if category and category.sla else incident.level.sla
 
 
+def respond_within(plan: schema.Plan, respond: str) -> str:
+    """The response time a plan's `respond` stands for. `immediate` is acknowledging within the
+    plan's paging timeout (escalation.ack_timeout, default 5min: the time the first person paged
+    has before the next one is paged), so the incident page, the fault analysis and the statistics
+    all count an acknowledgement within it as in time (docs/plans.md)."""
+    return plan.escalation.ack_timeout if respond == "immediate" else respond
+
+
 def set_deadlines(incident: Incident):
     """respond_by and resolve_by from the problem category's SLA, else the level's (not saved)."""
     sla = _sla(incident)
-    incident.respond_by = schema.deadline_after(incident.opened_at, sla.respond) if sla.respond else None
+    incident.respond_by = (schema.deadline_after(incident.opened_at, respond_within(incident.plan, sla.respond))
+                           if sla.respond else None)
     incident.resolve_by = schema.deadline_after(incident.opened_at, sla.resolve) if sla.resolve else None

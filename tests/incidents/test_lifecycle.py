@@ -56,7 +56,8 @@ def test_commander_reclassifies_with_a_reason_and_deadlines_follow(incident, mak
     commander = make_user("commander", Role.COMMANDER)
     lifecycle.reclassify(incident, "L1", "超过一半用户无法挂号", commander)
     incident.refresh_from_db()
-    assert incident.level_id == "L1" and incident.respond_by == t0  # 一级: immediate
+    # 一级: immediate, that is within the plan's paging timeout (escalation.ack_timeout, 5min)
+    assert incident.level_id == "L1" and incident.respond_by == t0 + timedelta(minutes=5)
     entry = incident.timeline.get(kind=TimelineEntry.Kind.LEVEL)
     assert entry.actor == commander and "超过一半用户无法挂号" in entry.text and entry.data["old"] == "L2"
 
