@@ -12,10 +12,15 @@
     if (holder) offset = Date.parse(holder.dataset.now) - Date.now();
   }
 
+  var chinese = /^zh/i.test(document.documentElement.lang || "");
+
   function span(ms) {
     var s = Math.floor(Math.abs(ms) / 1000), d = Math.floor(s / 86400), h = Math.floor(s % 86400 / 3600),
-        m = Math.floor(s % 3600 / 60), text = (d ? d + "d " : "") + (d || h ? h + "h " : "") + m + "m " + (s % 60) + "s";
-    return text;
+        m = Math.floor(s % 3600 / 60);
+    if (chinese) {  // "3小时0分", "12分5秒": seconds only while under an hour
+      return (d ? d + "天" : "") + (d || h ? h + "小时" + m + "分" : m + "分" + (s % 60) + "秒");
+    }
+    return (d ? d + "d " : "") + (d || h ? h + "h " : "") + m + "m " + (s % 60) + "s";
   }
 
   function tick() {

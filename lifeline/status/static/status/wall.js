@@ -69,7 +69,9 @@
 
   function tick() {
     var now = Date.now() + offset;
-    document.getElementById("clock").textContent = new Date(now).toLocaleTimeString("zh-CN", {hour12: false});
+    // The hospital's zone (LIFELINE_TIME_ZONE, data-zone), not the screen's: the tiles are in it too.
+    var zone = document.getElementById("wall").dataset.zone || undefined;
+    document.getElementById("clock").textContent = new Date(now).toLocaleTimeString("zh-CN", {hour12: false, timeZone: zone});
     document.querySelectorAll("[data-since]").forEach(function (node) {
       node.textContent = span(now - Date.parse(node.dataset.since));
     });
