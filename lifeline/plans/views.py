@@ -12,8 +12,8 @@ from django.views.decorators.http import require_POST
 from lifeline.accounts.permissions import can_edit_plans, signed_in
 from lifeline.core import clock
 from lifeline.core import departments as organisation
+from lifeline.plans import coverage, printing, services
 from lifeline.plans import departments as plan_departments
-from lifeline.plans import printing, services
 from lifeline.plans.models import PlanVersion
 
 CONTENT_TYPES = {
@@ -45,6 +45,7 @@ def plan_detail(request, plan_id):
         "departments": departments,
         "unmatched_departments": [row["plan_department"] for row in departments if not row["matched"]],
         "known_departments": sorted(organisation.known()),
+        "uncovered_roles": coverage.uncovered(version.content),
         "may_edit": can_edit_plans(request.user),
     })
 

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from lifeline.plans import lint, reference, schema, services, simulate
+from lifeline.plans import coverage, lint, reference, schema, services, simulate
 from lifeline.plans.models import Plan, PlanVersion
 
 
@@ -17,6 +17,8 @@ class Command(BaseCommand):
         check = sub.add_parser("check", help="report every problem of plan files (exit 1 if any)")
         check.add_argument("files", nargs="*", type=Path)
         check.add_argument("--bundled", action="store_true", help="check the plans shipped with Lifeline")
+        check.add_argument("--roster", action="store_true",
+                           help="also warn about roles the plan pages that no duty roster in the database covers")
         load = sub.add_parser("load", help="store plan files as new versions (nothing if any has a problem)")
         load.add_argument("files", nargs="*", type=Path)
         load.add_argument("--bundled", action="store_true", help="load the plans shipped with Lifeline")
@@ -52,11 +54,20 @@ class Command(BaseCommand):
             raise CommandError(f"--write: {exc}") from exc
         self.stdout.write(f"{write} {'written' if changed else 'already up to date'}")
 
-    def do_check(self, files, bundled, **options):
+    def do_check(self, files, bundled, roster=False, **options):
         paths = self._paths(files, bundled)
         problems = [problem for path in paths for problem in lint.check_file(path)]
         self._fail_on(problems, len(paths))
-        self.stdout.write(self.style.SUCCESS(f"{len(paths)} file(s) checked, no problems"))
+        warnings = 0
+        if roster:  # warnings, not problems: a roster can be filled after the plan is loaded
+            for path in paths:
+                for paged in coverage.uncovered(services.read_plan(path)):
+                    warnings += 1
+                    self.stdout.write(self.style.WARNING(
+                        f"{path}: roles: warning: no duty roster covers {paged.role} ({paged.title}); "
+                        f"paged by {', '.join(paged.why)}"))
+        said = f", {warnings} roster warning(s)" if warnings else (", every paged role on a roster" if roster else "")
+        self.stdout.write(self.style.SUCCESS(f"{len(paths)} file(s) checked, no problems{said}"))
 
     def do_load(self, files, bundled, no_activate, user, **options):
         paths = self._paths(files, bundled)
