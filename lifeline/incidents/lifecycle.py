@@ -279,11 +279,12 @@ def assign(incident: Incident, role: str, member: Member, user=None, note="") ->
             current.save(update_fields=["ends_at"])
         assignment = Assignment.objects.create(incident=incident, role=role, member=member, starts_at=now)
         with in_plan_language(incident):
+            title = dict(Assignment.Kind.choices).get(role) or role_title(incident, role)  # 记录员, not scribe
             if current:
                 text = _("%(role)s handed over from %(old)s to %(new)s") % {
-                    "role": role, "old": current.member, "new": member}
+                    "role": title, "old": current.member, "new": member}
             else:
-                text = _("%(member)s is %(role)s") % {"role": role, "member": member}
+                text = _("%(member)s is %(role)s") % {"role": title, "member": member}
             record(incident, TimelineEntry.Kind.ROLE, f"{text}: {note}" if note else text, user,
                    role=role, member=member.pk, previous=current.member_id if current else None)
     return assignment

@@ -105,7 +105,7 @@ def cancel_after(incident: Incident, status: str, actor=None):
     if cancelled:
         record(incident, TimelineEntry.Kind.TIMER,
                _("Timers cancelled (%(status)s): %(timers)s")
-               % {"status": status, "timers": "; ".join(t.text or t.key for t in cancelled)},
+               % {"status": Incident.Status(status).label, "timers": "; ".join(t.text or t.key for t in cancelled)},
                actor, cancelled=[t.pk for t in cancelled])
 
 
