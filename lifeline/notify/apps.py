@@ -6,3 +6,8 @@ class NotifyConfig(AppConfig):
     name = "lifeline.notify"
     label = "notify"
     verbose_name = _("Notifications")
+
+    def ready(self):
+        from lifeline.notify import sink
+
+        sink.register()

@@ -70,3 +70,23 @@ class DeliveryAttempt(models.Model):
     @property
     def is_test(self) -> bool:
         return self.delivery_id is None
+
+
+class SinkMessage(models.Model):
+    """A message sent to a `sink://` channel: kept here instead of leaving the server. The demo's
+    contacts use it, so a newcomer sees notifications arrive (/notify/sink/) and the demo never
+    reaches for the internet."""
+
+    kind = models.CharField(_("kind"), max_length=20)
+    to = models.CharField(_("to"), max_length=200)
+    title = models.CharField(_("title"), max_length=250, blank=True)
+    body = models.TextField(_("text"))
+    at = models.DateTimeField(_("at"), default=clock.now, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("message in the local sink")
+        verbose_name_plural = _("messages in the local sink")
+
+    def __str__(self):
+        return f"{self.kind} → {self.to}: {self.title or self.body[:40]}"

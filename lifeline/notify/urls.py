@@ -6,5 +6,6 @@ app_name = "notify"
 urlpatterns = [
     path("", views.log, name="log"),
     path("check/", views.check, name="check"),
+    path("sink/", views.sink, name="sink"),
     path("ack/<str:token>/", views.ack, name="ack"),
 ]

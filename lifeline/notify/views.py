@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from lifeline.accounts.permissions import can_notify, can_read, public
 from lifeline.incidents.wording import in_plan_language
 from lifeline.notify import delivery, links
-from lifeline.notify.models import Delivery, DeliveryAttempt
+from lifeline.notify.models import Delivery, DeliveryAttempt, SinkMessage
 from lifeline.people.models import ContactChannel
 
 PAGE_SIZE = 50
@@ -37,6 +37,16 @@ class LogFilter(forms.Form):
         if data.get("incident"):
             found = found.filter(message__incident_id=data["incident"])
         return found
+
+
+SINK_SHOWN = 200
+
+
+@can_read.page
+def sink(request):
+    """What reached the local sink (sink:// channels, the demo's contacts): the newest first."""
+    return render(request, "notify/sink.html", {"messages_kept": SinkMessage.objects.all()[:SINK_SHOWN],
+                                                "count": SinkMessage.objects.count()})
 
 
 @can_read.page

@@ -183,9 +183,11 @@ def _member(i, name, department, title, skills):
         phone=phone, defaults={"name": name, "department": department, "title": title})
     if created:
         member.skills.set([Skill.objects.get_or_create(name=s.strip())[0] for s in skills.split(",")])
-        channels = [("wecom", f"wecombot://demo-{i:03d}"),
-                    ("sms", f"sms://sms-gateway.hospital.example/{phone}"),
-                    ("email", f"mailto://staff{i:03d}@hospital.example")]
+        # The local sink (lifeline.notify.sink, shown at /notify/sink/): the demo never reaches
+        # for WeCom, an SMS gateway or a mail server, and a newcomer sees the messages arrive.
+        channels = [("wecom", f"sink://wecom/{phone}"),
+                    ("sms", f"sink://sms/{phone}"),
+                    ("email", f"sink://email/staff{i:03d}")]
         for order, (kind, url) in enumerate(channels):  # create(), not bulk_create: audited
             ContactChannel.objects.create(member=member, order=order, kind=kind, url=url)
     return member

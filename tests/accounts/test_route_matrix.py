@@ -152,6 +152,7 @@ EXPECTED = {
     "notify:check": "C D",
     "notify:ack": PUBLIC,
     # service status: the public page, feed and banner; the wall; the liaison's page
+    "notify:sink": "C D A",
     "status:page": PUBLIC,
     "status:banner": PUBLIC,
     "status:banner_js": PUBLIC,
