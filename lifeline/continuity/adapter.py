@@ -12,7 +12,20 @@ A snapshot is one transaction: REPEATABLE READ on PostgreSQL and MySQL/MariaDB (
 query sees the data as of the first one), SERIALIZABLE on Oracle, SNAPSHOT on SQL Server
 (the database must allow it), a single read transaction on SQLite. Rows are fetched with
 server-side cursors in batches, so memory does not grow with the size of the HIS.
+
+The snapshot first reads the HIS's own clock (`Snapshot.clock`, in the same transaction). A
+date/time watermark beyond it (a row stamped in the future: an application server writing
+local time into a UTC database) would make every later incremental ask for rows newer than
+that future time and read nothing; so the watermark a read keeps is at most the HIS's clock,
+and the read says how many rows were ahead (`EntityRead.ahead`).
+
+Bad values do what the mapping says: `on_invalid_row` for the entity (fail, skip), per field
+`fields.<name>.on_invalid` (null: the value is emptied and the row kept, optional fields only).
+A read that fails on bad rows first looks for more of them (up to FAILED_SHOWN rows), so the
+problem is seen whole.
 """
+import dataclasses
+import datetime
 from contextlib import contextmanager
 from operator import itemgetter
 
@@ -21,10 +34,11 @@ from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from lifeline.continuity import fetch
-from lifeline.continuity.canonical import ENTITIES, RowProblem
+from lifeline.continuity.canonical import ENTITIES, FAILED, SKIPPED, InvalidRow, RowProblem
 from lifeline.continuity.checking import BatchChecker
 from lifeline.continuity.mapping import Mapping
 from lifeline.continuity.watermarks import Tracker, Watermark, watermark_from_json, watermark_to_json  # noqa: F401 - the JSON helpers are part of the adapter's API
+from lifeline.continuity.wording import gettext as _
 from lifeline.core import databases
 from lifeline.core.databases import PasswordUnavailable
 
@@ -33,6 +47,23 @@ ISOLATION = {"postgresql": "REPEATABLE READ", "mysql": "REPEATABLE READ", "maria
 # Driver errors that mean "the statement ran out of time": PostgreSQL query_canceled, MariaDB
 # max_statement_time (1969), MySQL max_execution_time (3024), SQLite interrupted by our handler.
 _TIMEOUT_CODES = {"57014", 1969, 3024}
+# The HIS's clock: its local time (the session's zone, as a timestamp column without zone reads)
+# and UTC, read in the snapshot's transaction.
+_CLOCK = {
+    "postgresql": "SELECT LOCALTIMESTAMP, CURRENT_TIMESTAMP",
+    "mysql": "SELECT NOW(6), UTC_TIMESTAMP(6)",
+    "mariadb": "SELECT NOW(6), UTC_TIMESTAMP(6)",
+    "sqlite": "SELECT datetime('now', 'localtime'), datetime('now')",
+    "oracle": "SELECT LOCALTIMESTAMP, SYS_EXTRACT_UTC(SYSTIMESTAMP) FROM DUAL",
+    "mssql": "SELECT SYSDATETIME(), SYSUTCDATETIME()",
+}
+# A read that fails on bad rows reads on until it has found this many (or the entity ends).
+FAILED_SHOWN = 20
+# Keys of rows stamped ahead of the HIS's clock kept as examples.
+AHEAD_EXAMPLES = 20
+# Rows stamped less than this beyond the HIS's clock (an application server's clock a little
+# fast) are not reported; the watermark kept is the clock's whole second all the same.
+AHEAD_SLACK = datetime.timedelta(minutes=1)
 
 
 class HisError(Exception):
@@ -53,13 +84,105 @@ class HisTimeout(HisError):
 
 class MissingColumns(HisError):
     def __init__(self, entity: str, missing: list[str]):
-        super().__init__(f"the query yields no column {', '.join(missing)} (every canonical field needs one; "
-                         f"use NULL AS name for an optional field the HIS lacks)", entity)
+        super().__init__(_("the query yields no column %(columns)s (every canonical field needs one; use NULL AS "
+                           "name for an optional field the HIS lacks)") % {"columns": ", ".join(missing)}, entity)
         self.missing = missing
+
+
+class MissingWatermark(HisError):
+    """The query lacks the column the mapping names as the entity's watermark."""
+
+    def __init__(self, entity: str, column: str):
+        super().__init__(_("the query yields no column %(column)s, which entities.%(entity)s.watermark names: add "
+                           "the HIS's last-modified time (or row version) to the query as %(column)s, or remove "
+                           "watermark: to read the entity whole in every incremental (NULL AS %(column)s would "
+                           "hide every change from incrementals)") % {"column": column, "entity": entity}, entity)
+        self.missing = [column]
 
 
 class QueryFailed(HisError):
     pass
+
+
+@dataclasses.dataclass(frozen=True)
+class ClockLimit:
+    """The HIS's clock for one watermark: `parse` makes a watermark value comparable (text is read
+    as the date and time it spells), `exact` is the clock, `report` a minute later (beyond it a
+    row is reported), `kept` what a watermark beyond the clock becomes (the clock to the whole
+    second, in the watermark's own type and form)."""
+    parse: object
+    exact: object
+    report: object
+    kept: object
+
+    def beyond(self, value, limit) -> bool:
+        return value is not None and self.parse(value) > limit
+
+
+@dataclasses.dataclass(frozen=True)
+class HisClock:
+    """The HIS's own time when the snapshot began: `local` in its session's zone (naive, as a
+    timestamp column without zone reads), `utc` (aware)."""
+    local: datetime.datetime
+    utc: datetime.datetime
+
+    def limit_for(self, value) -> ClockLimit | None:
+        """The clock as limits for this watermark's values; None when the watermark is no date or
+        time (a row version, a number: no clock says how far they may go)."""
+        same = _same
+        if isinstance(value, datetime.datetime):
+            now = self.utc.astimezone(value.tzinfo) if value.tzinfo else self.local
+            return ClockLimit(same, now, now + AHEAD_SLACK, now.replace(microsecond=0))
+        if isinstance(value, datetime.date):
+            today = self.local.date()
+            return ClockLimit(same, today, (self.local + AHEAD_SLACK).date(), today)
+        if isinstance(value, str):
+            text = value.strip()
+            try:
+                parsed = datetime.datetime.fromisoformat(text)
+            except ValueError:
+                return None
+            if parsed.tzinfo:
+                return None  # text with a zone: Lifeline does not read it
+            if len(text) == 10:
+                return ClockLimit(_text_date, self.local.date(), (self.local + AHEAD_SLACK).date(),
+                                  self.local.date().isoformat())
+            kept = self.local.isoformat(sep="T" if "T" in text else " ", timespec="seconds")
+            return ClockLimit(_text_time, self.local, self.local + AHEAD_SLACK, kept)
+        return None
+
+
+def _same(value):
+    return value
+
+
+def _text_date(value: str) -> datetime.date:
+    return datetime.date.fromisoformat(value.strip()[:10])
+
+
+def _text_time(value: str) -> datetime.datetime:
+    try:
+        return datetime.datetime.fromisoformat(value.strip())
+    except ValueError:  # not a date and time: never beyond the clock
+        return datetime.datetime.min
+
+
+def _moment(value, utc: bool) -> datetime.datetime:
+    if isinstance(value, str):
+        value = datetime.datetime.fromisoformat(value)
+    if utc:
+        return (value if value.tzinfo else value.replace(tzinfo=datetime.UTC)).astimezone(datetime.UTC)
+    return value.replace(tzinfo=None)
+
+
+@dataclasses.dataclass
+class Ahead:
+    """Rows of one read whose watermark is beyond the HIS's clock."""
+    rows: int = 0
+    newest: object = None
+    clock: object = None
+    keys: list = dataclasses.field(default_factory=list)
+    since_was: object = None  # the watermark the read started from, when that was ahead too
 
 
 class HisSource:
@@ -81,7 +204,7 @@ class HisSource:
         except PasswordUnavailable as exc:
             raise HisUnreachable(str(exc)) from None
         except databases.MissingDatabaseFile as exc:
-            raise HisUnreachable(f"HIS database file {exc} does not exist") from None
+            raise HisUnreachable(_("HIS database file %(file)s does not exist") % {"file": exc}) from None
         if engine.dialect.name == "sqlite":
             _sqlite_read_transactions(engine)
         return engine
@@ -95,16 +218,30 @@ class HisSource:
         try:
             connection = self.engine.connect()
         except (OperationalError, DBAPIError) as exc:
-            raise HisUnreachable(f"HIS at {self.where()} is unreachable: {_first_line(exc.orig)}") from None
+            raise HisUnreachable(_("HIS at %(where)s is unreachable: %(reason)s") % {
+                "where": self.where(), "reason": _first_line(exc.orig)}) from None
         try:
             isolation = ISOLATION.get(self.engine.dialect.name)
             if isolation:
                 connection = connection.execution_options(isolation_level=isolation)
             with connection.begin():
                 databases.limit_statement_time(connection, self.timeout)
-                yield Snapshot(self, connection)
+                yield Snapshot(self, connection, self._clock(connection))
         finally:
             connection.close()
+
+    def _clock(self, connection) -> HisClock | None:
+        """The HIS's clock, read in the snapshot's transaction (None where Lifeline cannot ask)."""
+        dialect = connection.dialect
+        sql = _CLOCK.get("mariadb" if getattr(dialect, "is_mariadb", False) else dialect.name)
+        if sql is None:
+            return None
+        try:
+            with connection.begin_nested():  # a refusal must not end the transaction
+                local, utc = connection.exec_driver_sql(sql).one()
+            return HisClock(_moment(local, utc=False), _moment(utc, utc=True))
+        except (DBAPIError, ValueError, TypeError):
+            return None
 
     def columns(self, entity: str, connection) -> list[str]:
         """The columns an entity's query yields (lower case), without fetching a row."""
@@ -120,49 +257,75 @@ class HisSource:
         except DBAPIError as exc:
             code = getattr(exc.orig, "sqlstate", None) or (exc.orig.args[0] if exc.orig.args else None)
             if code in _TIMEOUT_CODES or "interrupted" in str(exc.orig):
-                raise HisTimeout(f"the query took longer than {self.timeout} s (connection.query_timeout)",
-                                 entity) from None
+                raise HisTimeout(_("the query took longer than %(seconds)s s (connection.query_timeout)")
+                                 % {"seconds": self.timeout}, entity) from None
             if isinstance(exc, OperationalError) and exc.connection_invalidated:
-                raise HisUnreachable(f"lost the HIS at {self.where()}: {_first_line(exc.orig)}", entity) from None
-            raise QueryFailed(f"the HIS rejected the query: {_first_line(exc.orig)}", entity) from None
+                raise HisUnreachable(_("lost the HIS at %(where)s: %(reason)s") % {
+                    "where": self.where(), "reason": _first_line(exc.orig)}, entity) from None
+            raise QueryFailed(_("the HIS rejected the query: %(reason)s") % {"reason": _first_line(exc.orig)},
+                              entity) from None
 
 
 class Snapshot:
-    """Reads inside one consistent transaction of the HIS."""
+    """Reads inside one consistent transaction of the HIS; `clock` is the HIS's time at its start."""
 
-    def __init__(self, source: HisSource, connection: sa.Connection):
+    def __init__(self, source: HisSource, connection: sa.Connection, clock: HisClock | None = None):
         self.source = source
         self.connection = connection
+        self.clock = clock
 
-    def read(self, entity: str, since=None) -> "EntityRead":
-        return EntityRead(self, entity, since)
+    def read(self, entity: str, since=None, **options) -> "EntityRead":
+        return EntityRead(self, entity, since, **options)
 
 
 class EntityRead:
     """The checked, canonical rows of one entity, as dicts (iterate), tuples in `columns` order
     (`tuples()`) or lists of such tuples (`batches()`, the fastest). Each iteration is one read;
-    after it, `count` is the rows delivered, `skipped` the problems of rows left out (when the
-    mapping says on_invalid_row: skip), `watermark` the newest watermark value seen (or the
-    since value when nothing changed) and `mark` the Watermark to give the next read as `since`
-    (keep it with watermark_to_json / watermark_from_json).
+    after it, `count` is the rows delivered, `skipped` the problems of rows left out (the mapping
+    says skip), `nulled` those of values emptied (the field says on_invalid: null), `watermark`
+    the newest watermark value seen (or the since value when nothing changed), at most the HIS's
+    clock, and `mark` the Watermark to give the next read as `since` (keep it with
+    watermark_to_json / watermark_from_json). `ahead` says how many rows were stamped beyond the
+    HIS's clock (None: none), `null_marks` how many had no watermark value.
 
     `since` is a Watermark, its JSON form, or a bare value of the watermark column; rows whose
-    watermark is >= its value are read (see lifeline.continuity.watermarks for why not >).
-    One read at a time per snapshot: on PostgreSQL the rows stream over the snapshot's connection."""
+    watermark is >= its value, less the mapping's watermark_lookback, are read (see
+    lifeline.continuity.watermarks for why not >). One read at a time per snapshot: on
+    PostgreSQL the rows stream over the snapshot's connection.
 
-    def __init__(self, snapshot: Snapshot, entity: str, since=None):
+    Options: `changed_since` (a watermark value): the keys of rows whose watermark is at or after
+    it are kept in `changed_keys` (what an incremental since then would have read; the drift
+    check leaves them out). `limit`: read at most that many rows. `report_all`: never stop at a
+    bad row; rows the mapping would fail on are left out and their problems kept in `failed`
+    (a check of the values, not a build)."""
+
+    def __init__(self, snapshot: Snapshot, entity: str, since=None, *, changed_since=None, limit: int | None = None,
+                 report_all: bool = False):
         self.snapshot = snapshot
         self.entity = ENTITIES[entity]
         self.spec = snapshot.source.mapping.entities[entity]
         if since is not None and not self.spec.watermark:
-            raise HisError("an incremental read needs a watermark column in the mapping", entity)
+            raise HisError(_("an incremental read needs a watermark column in the mapping"), entity)
         self.since = _as_watermark(since)
+        self.changed_since = changed_since
+        self.limit = limit
+        self.report_all = report_all
         self._start()
 
     def _start(self):
         self.tracker = Tracker(self.since)
         self.skipped: list[RowProblem] = []
+        self.nulled: list[RowProblem] = []
+        self.failed: list[RowProblem] = []
+        self.failed_rows = 0
         self.count = 0
+        self.null_marks = 0
+        self.changed_keys: set[str] = set()
+        self.ahead: Ahead | None = None
+        self._limit: ClockLimit | None = None  # the HIS's clock for this watermark, from the first value seen
+        self._limit_known = False
+        if self.since is not None:
+            self._clock_like(self.since.value)
 
     @property
     def columns(self) -> list[str]:
@@ -176,13 +339,38 @@ class EntityRead:
     def mark(self) -> Watermark | None:
         return self.tracker.mark
 
-    def statement(self):
-        query = self.spec.query
+    def _clock_like(self, value):
+        clock = self.snapshot.clock
+        if self._limit_known or value is None:
+            return
+        self._limit_known = True
+        if clock is not None:
+            self._limit = clock.limit_for(value)
+
+    def since_value(self):
+        """The watermark value rows are read from: the kept one, at most the HIS's clock (a kept
+        watermark from before this check may be ahead of it), less the look-back window."""
         if self.since is None:
+            return None
+        value, limit = self.since.value, self._limit
+        if limit is not None and limit.beyond(value, limit.exact):
+            if limit.beyond(value, limit.report):
+                self.ahead = Ahead(clock=limit.kept, since_was=value)
+            value = limit.kept
+        return _earlier(value, self.spec.lookback)
+
+    def statement(self):
+        query, since = self.spec.query, self.since_value()
+        if since is not None:
+            bind = sa.bindparam("since", since, type_=sa.BigInteger() if isinstance(since, int) else None)
+        if self.limit is not None:
+            stmt = sa.select(sa.literal_column("*")).select_from(sa.text(f"({query}) src")).limit(self.limit)
+            return stmt.where(sa.text(f"src.{self.spec.watermark} >= :since").bindparams(bind)) \
+                if since is not None else stmt
+        if since is None:
             return sa.text(query)
-        value = self.since.value  # an int may be a row version beyond 32 bits
-        since = sa.bindparam("since", value, type_=sa.BigInteger() if isinstance(value, int) else None)
-        return sa.text(f"SELECT * FROM ({query}) src WHERE src.{self.spec.watermark} >= :since").bindparams(since)
+        # an int may be a row version beyond 32 bits
+        return sa.text(f"SELECT * FROM ({query}) src WHERE src.{self.spec.watermark} >= :since").bindparams(bind)
 
     def batches(self):
         return self._read(as_columns=False)
@@ -193,35 +381,92 @@ class EntityRead:
         return self._read(as_columns=True)
 
     def _read(self, as_columns: bool):
-        source, name = self.snapshot.source, self.entity.name
+        source, name, spec = self.snapshot.source, self.entity.name, self.spec
         self._start()
-        with source._errors(name), fetch.batches(self.snapshot.connection, self.statement(), source.batch_size,
+        statement = self.statement()
+        with source._errors(name), fetch.batches(self.snapshot.connection, statement, source.batch_size,
                                                  source.timeout, source.fetch_ahead) as (names, batches):
             self._check_columns(names)
-            check = BatchChecker(self.entity, names)
-            mark_of = itemgetter(names.index(self.spec.watermark.lower())) if self.spec.watermark else None
+            check = BatchChecker(self.entity, names, spec.nullable)
+            mark_of = itemgetter(names.index(spec.watermark.lower())) if spec.watermark else None
+            key_positions = [names.index(k) for k in self.entity.key]
+            self._key_of = lambda row: "/".join(str(row[p]).strip() for p in key_positions)
             # Rows already delivered by the read `since` comes from are dropped row by row below.
             by_columns = as_columns and not (self.since and self.since.seen)
             for batch in batches:
-                columns = check.clean_columns(batch) if by_columns else None
+                marks = list(map(mark_of, batch)) if mark_of else None
+                columns = check.clean_columns(batch) if by_columns and not self.failed_rows else None
                 if columns is not None:  # every row good, none to drop: no rows made
-                    if mark_of:
-                        self.tracker.watch(list(map(mark_of, batch)), _RowsOf(columns))
+                    self.nulled += check.nulled
+                    if marks is not None:
+                        self.tracker.watch(marks, _RowsOf(columns))
+                        self._watch_marks(marks, batch)
                     self.count += len(batch)
                     yield columns
                     continue
                 rows, problems = check(batch) if not by_columns else check.row_by_row(batch)
-                if problems and self.spec.on_invalid_row == "fail":
-                    raise problems[0]
-                for invalid in problems:
-                    self.skipped += invalid.problems
-                if mark_of:
-                    rows = self.tracker.watch(list(map(mark_of, batch)), rows)
+                self.nulled += check.nulled
+                problems = self._judge(problems)
+                if self.failed_rows:
+                    if self.failed_rows >= FAILED_SHOWN:
+                        break
+                    continue  # the read fails: look for more bad rows, deliver nothing more
+                if marks is not None:
+                    rows = self.tracker.watch(marks, rows)
+                    self._watch_marks(marks, batch)
                 if problems or (self.since and self.since.seen):
                     rows = [row for row in rows if row is not None]
                 self.count += len(rows)
                 if rows:
                     yield [list(column) for column in zip(*rows)] if as_columns else rows
+        if self.failed_rows and not self.report_all:
+            raise InvalidRow(self.failed)
+        self._clamp()
+
+    def _judge(self, problems: list[InvalidRow]) -> list[InvalidRow]:
+        """Sort the bad rows of a batch: those the mapping fails on (FAILED), the others left out
+        (SKIPPED). Returns them all (each is a row left out)."""
+        for invalid in problems:
+            fails = any(self.spec.rule(p.field) == "fail" for p in invalid.problems)
+            outcome = FAILED if fails else SKIPPED
+            judged = [dataclasses.replace(p, outcome=outcome) for p in invalid.problems]
+            if fails:
+                self.failed += judged
+                self.failed_rows += 1
+            else:
+                self.skipped += judged
+        if self.report_all:
+            self.failed_rows = 0
+        return problems
+
+    def _watch_marks(self, marks: list, batch):
+        """Count rows without a watermark value, rows stamped beyond the HIS's clock, and keep the
+        keys of rows changed since `changed_since`."""
+        top = self.tracker.batch_top
+        self.null_marks += self.tracker.batch_nulls
+        if top is None:
+            return
+        self._clock_like(top)
+        limit = self._limit
+        if limit is not None and limit.beyond(top, limit.report):
+            ahead = [i for i, m in enumerate(marks) if limit.beyond(m, limit.report)]
+            found = self.ahead or Ahead(clock=limit.kept)
+            found.rows += len(ahead)
+            newest = max((marks[i] for i in ahead), key=limit.parse)
+            found.newest = newest if found.newest is None or limit.beyond(newest, limit.parse(found.newest)) \
+                else found.newest
+            found.keys += [self._key_of(batch[i]) for i in ahead[:AHEAD_EXAMPLES - len(found.keys)]]
+            self.ahead = found
+        since = self.changed_since
+        if since is not None and top >= since:
+            self.changed_keys.update(self._key_of(batch[i]) for i, m in enumerate(marks)
+                                     if m is not None and m >= since)
+
+    def _clamp(self):
+        """The watermark kept is at most the HIS's clock (to the second)."""
+        limit = self._limit
+        if limit is not None and limit.beyond(self.tracker.value, limit.exact):
+            self.tracker.clamp(limit.kept)
 
     def tuples(self):
         for batch in self.batches():
@@ -234,10 +479,31 @@ class EntityRead:
                 yield dict(zip(columns, row))
 
     def _check_columns(self, names: list[str]):
-        wanted = self.entity.columns + ([self.spec.watermark.lower()] if self.spec.watermark else [])
-        missing = [c for c in wanted if c not in names]
+        missing = [c for c in self.entity.columns if c not in names]
         if missing:
             raise MissingColumns(self.entity.name, missing)
+        if self.spec.watermark and self.spec.watermark.lower() not in names:
+            raise MissingWatermark(self.entity.name, self.spec.watermark.lower())
+
+
+def _earlier(value, lookback: datetime.timedelta):
+    """A date/time watermark value `lookback` earlier (text in its own form); others as they are."""
+    if not lookback:
+        return value
+    if isinstance(value, datetime.datetime):
+        return value - lookback
+    if isinstance(value, datetime.date):
+        return value - datetime.timedelta(days=lookback.days)
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            parsed = datetime.datetime.fromisoformat(text)
+        except ValueError:
+            return value
+        if len(text) == 10:
+            return (parsed.date() - datetime.timedelta(days=lookback.days)).isoformat()
+        return (parsed - lookback).isoformat(sep="T" if "T" in text else " ")
+    return value
 
 
 class _RowsOf:
@@ -287,8 +553,9 @@ def check_columns(mapping: Mapping) -> list[tuple[str, str]]:
             except HisError as exc:
                 found.append((name, str(exc)))
                 continue
-            wanted = ENTITIES[name].columns + ([spec.watermark.lower()] if spec.watermark else [])
-            missing = [c for c in wanted if c not in columns]
+            missing = [c for c in ENTITIES[name].columns if c not in columns]
             if missing:
                 found.append((name, str(MissingColumns(name, missing))))
+            if spec.watermark and spec.watermark.lower() not in columns:
+                found.append((name, str(MissingWatermark(name, spec.watermark.lower()))))
     return found

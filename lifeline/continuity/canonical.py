@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from lifeline.continuity.wording import gettext as _
+
 TYPES = {
     "text": "text / 文本",
     "integer": "whole number / 整数",
@@ -41,11 +43,17 @@ _ID_WEIGHTS = [pow(2, 17 - i, 11) for i in range(18)]
 # 18 * 11), so byte k of the total is number k's weighted sum.
 _ID_LANES = [bytes.maketrans(b"0123456789X", bytes(d * w % 11 for d in range(11))) for w in _ID_WEIGHTS]
 _MOD_11 = bytes(v % 11 for v in range(256))
-_PHONE = re.compile(r"\+?[0-9\- ]{5,20}")  # ASCII digits: what a telephone dials
+# A phone number: what a telephone dials (ASCII digits), with these separators, after an optional +.
+PHONE_LENGTH = (5, 20)
+PHONE_SEPARATORS = ("-", " ")
+_PHONE = re.compile(rf"\+?[0-9{''.join(map(re.escape, PHONE_SEPARATORS))}]{{{PHONE_LENGTH[0]},{PHONE_LENGTH[1]}}}")
+# Spellings of a boolean (compared in upper case, spaces at both ends removed).
+TRUE_WORDS = ("1", "Y", "YES", "TRUE", "T", "是")
+FALSE_WORDS = ("0", "N", "NO", "FALSE", "F", "否")
 
 
 class InvalidValue(ValueError):
-    """A value that breaks its field's rule; the message is the reason."""
+    """A value that breaks its field's rule; the message is the reason (in the reader's language)."""
 
 
 def id_card_check_digit(first17: str) -> str:
@@ -57,20 +65,22 @@ def id_card_check_digit(first17: str) -> str:
 def check_id_card(value: str) -> str:
     value = value.upper()
     if not _ID_FORM.fullmatch(value):
-        raise InvalidValue("a resident ID number has 17 digits and a check digit (0-9 or X)")
+        raise InvalidValue(_("a resident ID number has 17 digits and a check digit (0-9 or X)"))
     expected = id_card_check_digit(value[:17])
     if value[17] != expected:
-        raise InvalidValue(f"check digit is {value[17]}, expected {expected}")
+        raise InvalidValue(_("check digit is %(found)s, expected %(expected)s") % {"found": value[17],
+                                                                                  "expected": expected})
     try:
         datetime.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
-        raise InvalidValue(f"birth date {value[6:14]} inside the ID number is not a date") from None
+        raise InvalidValue(_("birth date %(date)s inside the ID number is not a date") % {"date": value[6:14]}) \
+            from None
     return value
 
 
 def check_phone(value: str) -> str:
     if not _PHONE.fullmatch(value):
-        raise InvalidValue("a phone number has 5 to 20 digits (with - or spaces)")
+        raise InvalidValue(_("a phone number has 5 to 20 digits (with - or spaces)"))
     return value
 
 
@@ -110,22 +120,26 @@ _PHONES = _lines_of(_PHONE.pattern)
 COLUMN_CHECKS = {check_id_card: id_cards_valid, check_phone: phones_valid}
 
 
+def _reason(text: str, value) -> InvalidValue:
+    return InvalidValue(_(text) % {"value": repr(value)})
+
+
 def _text(value):
     text = str(value).strip()
     if not text:
-        raise InvalidValue("empty")
+        raise InvalidValue(_("empty"))
     return text
 
 
 def _integer(value):
     if isinstance(value, bool):
-        raise InvalidValue(f"{value!r} is not a whole number")
+        raise _reason("%(value)s is not a whole number", value)
     try:
         number = Decimal(str(value).strip())
     except InvalidOperation:
-        raise InvalidValue(f"{value!r} is not a whole number") from None
-    if number != number.to_integral_value():
-        raise InvalidValue(f"{value!r} is not a whole number")
+        raise _reason("%(value)s is not a whole number", value) from None
+    if not number.is_finite() or number != number.to_integral_value():
+        raise _reason("%(value)s is not a whole number", value)
     return int(number)
 
 
@@ -133,11 +147,11 @@ def _decimal(value):
     try:
         number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
     except InvalidOperation:
-        raise InvalidValue(f"{value!r} is not a number") from None
+        raise _reason("%(value)s is not a number", value) from None
     if not number.is_finite():
-        raise InvalidValue(f"{value!r} is not a number")
+        raise _reason("%(value)s is not a number", value)
     if number < 0:
-        raise InvalidValue(f"{value} is negative")
+        raise InvalidValue(_("%(value)s is negative") % {"value": number})
     return number
 
 
@@ -149,7 +163,7 @@ def _date(value):
     try:
         return datetime.date.fromisoformat(str(value).strip()[:10])
     except ValueError:
-        raise InvalidValue(f"{value!r} is not a date (YYYY-MM-DD)") from None
+        raise _reason("%(value)s is not a date (YYYY-MM-DD)", value) from None
 
 
 def _datetime(value):
@@ -160,18 +174,18 @@ def _datetime(value):
     try:
         return datetime.datetime.fromisoformat(str(value).strip())
     except ValueError:
-        raise InvalidValue(f"{value!r} is not a date and time") from None
+        raise _reason("%(value)s is not a date and time", value) from None
 
 
 def _boolean(value):
     if isinstance(value, bool):
         return value
     text = str(value).strip().upper()
-    if text in ("1", "Y", "YES", "TRUE", "T", "是"):
+    if text in TRUE_WORDS:
         return True
-    if text in ("0", "N", "NO", "FALSE", "F", "否"):
+    if text in FALSE_WORDS:
         return False
-    raise InvalidValue(f"{value!r} is not true or false (1/0, Y/N)")
+    raise _reason("%(value)s is not true or false (1/0, Y/N)", value)
 
 
 _CONVERT = {"text": _text, "integer": _integer, "decimal": _decimal, "date": _date,
@@ -193,14 +207,19 @@ class Field:
         """The value normalised to its Python type (None when absent and optional)."""
         if value is None or (isinstance(value, str) and not value.strip()):
             if self.required:
-                raise InvalidValue("required, but empty")
+                raise InvalidValue(_("required, but empty"))
             return None
         value = _CONVERT[self.type](value)
         if self.choices is not None and value not in self.choices:
-            raise InvalidValue(f"{value!r} is not one of {', '.join(self.choices)}")
+            raise InvalidValue(_("%(value)s is not one of %(choices)s") % {"value": repr(value),
+                                                                          "choices": ", ".join(self.choices)})
         if self.max_length and len(value) > self.max_length:
-            raise InvalidValue(f"longer than {self.max_length} characters")
+            raise InvalidValue(_("longer than %(max)d characters") % {"max": self.max_length})
         return self.check(value) if self.check else value
+
+
+# What became of a row with a bad value (the mapping's on_invalid_row, or the field's on_invalid).
+SKIPPED, NULLED, FAILED = "skipped", "nulled", "failed"
 
 
 @dataclass(frozen=True)
@@ -209,12 +228,15 @@ class RowProblem:
     key: str
     field: str
     reason: str
+    outcome: str = ""  # SKIPPED (the row left out), NULLED (the value emptied), FAILED (the read stopped)
 
     def __str__(self):
         return f"{self.entity} {self.key}: {self.field}: {self.reason}"
 
 
 class InvalidRow(ValueError):
+    """A row (or, when a read stops at bad rows, the first few rows) with bad values: every problem."""
+
     def __init__(self, problems: list[RowProblem]):
         super().__init__("; ".join(map(str, problems)))
         self.problems = problems
@@ -241,15 +263,22 @@ class Entity:
 
     def clean(self, row: dict) -> dict:
         """The row with every field normalised; InvalidRow lists every bad field of it."""
+        return self.clean_row(row)[0]
+
+    def clean_row(self, row: dict, nullable=frozenset()) -> tuple[dict, list[RowProblem]]:
+        """(the row with every field normalised, problems of the values emptied): a bad value of a
+        field in `nullable` (optional fields) is emptied; any other bad value is InvalidRow, which
+        lists every bad field of the row."""
         clean, problems = {}, []
         for f in self.fields:
             try:
                 clean[f.name] = f.clean(row.get(f.name))
             except InvalidValue as exc:
                 problems.append(RowProblem(self.name, self.key_of(row), f.name, str(exc)))
-        if problems:
+                clean[f.name] = None
+        if any(p.field not in nullable for p in problems):
             raise InvalidRow(problems)
-        return clean
+        return clean, [RowProblem(p.entity, p.key, p.field, p.reason, NULLED) for p in problems]
 
 
 def _code(code_zh="编码", code_en="code"):
@@ -396,6 +425,7 @@ def markdown() -> str:
         "",
         "Types: " + "; ".join(f"`{name}` {meaning}" for name, meaning in TYPES.items()) + ".",
         "",
+        *rules_markdown(),
         "## Base data (read from the HIS)",
         "",
     ]
@@ -405,6 +435,53 @@ def markdown() -> str:
     for entity in RECORDS.values():
         lines += _entity_markdown(entity)
     return "\n".join(lines)
+
+
+def rules_markdown() -> list[str]:
+    """The checks every value passes, worded from the constants and functions that make them."""
+    optional = [f"`{e.name}.{f.name}`" for e in ENTITIES.values() for f in e.fields if not f.required]
+    separators = " and ".join({"-": "hyphens (-)", " ": "spaces"}.get(s, f"`{s}`") for s in PHONE_SEPARATORS)
+    return [
+        "## Validation rules",
+        "",
+        "Every value read from the HIS passes these rules before it reaches a package; the rules below are",
+        "written from the code that applies them (`lifeline/continuity/canonical.py`).",
+        "",
+        "| applies to | rule |",
+        "| --- | --- |",
+        "| every field | NULL, and text of nothing but spaces, is *absent*: a required field refuses it "
+        "(`required, but empty`), an optional field is stored empty |",
+        "| `text`, `code` | spaces at both ends are removed; a number from the HIS is taken as its text "
+        "(`1001` becomes `\"1001\"`); nothing else is changed (no case folding, no full-width to "
+        "half-width) |",
+        "| `text` with a length | at most that many characters (Unicode characters, not bytes), counted "
+        "after the spaces at both ends are removed |",
+        "| `code` | exactly one of the codes listed for the field (case matters) |",
+        "| `integer` | a whole number: `12`, `12.0` and `\"12\"` are 12; `12.5`, `true` and text that is not "
+        "a number are refused |",
+        "| `decimal` | a finite number, never negative; kept as the HIS stores it, with its decimal places "
+        "(`9.80` stays `9.80`, a NUMERIC(12,4) `9.8000` stays `9.8000`); a floating-point number is "
+        "taken by its shortest text (`9.8`); `NaN` and infinities are refused; nothing is rounded |",
+        "| `date` | a date; a date and time gives its date (the time is dropped); text gives the date of its "
+        "first 10 characters (`YYYY-MM-DD`) |",
+        "| `datetime` | a date and time; a date is midnight; text is ISO 8601 (`YYYY-MM-DD HH:MM[:SS]`) |",
+        "| `boolean` | true: " + ", ".join(f"`{w}`" for w in TRUE_WORDS) + "; false: "
+        + ", ".join(f"`{w}`" for w in FALSE_WORDS) + " (any case, spaces at both ends ignored; the "
+        "whole numbers 1 and 0 too) |",
+        "| resident ID number (`id_card_no`) | 18 characters: 17 digits and a check digit `0`-`9` or `X`; a "
+        "lower-case `x` is stored as `X`; the check digit must be the one GB 11643 (ISO 7064 MOD 11-2) "
+        "gives; characters 7-14 must be a date (the birth date) |",
+        f"| phone number (`phone`) | {PHONE_LENGTH[0]} to {PHONE_LENGTH[1]} characters, each an ASCII digit "
+        f"`0`-`9` or one of the separators ({separators}), after an optional `+` at the start; letters, "
+        f"`无`, `/`, `;`, full-width digits and two numbers in one field are refused |",
+        "",
+        "Optional fields (the only ones a mapping may empty when their value is bad, with "
+        "`on_invalid: null`; see docs/his-mapping.md): " + ", ".join(optional) + ".",
+        "",
+        "A bad value fails the read, leaves its row out, or (optional fields) is emptied, as the mapping "
+        "says: `on_invalid_row` per entity, `fields.<name>.on_invalid` per field.",
+        "",
+    ]
 
 
 def _entity_markdown(entity: Entity) -> list[str]:

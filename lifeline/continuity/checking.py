@@ -7,12 +7,17 @@ patterns), which is exact for the values a driver already returns in the field's
 A column that needs converting (dates as text on SQLite, floats, numbers as text) goes
 value by value through `Field.clean`; a batch holding a bad value goes row by row through
 `Entity.clean`, so every problem is worded exactly as there (entity, row key, field, reason).
+
+Fields the mapping lets empty (`on_invalid: null`, optional fields only) are `nullable`: a bad
+value there is emptied and its problem kept in `nulled` (outcome NULLED), the row kept; such a
+column is checked value by value only when it holds a bad value, the rest of the batch still a
+column at a time.
 """
 import datetime
 from decimal import Decimal, InvalidOperation
 from operator import itemgetter
 
-from lifeline.continuity.canonical import COLUMN_CHECKS, Entity, Field, InvalidRow, InvalidValue
+from lifeline.continuity.canonical import COLUMN_CHECKS, NULLED, Entity, Field, InvalidRow, InvalidValue, RowProblem
 
 _NONE = type(None)
 _PYTHON_TYPE = {"integer": int, "decimal": Decimal, "date": datetime.date, "datetime": datetime.datetime,
@@ -23,14 +28,17 @@ class BatchChecker:
     """Turns batches of driver rows (sequences; `names` are their lower-case column names)
     into canonical tuples in the entity's field order."""
 
-    def __init__(self, entity: Entity, names: list[str]):
+    def __init__(self, entity: Entity, names: list[str], nullable=frozenset()):
         self.entity = entity
+        self.nullable = frozenset(nullable)
         self.positions = [names.index(f.name) for f in entity.fields]
         self.columns = [(f, itemgetter(p), _fast_column(f)) for f, p in zip(entity.fields, self.positions)]
+        self.key_positions = [entity.columns.index(k) for k in entity.key]
+        self.nulled: list[RowProblem] = []  # values emptied in the last batch checked
 
     def __call__(self, batch) -> tuple[list, list[InvalidRow]]:
         """(rows, problems): one canonical tuple per row of the batch, None for a bad row, whose
-        InvalidRow is in problems (in batch order)."""
+        InvalidRow is in problems (in batch order); values emptied are in `nulled`."""
         clean = self.clean_columns(batch)
         if clean is None:
             return self.row_by_row(batch)
@@ -39,7 +47,7 @@ class BatchChecker:
     def clean_columns(self, batch) -> list[list] | None:
         """The batch's canonical values column by column (lists in the entity's field order), or
         None when some row is bad (then `row_by_row` words its problems)."""
-        clean = []
+        clean, emptied = [], []
         for field, value_of, fast in self.columns:
             column = list(map(value_of, batch))  # zip(*batch) costs more: an iterator per row
             values = fast(column)
@@ -47,23 +55,41 @@ class BatchChecker:
                 try:
                     values = list(map(field.clean, column))
                 except InvalidValue:
-                    return None
+                    if field.name not in self.nullable:
+                        return None
+                    values = _emptying(field, column, emptied)
             clean.append(values)
+        self.nulled = [RowProblem(self.entity.name, "/".join(str(clean[k][i]) for k in self.key_positions),
+                                  name, reason, NULLED) for i, name, reason in emptied]
         return clean
 
     def row_by_row(self, batch) -> tuple[list, list[InvalidRow]]:
-        """As __call__, each row through Entity.clean."""
-        rows, problems = [], []
+        """As __call__, each row through Entity.clean_row."""
+        rows, problems, self.nulled = [], [], []
         names = self.entity.columns
         for values in batch:
             try:
-                row = self.entity.clean({name: values[p] for name, p in zip(names, self.positions)})
+                row, nulled = self.entity.clean_row({name: values[p] for name, p in zip(names, self.positions)},
+                                                    self.nullable)
             except InvalidRow as exc:
                 problems.append(exc)
                 rows.append(None)
             else:
                 rows.append(tuple(row.values()))
+                self.nulled += nulled
         return rows, problems
+
+
+def _emptying(field: Field, column: list, emptied: list) -> list:
+    """The column's clean values, a bad value emptied (None) and noted in `emptied` as (row, field, reason)."""
+    values = []
+    for i, value in enumerate(column):
+        try:
+            values.append(field.clean(value))
+        except InvalidValue as exc:
+            values.append(None)
+            emptied.append((i, field.name, str(exc)))
+    return values
 
 
 def _fast_column(field: Field):

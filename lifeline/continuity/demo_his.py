@@ -350,12 +350,24 @@ def connect(url: str) -> sa.Engine:
     return sa.create_engine(databases.with_driver(sa.engine.make_url(url)))
 
 
+def his_now(engine: sa.Engine) -> datetime.datetime:
+    """The demo HIS's own clock (its local time, as its timestamp columns hold it): a HIS stamps
+    rows with the database server's time, whatever zone the process writing them runs in."""
+    sql = {"postgresql": "SELECT LOCALTIMESTAMP", "mysql": "SELECT NOW(6)", "mariadb": "SELECT NOW(6)",
+           "sqlite": "SELECT datetime('now', 'localtime')"}.get(engine.dialect.name)
+    if sql is None:
+        return datetime.datetime.now()
+    with engine.connect() as connection:
+        value = connection.exec_driver_sql(sql).scalar_one()
+    return datetime.datetime.fromisoformat(value) if isinstance(value, str) else value.replace(tzinfo=None)
+
+
 def build(url: str, patients: int, seed: int = 1, now: datetime.datetime | None = None) -> dict[str, int]:
     """Create (or re-create) the demo HIS at `url` with `patients` patients; returns rows per table."""
-    now = now or datetime.datetime.now().replace(microsecond=0)
     pools = Pools(seed)
     engine = connect(url)
     try:
+        now = now or his_now(engine).replace(microsecond=0)
         if engine.dialect.name == "sqlite":  # readers keep their snapshot while churn writes
             with engine.connect() as connection:
                 connection.exec_driver_sql("PRAGMA journal_mode=WAL")
@@ -384,10 +396,10 @@ def churn(url: str, percent: float, seed: int | None = None) -> dict[str, set]:
     changed, per canonical entity, and under "<entity> deleted" the keys deleted."""
     rng = random.Random(seed)
     pools = Pools(rng.randrange(1 << 30))
-    now = datetime.datetime.now()
     engine = connect(url)
     changed = {}
     try:
+        now = his_now(engine)
         with engine.begin() as connection:
             def share(table):
                 total = connection.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()

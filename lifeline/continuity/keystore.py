@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from lifeline.core import clock
 
@@ -50,8 +51,8 @@ class Key:
 
     def sign(self, message: bytes) -> bytes:
         if self.signing is None:
-            raise KeyStoreError(f"key {self.id} has no signing half here (a station's copy); packages are "
-                                f"built where the full key is")
+            raise KeyStoreError(_("key %(id)s has no signing half here (a station's copy); packages are built "
+                                  "where the full key is") % {"id": self.id})
         return Ed25519PrivateKey.from_private_bytes(self.signing).sign(message)
 
     def verifies(self, signature: bytes, message: bytes) -> bool:
@@ -89,9 +90,11 @@ class Key:
                       secret=base64.b64decode(data["secret"]), public=base64.b64decode(data["public"]),
                       signing=base64.b64decode(data["signing"]) if data.get("signing") else None)
         except (KeyError, TypeError, ValueError) as exc:
-            raise KeyStoreError(f"{where}: not a Lifeline snapshot key ({type(exc).__name__}: {exc})") from None
+            raise KeyStoreError(_("%(where)s: not a Lifeline snapshot key (%(error)s)") % {
+                "where": where, "error": f"{type(exc).__name__}: {exc}"}) from None
         if len(key.secret) != 32 or len(key.public) != 32:
-            raise KeyStoreError(f"{where}: key {key.id} has the wrong length (AES-256 and Ed25519 keys are 32 bytes)")
+            raise KeyStoreError(_("%(where)s: key %(id)s has the wrong length (AES-256 and Ed25519 keys are 32 bytes)")
+                                % {"where": where, "id": key.id})
         return key
 
 
@@ -129,15 +132,15 @@ class KeyStore:
         for key in self.keys():
             if key.id == key_id:
                 return key
-        raise KeyStoreError(f"key {key_id} is not in the key store at {self.where} "
-                            f"(a package can only be read with the key it was encrypted with)")
+        raise KeyStoreError(_("key %(id)s is not in the key store at %(where)s (a package can only be read with the "
+                              "key it was encrypted with)") % {"id": key_id, "where": self.where})
 
     def current(self) -> Key:
         """The newest key: new packages are encrypted and signed with it."""
         keys = self.keys()
         if not keys:
-            raise KeyStoreError(f"no key in the key store at {self.where}; create one with "
-                                f"`lifeline snapshot key create`")
+            raise KeyStoreError(_("no key in the key store at %(where)s; create one with `lifeline snapshot key "
+                                  "create`") % {"where": self.where})
         return keys[-1]
 
     def create(self, now: datetime | None = None) -> Key:
@@ -158,11 +161,12 @@ class KeyStore:
 def _read_json(path: Path) -> dict:
     mode = path.stat().st_mode & 0o777
     if mode & 0o077:
-        raise KeyStoreError(f"{path} may be read by others (mode {mode:o}); keys must be 0600: chmod 600 {path}")
+        raise KeyStoreError(_("%(path)s may be read by others (mode %(mode)s); keys must be 0600: chmod 600 %(path)s")
+                            % {"path": path, "mode": f"{mode:o}"})
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise KeyStoreError(f"cannot read the key file {path}: {exc}") from None
+        raise KeyStoreError(_("cannot read the key file %(path)s: %(error)s") % {"path": path, "error": exc}) from None
 
 
 def _write_private(path: Path, data: dict):

@@ -2,15 +2,20 @@
 
 A mapping (YAML) names the connection (a SQLAlchemy URL without password, and where the
 password comes from), per canonical entity the SQL query whose columns are the entity's
-fields, its key and an optional watermark column for incremental reads, and per
-emergency record how merge-back writes it (statements, or a staging table).
+fields, its key and an optional watermark column for incremental reads (with a look-back
+window), what a bad value does (per entity `on_invalid_row`, per field `fields.<name>.on_invalid`),
+the limits a build must keep to publish the entity (`limits`), and per emergency record how
+merge-back writes it (statements, or a staging table).
 
 `check_file` reports every problem with file, line, field and reason, as the plan linter
 does (both on lifeline.core.yamllint); `load` returns the validated mapping or raises
 MappingInvalid with those problems. The connection is lifeline.core.databases.Connection,
 which SQL probes share.
 """
+import datetime
+import math
 import re
+from dataclasses import dataclass
 from pathlib import Path as FilePath
 from typing import Literal
 
@@ -37,16 +42,117 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+_AMOUNT = re.compile(r"^(\d+(?:\.\d+)?)\s*%$")
+_DURATION = re.compile(r"^(\d+)\s*(s|min|h|d)$")
+_SECONDS = {"s": 1, "min": 60, "h": 3600, "d": 86400}
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """A limit written as a number of rows (`500`) or a share (`"2%"`) of a whole."""
+    text: str
+    rows: int | None = None
+    percent: float | None = None
+
+    def of(self, whole: int) -> int:
+        """The rows allowed out of `whole` (a share rounds up: 1% of 50 rows allows 1)."""
+        return self.rows if self.rows is not None else math.ceil(whole * self.percent / 100)
+
+    def __str__(self):
+        return self.text
+
+
+def allowance(value) -> Allowance:
+    """`500` (rows) or `"2%"` (a share); ValueError saying how to write one."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return Allowance(str(value), rows=value)
+    match = _AMOUNT.match(str(value).strip()) if isinstance(value, str) else None
+    if match and float(match.group(1)) <= 100:
+        return Allowance(f"{match.group(1)}%", percent=float(match.group(1)))
+    raise ValueError(f"{value!r} is not a number of rows (500) or a share of the rows (\"2%\", at most 100%)")
+
+
+def duration(value) -> int:
+    """Seconds, from `600` (seconds), `30s`, `10min`, `2h` or `1d`; ValueError otherwise."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    match = _DURATION.match(str(value).strip()) if isinstance(value, str) else None
+    if not match:
+        raise ValueError(f"{value!r} is not a duration: write seconds (600) or 30s, 10min, 2h, 1d")
+    return int(match.group(1)) * _SECONDS[match.group(2)]
+
+
+class Limits(_Strict):
+    """What a build must keep to, per entity, to publish: otherwise it is refused and the last good
+    package stays published. Shares are of the entity's rows in the HIS (valid or not)."""
+    max_skipped: str | int = Field("1%", description="rows left out for a bad value (on_invalid_row: skip)")
+    max_nulled: str | int = Field("10%", description="rows with a value emptied (on_invalid: null)")
+    min_rows: int = Field(0, ge=0, description="the fewest rows the entity may have")
+    max_shrink: str | int = Field("50%", description="the most rows the entity may lose against the package "
+                                                     "it replaces (its parent, or the newest package)")
+
+    @field_validator("max_skipped", "max_nulled", "max_shrink")
+    @classmethod
+    def amount(cls, value):
+        allowance(value)
+        return value
+
+    def allowed(self, name: str) -> Allowance:
+        return allowance(getattr(self, name))
+
+
+class FieldRule(_Strict):
+    on_invalid: Literal["null", "skip", "fail"] = Field(
+        description="a bad value: null empties it (optional fields), skip leaves the row out, fail fails the read")
+
+    @field_validator("on_invalid", mode="before")
+    @classmethod
+    def yaml_null(cls, value):
+        return "null" if value is None else value  # `on_invalid: null` is YAML's null
+
+
 class EntityQuery(_Strict):
     query: str = Field(min_length=1)
     key: list[str] = Field(min_length=1)
     watermark: str | None = Field(None, pattern=IDENTIFIER, description="column of the query's result")
+    watermark_lookback: str | int = Field(0, description="each incremental also reads rows this much older than "
+                                                          "the watermark (date and time watermarks)")
     on_invalid_row: Literal["fail", "skip"] = "fail"
+    fields: dict[str, FieldRule] = {}
+    limits: Limits = Limits()
 
     @field_validator("query")
     @classmethod
     def one_select(cls, value: str) -> str:
         return sqlguard.one_select(value)
+
+    @field_validator("watermark_lookback")
+    @classmethod
+    def lookback_is_a_duration(cls, value):
+        duration(value)
+        return value
+
+    @property
+    def lookback(self) -> datetime.timedelta:
+        return datetime.timedelta(seconds=duration(self.watermark_lookback))
+
+    def rule(self, field: str) -> str:
+        """What a bad value of `field` does: null, skip or fail."""
+        found = self.fields.get(field)
+        return found.on_invalid if found else self.on_invalid_row
+
+    @property
+    def nullable(self) -> frozenset[str]:
+        return frozenset(name for name, rule in self.fields.items() if rule.on_invalid == "null")
+
+    def data_rules(self) -> dict:
+        """What decides the rows read (the mapping hash): query, key, watermark and row rules, not
+        limits or look-back (changing those keeps the chain)."""
+        found = {"query": self.query, "key": self.key, "watermark": self.watermark,
+                 "on_invalid_row": self.on_invalid_row}
+        if self.fields:
+            found["fields"] = {name: rule.on_invalid for name, rule in sorted(self.fields.items())}
+        return found
 
 
 class MergeBack(_Strict):
@@ -132,6 +238,22 @@ class _Linter(Linter):
                 if key not in ENTITIES[name].by_name:
                     self.report(("entities", name, "key", i), f"{key!r} is not a field of {name}"
                                 f"{did_you_mean(str(key), ENTITIES[name].by_name)}")
+            self.check_fields(name, spec.get("fields") if isinstance(spec, dict) else None,
+                              keys if isinstance(keys, list) else ENTITIES[name].key)
+
+    def check_fields(self, name: str, rules, keys: list):
+        if not isinstance(rules, dict):
+            return
+        fields = ENTITIES[name].by_name
+        for field, rule in rules.items():
+            path = ("entities", name, "fields", field)
+            if field not in fields:
+                self.report(path, f"{field!r} is not a field of {name}{did_you_mean(str(field), fields)}")
+                continue
+            on_invalid = rule.get("on_invalid", "") if isinstance(rule, dict) else ""
+            if on_invalid is None and (fields[field].required or field in keys):
+                self.report(path + ("on_invalid",), f"{field} is a required field of {name}: a bad value cannot "
+                            f"be emptied; use skip (leave the row out) or fail")
 
     def check_merge_back(self):
         records = value_at(self.data, ("merge_back",))

@@ -8,8 +8,13 @@ their canonical values (`seen`) and skipped when they come again unchanged; a ro
 again within the same second has another digest and is read again.
 
 Not covered: a HIS transaction that stamps rows before a read begins and commits after it with
-an older stamp than the newest one seen (a long-running transaction). The nightly full
-snapshot brings such rows.
+an older stamp than the newest one seen (a long-running transaction). The mapping's
+`watermark_lookback` reads that much further back each time; the nightly full snapshot brings
+such rows anyway, and its drift check says when it had to.
+
+A value beyond the HIS's clock is never kept (`Tracker.clamp`, docs/his-mapping.md): the next
+read starts at the clock, and the rows stamped in the future come again until the clock
+passes them.
 """
 import datetime
 import hashlib
@@ -82,6 +87,8 @@ class Tracker:
         self.since = since
         self.value = since.value if since else None
         self.seen = None if since is None or since.seen is None else set(since.seen)
+        self.batch_top = None  # the newest value of the last batch watched (None: none had one)
+        self.batch_nulls = 0  # rows of the last batch without a value
 
     def watch(self, marks, rows: list) -> list:
         """rows (canonical tuples, None for a bad row) with those already delivered set to None;
@@ -91,10 +98,15 @@ class Tracker:
             for i, mark in enumerate(marks):
                 if mark == since.value and rows[i] is not None and row_digest(rows[i]) in since.seen:
                     rows[i] = None
+        self.batch_nulls = 0
         try:
             top = max(marks)
         except TypeError:  # NULL watermarks: such rows never come in an incremental read
             top = max((m for m in marks if m is not None), default=None)
+            self.batch_nulls = marks.count(None)
+        if top is None:
+            self.batch_nulls = len(marks)
+        self.batch_top = top
         if top is None or (self.value is not None and top < self.value):
             return rows
         if self.value is None or top > self.value:
@@ -105,6 +117,11 @@ class Tracker:
             if len(self.seen) > SEEN_LIMIT:
                 self.seen = None
         return rows
+
+    def clamp(self, value):
+        """Keep `value` (the HIS's clock, when the value seen is beyond it): rows stamped beyond it
+        are read again next time, as are rows at it."""
+        self.value, self.seen = value, set()
 
     @property
     def mark(self) -> Watermark | None:

@@ -94,4 +94,13 @@ def build_demo(url, tmp_path_factory, patients) -> DemoHis:
     return DemoHis(url, path, counts)
 
 
+@pytest.fixture
+def english():
+    """Messages in English (tests that match the wording of a reason; Chinese is tested apart)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 from tests.continuity.snapshots import cli_home, migrated_home, snapshot_dir  # noqa: E402,F401 - snapshot fixtures

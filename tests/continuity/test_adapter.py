@@ -12,6 +12,8 @@ from lifeline.continuity import adapter, demo_his, mapping
 from lifeline.continuity.canonical import ENTITIES, id_card_check_digit
 from tests.continuity.conftest import build_demo
 
+pytestmark = pytest.mark.usefixtures("english")  # reasons are matched as worded in English
+
 PATIENTS = 3000
 # Rows each entity should yield, counted in the vendor's own tables.
 SOURCE_COUNTS = {

@@ -6,6 +6,8 @@ import pytest
 
 from lifeline.continuity.canonical import ENTITIES, InvalidRow, id_card_check_digit, markdown
 
+pytestmark = pytest.mark.usefixtures("english")  # reasons are matched as worded in English
+
 DOC = Path(__file__).resolve().parents[2] / "docs" / "canonical-model.md"
 
 

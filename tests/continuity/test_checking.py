@@ -11,6 +11,8 @@ from lifeline.continuity import canonical
 from lifeline.continuity.canonical import ENTITIES, InvalidRow, id_card_check_digit
 from lifeline.continuity.checking import BatchChecker
 
+pytestmark = pytest.mark.usefixtures("english")  # reasons are matched as worded in English
+
 PATIENT = ["card_no", "name", "sex", "birth_date", "id_card_no", "phone", "insurance_type", "insurance_no",
            "his_modified"]
 STAMP = datetime.datetime(2026, 5, 1, 8, 30)

@@ -11,6 +11,8 @@ from lifeline.continuity import adapter, demo_his, mapping
 from lifeline.continuity.canonical import ENTITIES
 from tests.continuity.conftest import build_demo
 
+pytestmark = pytest.mark.usefixtures("english")  # reasons are matched as worded in English
+
 # Watermark columns of other types than the demo's LAST_MODIFY_DATE, per engine: the JSON type
 # their watermark is kept as, and the SQL expression (a row version, a time with zone, text).
 WATERMARK_KINDS = {

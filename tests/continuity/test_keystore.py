@@ -6,8 +6,11 @@ import stat
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from lifeline.continuity.keystore import KeyStore, KeyStoreError
+
+pytestmark = pytest.mark.usefixtures("english")  # reasons are matched as worded in English
 
 T0 = datetime.datetime(2025, 3, 1, 8, 0, tzinfo=datetime.UTC)
 
@@ -84,7 +87,18 @@ def test_a_station_copy_verifies_and_decrypts_but_cannot_sign(tmp_path):
         copy.sign(b"manifest")
 
 
-def test_key_commands_create_and_list(tmp_path, settings, capsys):
+@pytest.fixture
+def chinese():
+    with translation.override("zh-hans"):
+        yield
+
+
+def test_key_store_errors_are_in_chinese_by_default(tmp_path, chinese):
+    with pytest.raises(KeyStoreError, match=r"的密钥库中没有密钥；请用 `lifeline snapshot key create` 创建$"):
+        KeyStore(directory=tmp_path / "none").current()
+
+
+def test_key_commands_create_and_list(tmp_path, settings, capsys, chinese):
     settings.DATA_DIR = tmp_path
     settings.SNAPSHOT_KEY_FILE = None
     call_command("snapshot", "key", "list")

@@ -4,10 +4,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
-
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
-from lifeline.continuity import adapter, canonical, demo_his, mapping
+from lifeline.continuity import adapter, canonical, demo_his, mapping, valuecheck
 
 
 class Command(BaseCommand):
@@ -19,6 +19,12 @@ class Command(BaseCommand):
         check.add_argument("mapping_file", metavar="MAPPING", type=Path)
         check.add_argument("--connect", action="store_true",
                            help="also run each query against the HIS and check its columns")
+        rows = check.add_mutually_exclusive_group()
+        rows.add_argument("--sample", type=int, metavar="N",
+                          help="with --connect: check the values of each entity's first N rows as a build would")
+        rows.add_argument("--all", action="store_true", help="with --connect: check the values of every row")
+        check.add_argument("--problems", type=int, default=20, metavar="N",
+                           help="problems shown per entity (default 20)")
         demo = sub.add_parser("demo", help="create a demo HIS (vendor-like schema, realistic data)")
         demo.add_argument("--url", required=True, help="SQLAlchemy URL of an existing, empty database")
         demo.add_argument("--patients", type=int, default=10_000)
@@ -38,21 +44,68 @@ class Command(BaseCommand):
     def handle(self, *args, action, **options):
         getattr(self, f"do_{action}")(**options)
 
-    def do_check(self, mapping_file: Path, connect, **options):
-        problems = [str(p) for p in mapping.check_file(mapping_file)]
-        if connect and not problems:
+    def do_check(self, mapping_file: Path, connect, sample=None, all=False, problems=20, **options):
+        if (sample is not None or all) and not connect:
+            raise CommandError("--sample and --all read the HIS: add --connect")
+        if sample is not None and sample < 1:
+            raise CommandError("--sample: at least 1")
+        found = [str(p) for p in mapping.check_file(mapping_file)]
+        if connect and not found:
             try:
-                found = adapter.check_columns(mapping.load(mapping_file))
+                columns = adapter.check_columns(mapping.load(mapping_file))
             except adapter.HisError as exc:
-                raise CommandError(str(exc))
-            problems = [f"{mapping_file}:{mapping.line_of(mapping_file, ('entities', entity, 'query'))}: "
-                        f"entities.{entity}.query: {reason}" for entity, reason in found]
-        for problem in problems:
+                raise CommandError(str(exc)) from None
+            found = [f"{mapping_file}:{mapping.line_of(mapping_file, ('entities', entity, 'query'))}: "
+                     f"entities.{entity}.query: {reason}" for entity, reason in columns]
+        for problem in found:
             self.stdout.write(problem)
-        if problems:
-            raise CommandError(f"{len(problems)} problem(s) in {mapping_file}")
-        self.stdout.write(self.style.SUCCESS(
-            f"{mapping_file}: no problems" + (" (every query ran and yields its canonical columns)" if connect else "")))
+        if found:
+            raise CommandError(f"{len(found)} problem(s) in {mapping_file}")
+        self.stdout.write(self.style.SUCCESS(f"{mapping_file}: no problems" + (
+            " (every query ran and yields its canonical columns)" if connect else "")))
+        if sample is not None or all:
+            self.check_values(mapping_file, None if all else sample, problems)
+
+    def check_values(self, mapping_file: Path, sample: int | None, shown: int):
+        """The values of real rows, as a build would judge them (valuecheck.py)."""
+        try:
+            checks = valuecheck.check_values(mapping.load(mapping_file), sample, shown)
+        except adapter.HisError as exc:
+            raise CommandError(str(exc)) from None
+        verdicts = {valuecheck.FAILED: _("a build fails"), valuecheck.SKIPPED: _("row left out"),
+                    valuecheck.NULLED: _("value emptied")}
+        for check in checks:
+            if check.error:
+                self.stdout.write(_("%(entity)s: %(error)s") % {"entity": check.name, "error": check.error})
+                continue
+            self.stdout.write(_("%(entity)s: %(rows)s rows checked") % {"entity": check.name,
+                                                                        "rows": f"{check.rows:,}"})
+            for (field, outcome), count in sorted(check.counts.items()):
+                self.stdout.write(_("  %(field)s: %(count)s bad values (%(verdict)s)") % {
+                    "field": field, "count": f"{count:,}", "verdict": verdicts[outcome]})
+            for problem in check.examples:
+                self.stdout.write(f"    {problem}")
+            if check.ahead is not None and check.ahead.rows:
+                self.stdout.write(_("  %(rows)s rows stamped ahead of the HIS's clock (newest %(newest)s, clock "
+                                    "%(clock)s), e.g. %(keys)s") % {
+                    "rows": f"{check.ahead.rows:,}", "newest": check.ahead.newest, "clock": check.ahead.clock,
+                    "keys": ", ".join(check.ahead.keys[:5])})
+            if check.null_marks:
+                self.stdout.write(_("  %(count)s rows without a watermark value (NULL): an incremental never reads "
+                                    "their changes") % {"count": f"{check.null_marks:,}"})
+            if check.limits_broken:
+                self.stdout.write(_("  a build would be refused: more than the mapping's limits allow (%(limits)s)")
+                                  % {"limits": ", ".join(check.limits_broken)})
+        failing = [c.name for c in checks if c.fails]
+        refused = [c.name for c in checks if c.refused and not c.fails]
+        rows = sum(c.rows for c in checks)
+        if failing or refused:
+            raise CommandError(_("%(file)s: %(rows)s rows checked; a build would fail (%(failing)s) or be refused "
+                                 "(%(refused)s)") % {"file": mapping_file, "rows": f"{rows:,}",
+                                                     "failing": ", ".join(failing) or "-",
+                                                     "refused": ", ".join(refused) or "-"})
+        self.stdout.write(self.style.SUCCESS(_("%(file)s: %(rows)s rows checked; a build would take them") % {
+            "file": mapping_file, "rows": f"{rows:,}"}))
 
     def do_demo(self, url, patients, seed, mapping_out, password_env, **options):
         if patients < 1:
