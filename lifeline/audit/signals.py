@@ -21,7 +21,7 @@ AUDITED_APPS = ["plans", "people", "incidents", "continuity", "analysis", "detec
 # attempts) are not changes someone made: the apps list them here to keep them out of the log.
 UNAUDITED_MODELS: set[str] = {"detection.alert", "detection.alertgroup", "notify.delivery", "notify.deliveryattempt",
                              "detection.proberesult", "detection.proberollup", "detection.probechange",
-                             "continuity.stationcheckin"}
+                             "continuity.stationcheckin", "continuity.buildproblem"}
 # Accounts and their role groups (users' group membership is how people get their roles), and
 # API tokens (issued and revoked; never their key, only its masked hash).
 AUDITED_MODELS = ["auth.User", "auth.Group", "accounts.ApiToken"]

@@ -19,7 +19,16 @@ is carried whole. Applying it onto its parent gives the rows of a fresh full bui
 Every attempt is a SnapshotBuild record. Only one build runs at a time (publishing.build_lock),
 and a failed or interrupted one leaves the last good package published; the next build first
 recovers what an interrupted one left (recover_interrupted_builds).
+
+Before publishing, the package must keep to the mapping's limits (guard.py): a package that
+lost most of an entity's rows to bad values, or shrank sharply against the package it
+replaces, is refused (status "refused", the last good package stays published, an alarm says
+why). Rows left out and values emptied are kept per build (BuildProblem) for the build's page.
+A full build also compares itself with the chain it replaces (drift.py) and raises an alarm
+naming the entities that had drifted; `check_drift` does the same without publishing. A
+watermark ahead of the HIS's clock is kept at the clock (adapter.py) and alarmed.
 """
+import dataclasses
 import hashlib
 import json
 import operator
@@ -36,20 +45,24 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from lifeline.audit.bulk import audited_update
-from lifeline.continuity import packages, publishing
+from lifeline.continuity import drift, guard, packages, publishing
 from lifeline.continuity.adapter import HisSource, watermark_to_json
-from lifeline.continuity.canonical import InvalidValue
+from lifeline.continuity.canonical import FAILED, NULLED, SKIPPED, InvalidRow, InvalidValue
+from lifeline.continuity.guard import BuildRefused
 from lifeline.continuity.keyindex import KeyIndex
 from lifeline.continuity.keystore import KeyStore
+from lifeline.continuity.mapping import MappingInvalid
 from lifeline.continuity.mapping import load as load_mapping
-from lifeline.continuity.models import SnapshotBuild
+from lifeline.continuity.models import BuildProblem, SnapshotBuild
 from lifeline.continuity.packages import TABLES, Digest, row_hash
 from lifeline.continuity.publishing import SUFFIX, Published, latest_chain  # noqa: F401 - latest_chain is API
 from lifeline.core import clock
 
 BATCH = 2000
 KEY_BATCH = 10_000
-SKIPPED_KEPT = 1000
+SKIPPED_KEPT = 1000  # in the record's `skipped` (the full list is its BuildProblem rows)
+PROBLEMS_KEPT = 200_000  # BuildProblem rows per build; the summary counts them all
+AHEAD_KEYS_KEPT = 20
 
 
 class BuildFailed(Exception):
@@ -83,6 +96,27 @@ def build(mapping_path, incremental: bool = False, progress: Progress | None = N
         return _Build(Path(mapping_path), incremental, progress or Progress(), trigger).run()
 
 
+def check_drift(mapping_path, progress: Progress | None = None) -> "DriftCheck":
+    """Read the whole HIS as a full build does, compare it with the latest chain (drift.py) and
+    raise or resolve the drift alarm; nothing is published and no build is recorded. BuildFailed
+    when it cannot read; BuildBusy when a build is running."""
+    with publishing.build_lock():
+        recover_interrupted_builds()
+        return _Build(Path(mapping_path), False, progress or Progress(), "check-drift").check()
+
+
+class DriftCheck:
+    """What `check_drift` found: per entity compared, the keys that differ (`drift`), the chain
+    compared with, or why nothing could be compared (`note`)."""
+
+    def __init__(self, chain: str | None, drift: dict | None, note: str, seconds: float):
+        self.chain, self.drift, self.note, self.seconds = chain, drift, note, seconds
+
+    @property
+    def drifted(self) -> dict:
+        return {name: d for name, d in (self.drift or {}).items() if d["keys"]}
+
+
 def recover_interrupted_builds():
     """Recover what an interrupted build left (only while holding the build lock): its record
     says running (marked failed, or published when its package was published before the kill),
@@ -107,7 +141,12 @@ class _Build:
         self.progress = progress
         self.trigger = trigger
         self.started = time.monotonic()
-        self.skipped = []
+        self.problems = []  # RowProblems of rows left out, values emptied, rows a failed read stopped at
+        self.ahead = {}  # entity -> rows stamped beyond the HIS's clock (guard.report_ahead)
+        self.notes = []
+        self.drift = None  # entity -> drifted keys, when a full build could compare with the chain it replaces
+        self.drift_inputs = {}  # entity -> drift.Inputs of the full read
+        self.replaced = None  # the manifest of the package this one replaces
 
     def run(self) -> SnapshotBuild:
         now = clock.now()
@@ -117,11 +156,9 @@ class _Build:
             trigger=self.trigger, started_at=now, package_id=f"{now.astimezone(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}",
             mapping_path=str(self.mapping_path))
         self.record = record
+        kept = last[-1].package_id if last else _("none yet")
         try:
-            self.mapping = load_mapping(self.mapping_path)
-            self.mapping_sha256 = mapping_hash(self.mapping)
-            self.key = KeyStore.default().current()
-            self.parent = self._parent(last)
+            self._prepare(last)
             record.kind = SnapshotBuild.Kind.INCREMENTAL if self.parent else SnapshotBuild.Kind.FULL
             record.mapping_sha256, record.key_id = self.mapping_sha256, self.key.id
             record.parent = SnapshotBuild.objects.filter(package_id=self.parent.package_id).first() \
@@ -129,13 +166,56 @@ class _Build:
             record.save()
             with packages.private_dir() as work:
                 manifest = self._read_his(work, now)
+                found = guard.violations(self.mapping, manifest, self.replaced)
+                if found:
+                    raise BuildRefused(found)
                 published = self._publish(work, manifest)
+        except BuildRefused as refused:
+            self._finish(SnapshotBuild.Status.REFUSED, error=str(refused))
+            guard.report_refused(record, refused.violations, kept)
+            guard.report_ahead(record, self.ahead)
+            raise BuildFailed(_("snapshot package refused, not published:\n%(reasons)s\nthe last good package stays "
+                                "published: %(package)s") % {"reasons": refused, "package": kept}, record) from None
         except Exception as exc:
-            self._finish(SnapshotBuild.Status.FAILED, error=str(exc) or type(exc).__name__)
-            kept = last[-1].package_id if last else _("none yet")
+            if isinstance(exc, InvalidRow):
+                self.problems += [p if p.outcome else dataclasses.replace(p, outcome=FAILED) for p in exc.problems]
+            self._finish(SnapshotBuild.Status.FAILED, error=_reason(exc))
             raise BuildFailed(_("snapshot build failed: %(reason)s\nthe last good package stays published: "
-                                "%(package)s") % {"reason": exc, "package": kept}, record) from exc
-        return self._finish(SnapshotBuild.Status.PUBLISHED, published=published, manifest=manifest)
+                                "%(package)s") % {"reason": _reason(exc), "package": kept}, record) from exc
+        record = self._finish(SnapshotBuild.Status.PUBLISHED, published=published, manifest=manifest)
+        guard.resolve_refused(record)
+        guard.report_ahead(record, self.ahead)
+        guard.report_drift(record, self.drift)
+        return record
+
+    def check(self) -> DriftCheck:
+        """check_drift: the full read into a private directory, compared, never published."""
+        now = clock.now()
+        last = latest_chain()
+        self.record = SnapshotBuild(kind=SnapshotBuild.Kind.FULL, trigger=self.trigger, started_at=now,
+                                    package_id="", mapping_path=str(self.mapping_path))
+        try:
+            self._prepare(last)
+            if not last:
+                return DriftCheck(None, None, _("no package published yet: nothing to compare with"), 0.0)
+            with packages.private_dir() as work:
+                self._read_his(work, now)
+        except Exception as exc:
+            raise BuildFailed(_("the drift check failed: %(reason)s") % {"reason": _reason(exc)}) from exc
+        guard.report_drift(self.record, self.drift)
+        return DriftCheck(last[-1].package_id, self.drift, "\n".join(self.notes),
+                          round(time.monotonic() - self.started, 3))
+
+    def _prepare(self, last: list[Published]):
+        self.mapping = load_mapping(self.mapping_path)
+        self.mapping_sha256 = mapping_hash(self.mapping)
+        self.key = KeyStore.default().current()
+        self.parent = self._parent(last)
+        if self.parent:
+            self.replaced = self.parent_manifest["entities"]
+        elif last:
+            self.replaced_manifest = packages.open_package(last[-1].path).manifest
+            self.replaced = self.replaced_manifest["entities"]
 
     def _parent(self, last: list[Published]) -> Published | None:
         """The package an incremental builds on, or None for a full build (saying why in the note)."""
@@ -172,14 +252,46 @@ class _Build:
 
     def _read_full(self, work: Path, expected: dict) -> dict:
         """A full package: a second process stores the rows (packages.DatabaseWriter) while this
-        one reads, checks and hashes them."""
+        one reads, checks and hashes them. Then the drift check against the chain it replaces."""
         writer = packages.DatabaseWriter(work / "package.sqlite3", work / "index.sqlite3")
         try:
             entities = self._read_entities(expected, lambda snap, table: self._whole(snap, writer, table, "full"))
             writer.finish()
         finally:
             writer.close()
+        self._compare_with_chain(work, entities)
         return entities
+
+    def _drift_since(self, name: str):
+        """For a full build that can compare with the chain it replaces: the watermark value rows
+        count as changed from (drift.changed_since); None otherwise."""
+        if self.parent is not None or not self.replaced or not self._comparable():
+            return None
+        return drift.changed_since(self.replaced.get(name), self.mapping.entities[name])
+
+    def _comparable(self) -> bool:
+        """Whether the chain this full build replaces was read by the same queries, and its key index is here."""
+        manifest = getattr(self, "replaced_manifest", None)
+        index = publishing.index_file()
+        return bool(manifest and manifest.get("mapping_sha256") == self.mapping_sha256 and index is not None
+                    and index.exists() and index.stem == manifest["package_id"])
+
+    def _compare_with_chain(self, work: Path, entities: dict):
+        """Compare each entity whose checksum differs from the chain's (and that the chain reads
+        by its watermark) key by key: self.drift."""
+        if not self.replaced:
+            return
+        if not self._comparable():
+            if self.replaced_manifest.get("mapping_sha256") == self.mapping_sha256:
+                self.notes.append(_("no drift check: the key index of the chain replaced is missing"))
+            return  # read by other queries: nothing to compare
+        self.progress.stage(None, gettext_noop("comparing with the chain replaced"))
+        differing = {name: inputs for name, inputs in self.drift_inputs.items()
+                     if entities[name]["total_digest"] != self.replaced[name]["total_digest"]}
+        self.drift = {name: {"keys": 0, "examples": []} for name in self.drift_inputs}
+        if differing:
+            packages.unseal(publishing.index_file(), work / "replaced-index.sqlite3")
+            self.drift.update(drift.compare(work / "index.sqlite3", work / "replaced-index.sqlite3", differing))
 
     def _read_changes(self, work: Path, expected: dict) -> dict:
         """An incremental: its rows, and the key index it compares with, in this process."""
@@ -223,7 +335,8 @@ class _Build:
 
     def _whole(self, snap, store, table, mode: str) -> dict:
         """Every row of the entity; the index of it starts afresh."""
-        read = snap.read(table.name)
+        since = self._drift_since(table.name) if mode == "full" else None
+        read = snap.read(table.name, changed_since=since)
         rows = Digest()
         for columns in read.column_batches():
             columns = table.stored_columns(columns)
@@ -234,7 +347,9 @@ class _Build:
             self.progress.rows(table.name, rows.count)
         store.take_index(table)
         self._skipped(read)
-        return _entry(mode, read, rows, Digest(), rows, read.count + len(read.skipped))
+        if since is not None:
+            self.drift_inputs[table.name] = drift.Inputs(read.changed_keys, {p.key for p in read.skipped})
+        return _entry(mode, read, rows, Digest(), rows, read.count + len({p.key for p in read.skipped}))
 
     def _changes(self, snap, db, table, stated: dict) -> dict:
         """The rows changed since the parent's watermark, and the keys deleted since."""
@@ -292,8 +407,28 @@ class _Build:
             gone.add(row_hash(key))
 
     def _skipped(self, read):
-        self.skipped += [{"entity": p.entity, "key": p.key, "field": p.field, "reason": p.reason}
-                         for p in read.skipped]
+        """Keep what the read left out or emptied, and what it says about its watermark."""
+        self.problems += read.skipped
+        self.problems += read.nulled
+        name = read.entity.name
+        if read.ahead is not None:
+            a = read.ahead
+            self.ahead[name] = {"rows": a.rows, "newest": _text(a.newest), "clock": _text(a.clock),
+                                "keys": a.keys[:AHEAD_KEYS_KEPT], "since_was": _text(a.since_was)}
+            if a.since_was is not None:
+                self.notes.append(_("%(entity)s: the watermark kept by the last package (%(mark)s) was ahead of the "
+                                    "HIS's clock (%(clock)s): rows changed before it may be missing until the next "
+                                    "full package") % {"entity": name, "mark": a.since_was, "clock": a.clock})
+        if read.null_marks:
+            rows = read.count + len({p.key for p in read.skipped})
+            column = read.spec.watermark
+            if read.null_marks >= rows:
+                self.notes.append(_("%(entity)s: the watermark %(column)s is NULL in every row: an incremental reads "
+                                    "the whole entity") % {"entity": name, "column": column})
+            else:
+                self.notes.append(_("%(entity)s: %(count)s rows have no watermark value (%(column)s is NULL): their "
+                                    "changes reach stations only with full packages") % {
+                    "entity": name, "count": f"{read.null_marks:,}", "column": column})
 
     # -- sealing and publishing -----------------------------------------------------------
 
@@ -325,7 +460,15 @@ class _Build:
         record.status, record.error = status, error
         record.finished_at = clock.now()
         record.duration_seconds = round(time.monotonic() - self.started, 3)
-        record.skipped, record.skipped_count = self.skipped[:SKIPPED_KEPT], len(self.skipped)
+        skipped = [p for p in self.problems if p.outcome == SKIPPED]
+        record.skipped = [{"entity": p.entity, "key": p.key, "field": p.field, "reason": p.reason}
+                          for p in skipped[:SKIPPED_KEPT]]
+        record.skipped_count = len(skipped)
+        record.nulled_count = sum(1 for p in self.problems if p.outcome == NULLED)
+        record.problem_summary = summary(self.problems)
+        record.watermark_ahead, record.drift = self.ahead, self.drift
+        if self.notes:
+            record.note = "\n".join(filter(None, [record.note, *self.notes]))
         if published:
             record.path, record.size_bytes = str(published.path), published.size
             entities = manifest["entities"]
@@ -333,6 +476,9 @@ class _Build:
             record.deleted_counts = {name: e["deleted"] for name, e in entities.items()}
             record.total_counts = {name: e["total_rows"] for name, e in entities.items()}
         record.save()
+        BuildProblem.objects.bulk_create(
+            (BuildProblem(build=record, entity=p.entity, key=p.key[:200], field=p.field, reason=p.reason[:500],
+                          outcome=p.outcome) for p in self.problems[:PROBLEMS_KEPT]), batch_size=2000)
         return record
 
 
@@ -351,10 +497,45 @@ class _Store:
 
 def _entry(mode: str, read, rows: Digest, gone: Digest, state: Digest, his_rows: int) -> dict:
     """An entity in the manifest: rows and deleted keys in the package, the state after applying
-    it, the watermark reached, rows skipped, and how many rows the HIS had (valid or not)."""
+    it, the watermark reached, problems of rows skipped, values emptied, rows stamped ahead of
+    the HIS's clock, and how many rows the HIS had (valid or not)."""
     return {"mode": mode, "rows": rows.count, "digest": rows.hexdigest(), "deleted": gone.count,
             "deleted_digest": gone.hexdigest(), "total_rows": state.count, "total_digest": state.hexdigest(),
-            "watermark": watermark_to_json(read.mark), "skipped": len(read.skipped), "his_rows": his_rows}
+            "watermark": watermark_to_json(read.mark), "skipped": len(read.skipped),
+            "nulled": len({p.key for p in read.nulled}), "ahead": read.ahead.rows if read.ahead else 0,
+            "his_rows": his_rows}
+
+
+def summary(problems) -> list[dict]:
+    """Problems counted per entity, field and outcome, each with its first example, in order of entity
+    then field."""
+    found = {}
+    for p in problems:
+        entry = found.get((p.entity, p.field, p.outcome))
+        if entry is None:
+            found[p.entity, p.field, p.outcome] = {"entity": p.entity, "field": p.field, "outcome": p.outcome,
+                                                   "count": 1, "key": p.key, "reason": p.reason}
+        else:
+            entry["count"] += 1
+    return list(found.values())
+
+
+def _text(value) -> str | None:
+    return None if value is None else value.isoformat(sep=" ") if hasattr(value, "hour") else str(value)
+
+
+def _reason(exc: Exception) -> str:
+    """A failure's reason in the reader's language: a mapping with problems is sent to `his check`;
+    rows a read stopped at are listed one a line."""
+    if isinstance(exc, MappingInvalid):
+        first = exc.problems[0]
+        return _("the mapping file %(file)s has %(count)d problem(s); `lifeline his check %(file)s` lists them "
+                 "(the first at line %(line)s, %(field)s)") % {
+            "file": first.file, "count": len(exc.problems), "line": first.line, "field": first.field}
+    if isinstance(exc, InvalidRow):
+        rows = {(p.entity, p.key) for p in exc.problems}
+        return "\n".join(map(str, exc.problems)) if len(rows) > 1 else str(exc)
+    return str(exc) or type(exc).__name__
 
 
 def _his_keys(snap, mapping, table):
@@ -407,5 +588,6 @@ def _clean_keys(fields, batch) -> list[str]:
 def mapping_hash(mapping) -> str:
     """What decides the data: the entities' queries, keys, watermarks and row rules. A change of
     connection (another host, a longer timeout) keeps the chain; a change of these needs a full."""
-    entities = json.dumps(mapping.model_dump(mode="json")["entities"], sort_keys=True, ensure_ascii=False)
+    entities = json.dumps({name: spec.data_rules() for name, spec in mapping.entities.items()}, sort_keys=True,
+                          ensure_ascii=False)
     return hashlib.sha256(entities.encode()).hexdigest()

@@ -13,6 +13,7 @@ class SnapshotBuild(models.Model):
         RUNNING = "running", _("running")
         PUBLISHED = "published", _("published")
         FAILED = "failed", _("failed")
+        REFUSED = "refused", _("refused")  # read, but broke a limit of the mapping: not published
 
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RUNNING)
@@ -28,6 +29,17 @@ class SnapshotBuild(models.Model):
     skipped = models.JSONField(_("skipped rows"), default=list, blank=True,
                                help_text=_("entity, key, field and reason of each row left out (first 1,000)"))
     skipped_count = models.IntegerField(_("number of skipped rows"), default=0)
+    nulled_count = models.IntegerField(_("number of values emptied"), default=0,
+                                       help_text=_("bad values of optional fields emptied (on_invalid: null)"))
+    problem_summary = models.JSONField(_("problems per entity and field"), default=list, blank=True,
+                                       help_text=_("entity, field, outcome, count and an example"))
+    watermark_ahead = models.JSONField(_("watermarks ahead of the HIS's clock"), default=dict, blank=True,
+                                       help_text=_("per entity: rows stamped beyond the HIS's clock, the newest "
+                                                   "stamp, the clock, example keys"))
+    drift = models.JSONField(_("drift from the chain replaced"), null=True, blank=True,
+                             help_text=_("per entity: keys whose rows differ from the chain this full package "
+                                         "replaces, changes its watermark did not show (empty: none; not set: "
+                                         "not checked)"))
     error = models.TextField(_("error"), blank=True)
     note = models.TextField(_("note"), blank=True)
     package_id = models.CharField(_("package id"), max_length=64, db_index=True)
@@ -48,6 +60,33 @@ class SnapshotBuild(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.package_id} ({self.get_status_display()})"
+
+
+class BuildProblem(models.Model):
+    """A row left out, or a value emptied, by a build (or the first rows a failed build stopped at):
+    the list the HIS team fixes their data from (machine records: not audited)."""
+
+    class Outcome(models.TextChoices):
+        SKIPPED = "skipped", _("row left out")
+        NULLED = "nulled", _("value emptied")
+        FAILED = "failed", _("build failed")
+
+    build = models.ForeignKey(SnapshotBuild, on_delete=models.CASCADE, related_name="problems",
+                              verbose_name=_("snapshot build"))
+    entity = models.CharField(_("entity"), max_length=40)
+    key = models.CharField(_("row key"), max_length=200)
+    field = models.CharField(_("field"), max_length=40)
+    reason = models.CharField(_("reason"), max_length=500)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+
+    class Meta:
+        verbose_name = _("problem of a snapshot build")
+        verbose_name_plural = _("problems of snapshot builds")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["build", "entity", "field"])]
+
+    def __str__(self):
+        return f"{self.entity} {self.key}: {self.field}: {self.reason}"
 
 
 # ==================================================================== STATIONS ==============

@@ -129,6 +129,8 @@ EXPECTED = {
     "incidents:act card": "C D P",
     # continuity
     "continuity:page": "C D A",
+    "continuity:build": "C D A",
+    "continuity:build_problems": "C D A",
     "continuity:create_station": "C D",
     "continuity:revoke_station": "C D",
     # fault analysis
@@ -220,6 +222,8 @@ ARGS = {
     "incidents:commit": lambda w: {"incident_id": w.incident.pk},
     "incidents:act": lambda w, action: {"incident_id": w.incident.pk, "action": action},
     "continuity:revoke_station": lambda w: {"station_id": MISSING},
+    "continuity:build": lambda w: {"build_id": MISSING},
+    "continuity:build_problems": lambda w: {"build_id": MISSING, "fmt": "csv"},
     "analysis:analysis": lambda w: {"incident_id": w.incident.pk},
     "analysis:analysis_file": lambda w: {"incident_id": w.incident.pk, "fmt": "docx"},
     "analysis:add_follow_up": lambda w: {"incident_id": w.incident.pk},

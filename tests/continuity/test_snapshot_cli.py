@@ -67,8 +67,8 @@ def test_a_failed_build_exits_non_zero_naming_entity_and_key(his, cli_home, tmp_
         "RETAIL_PRICE AS price", "CASE WHEN DRUG_CODE = 'Y000007' THEN 'abc' ELSE RETAIL_PRICE END AS price"))
     done = lifeline(cli_home, "snapshot", "build", "--mapping", bad)
     assert done.returncode == 1
-    assert "快照构建失败：drug Y000007: price: 'abc' is not a number" in done.stderr
-    assert "上一个完好的包仍为已发布：尚无" in done.stderr
+    assert done.stderr.endswith("快照构建失败：drug Y000007: price: 'abc' 不是数字\n上一个完好的包仍为已发布：尚无\n")
+    assert "drug.price" in done.stdout and "构建失败" in done.stdout and "/continuity/builds/" in done.stdout
     assert not done.stdout.strip().endswith(".llsnap")
 
 

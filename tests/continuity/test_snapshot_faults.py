@@ -11,6 +11,8 @@ from lifeline.continuity.models import SnapshotBuild
 from tests.continuity.conftest import build_demo
 from tests.continuity.snapshots import applied_rows, assert_same_rows, source_rows
 
+pytestmark = pytest.mark.usefixtures("english")  # reasons are matched as worded in English
+
 
 @pytest.fixture(scope="module")
 def his(his_url, tmp_path_factory):
@@ -29,7 +31,7 @@ def fails(mapping_path, message: str, incremental=False) -> SnapshotBuild:
         builder.build(mapping_path, incremental=incremental)
     record = failed.value.record
     assert record.status == "failed" and record.finished_at and not record.path
-    assert str(failed.value).endswith(f"上一个完好的包仍为已发布：{builder.latest_chain()[-1].package_id}")
+    assert str(failed.value).endswith(f"the last good package stays published: {builder.latest_chain()[-1].package_id}")
     return record
 
 
@@ -158,5 +160,6 @@ def test_the_next_build_recovers_interrupted_builds(his, good):
     good.refresh_from_db()
     killed.refresh_from_db()
     assert (good.status, good.path, good.size_bytes) == ("published", *published) and all(published)
-    assert killed.status == "failed" and killed.error == "中断：构建在发布前结束（被终止或崩溃）"
+    assert killed.status == "failed"
+    assert killed.error == "interrupted: the build ended before publishing (killed or crashed)"
     still_published(good)

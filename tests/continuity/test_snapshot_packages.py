@@ -12,6 +12,8 @@ from lifeline.continuity.keystore import Key, KeyStore, KeyStoreError
 from lifeline.continuity.packages import PackageInvalid
 from tests.continuity.conftest import build_demo
 
+pytestmark = pytest.mark.usefixtures("english")  # reasons are matched as worded in English
+
 SMALL_FRAMES = 4096
 
 

@@ -1,14 +1,16 @@
-"""`lifeline snapshot build|verify|list|key`: snapshot packages of the HIS base data."""
+"""`lifeline snapshot build|check-drift|verify|list|key`: snapshot packages of the HIS base data."""
 import sys
 import time
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from lifeline.continuity import builder, packages, publishing
 from lifeline.continuity.keystore import KeyStore, KeyStoreError
-from lifeline.continuity.models import SnapshotBuild
+from lifeline.continuity.models import BuildProblem, SnapshotBuild
 from lifeline.continuity.publishing import BuildBusy
 
 
@@ -22,6 +24,9 @@ class Command(BaseCommand):
         build.add_argument("--mapping", required=True, type=Path, help="the HIS mapping file")
         build.add_argument("--incremental", action="store_true",
                            help="only what changed since the newest package (a full one if there is none)")
+        drift = sub.add_parser("check-drift", help="read the whole HIS and compare it with the published chain "
+                                                   "(changes its watermarks missed); publishes nothing")
+        drift.add_argument("--mapping", required=True, type=Path, help="the HIS mapping file")
         verify = sub.add_parser("verify", help="check a package's signature, decryption, counts and checksums")
         verify.add_argument("package", type=Path)
         sub.add_parser("list", help="the published chains and the recent builds")
@@ -29,22 +34,73 @@ class Command(BaseCommand):
         key.add_argument("key_action", choices=["create", "list"])
 
     def handle(self, *args, action, **options):
-        getattr(self, f"do_{action}")(**options)
+        getattr(self, f"do_{action.replace('-', '_')}")(**options)
 
     def do_build(self, mapping, incremental, **options):
-        progress = TerminalProgress(self.stdout) if sys.stdout.isatty() else LineProgress(self.stdout)
+        progress = self._progress()
         try:
             record = builder.build(mapping, incremental=incremental, progress=progress)
-        except (builder.BuildFailed, BuildBusy) as exc:
+        except BuildBusy as exc:
             raise CommandError(str(exc)) from None
-        if record.note:
-            self.stdout.write(_("Note: %s") % record.note)
+        except builder.BuildFailed as exc:
+            if exc.record is not None:
+                self._report(exc.record)
+            raise CommandError(str(exc)) from None
+        self._report(record)
         self.stdout.write(_("%(kind)s package published: %(size)s bytes, %(seconds).1f s") % {
             "kind": record.get_kind_display(), "size": f"{record.size_bytes:,}", "seconds": record.duration_seconds})
-        if record.skipped_count:
-            self.stdout.write(_("%(count)s rows skipped (the mapping says on_invalid_row: skip), e.g. %(example)s") % {
-                "count": record.skipped_count, "example": _problem(record.skipped[0])})
         self.stdout.write(record.path)
+
+    def _progress(self):
+        return TerminalProgress(self.stdout) if sys.stdout.isatty() else LineProgress(self.stdout)
+
+    def _report(self, record: SnapshotBuild):
+        """What the HIS team needs to know of a build: notes, values it could not take (per entity and
+        field, with the build's page for the full list), rows stamped ahead of the HIS's clock, drift."""
+        for line in filter(None, record.note.splitlines()):
+            self.stdout.write(_("Note: %s") % line)
+        if record.problem_summary:
+            self.stdout.write(_("Values the build could not take, per entity and field (the mapping's "
+                                "on_invalid_row and fields.<name>.on_invalid):"))
+            for item in record.problem_summary:
+                self.stdout.write(f"  {item['entity'] + '.' + item['field']:<28} "
+                                  f"{BuildProblem.Outcome(item['outcome']).label} {item['count']:>9,}   "
+                                  + _("e.g. %(key)s: %(reason)s") % item)
+            self.stdout.write(_("The full list (CSV and Excel too): %(url)s") % {
+                "url": settings.LIFELINE_BASE_URL + reverse("continuity:build", args=[record.pk])})
+        for name, ahead in (record.watermark_ahead or {}).items():
+            if ahead["rows"]:
+                self.stdout.write(_("%(entity)s: %(rows)s rows stamped ahead of the HIS's clock (newest %(newest)s, "
+                                    "clock %(clock)s), e.g. %(keys)s; the watermark is kept at the clock") % {
+                    "entity": name, "rows": f"{ahead['rows']:,}", "newest": ahead["newest"], "clock": ahead["clock"],
+                    "keys": ", ".join(ahead["keys"][:5])})
+        self._drift(record.drift)
+
+    def _drift(self, drift: dict | None) -> bool:
+        drifted = {name: d for name, d in (drift or {}).items() if d["keys"]}
+        for name, found in drifted.items():
+            self.stdout.write(_("Drift: %(entity)s: %(keys)s keys differ from a fresh read of the HIS in ways the "
+                                "watermark did not show, e.g. %(examples)s") % {
+                "entity": name, "keys": f"{found['keys']:,}", "examples": ", ".join(found["examples"][:5])})
+        return bool(drifted)
+
+    def do_check_drift(self, mapping, **options):
+        try:
+            found = builder.check_drift(mapping, progress=self._progress())
+        except (builder.BuildFailed, BuildBusy) as exc:
+            raise CommandError(str(exc)) from None
+        if found.note:
+            for line in found.note.splitlines():
+                self.stdout.write(_("Note: %s") % line)
+        if found.drift is None:
+            raise CommandError(_("Nothing was compared: %s") % (found.note or _("no chain to compare with")))
+        if self._drift(found.drift):
+            raise CommandError(_("The chain %(chain)s has drifted from the HIS: %(entities)s (an alarm is raised); the "
+                                 "next full package corrects the stations") % {
+                "chain": found.chain, "entities": ", ".join(found.drifted)})
+        self.stdout.write(self.style.SUCCESS(_("No drift: the chain %(chain)s agrees with the HIS (%(count)s entities "
+                                               "compared, %(seconds).1f s)") % {
+            "chain": found.chain, "count": len(found.drift), "seconds": found.seconds}))
 
     def do_verify(self, package, **options):
         try:
@@ -106,8 +162,6 @@ class Command(BaseCommand):
             self.stdout.write(_("No key yet: `lifeline snapshot key create` makes one."))
 
 
-def _problem(item: dict) -> str:
-    return f"{item['entity']} {item['key']}: {item['field']}: {item['reason']}"
 
 
 class LineProgress(builder.Progress):
