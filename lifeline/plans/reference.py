@@ -137,8 +137,8 @@ FIELDS: dict[str, tuple[str, str, str]] = {
     "Percent.lt": ("decides", "Less than this percentage.", "lt: 20"),
     "Percent.lte": ("decides", "This percentage or less.", "lte: 50"),
     "Sla.respond": ("fires", "Time to respond (响应), from the incident's opening: its respond-by deadline; "
-                    "unacknowledged by then, the lead is paged (已超过响应时限). Empty: the plan gives none.",
-                    "respond: 30min"),
+                    "unacknowledged by then, the lead is paged (已超过响应时限). `immediate`: within "
+                    "`escalation.ack_timeout`. Empty: the plan gives none.", "respond: 30min"),
     "Sla.resolve": ("fires", "Time to resolve (解决), from the opening; past it, the lead is paged. `2wd` counts "
                     "China's working days. Empty: as the command centre decides.", "resolve: 2wd"),
     "Sla.note": ("printed", "Where a figure comes from, or that the source document gives none; printed "
