@@ -23,6 +23,7 @@ from lifeline.status.models import Component, MaintenanceWindow, Notice, Overrid
 # An override is a stop-gap: past a week the rules should be fixed instead.
 MAX_OVERRIDE_MINUTES = 7 * 24 * 60
 MAX_NOTICE_HOURS = 30 * 24
+MAX_MAINTENANCE_DAYS = 366
 
 
 def liaison_incidents(user):
@@ -145,6 +146,8 @@ def plan_maintenance(*, components, starts_at, ends_at, note="") -> MaintenanceW
         raise ValidationError({"ends_at": _("the window must end after it starts")})
     if ends_at <= clock.now():
         raise ValidationError({"ends_at": _("the window is already over")})
+    if ends_at > clock.now() + timedelta(days=MAX_MAINTENANCE_DAYS):
+        raise ValidationError({"ends_at": _("a maintenance window ends within a year")})
     window = MaintenanceWindow.objects.create(starts_at=starts_at, ends_at=ends_at, note=note.strip())
     window.components.set(components)
     return window

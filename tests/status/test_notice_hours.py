@@ -31,3 +31,17 @@ def test_the_service_refuses_hours_out_of_range_too(make_user, components, t0, h
 def test_a_notice_within_range_is_published(client, make_user, components, t0):
     client.force_login(make_user("duty", Role.DUTY))
     assert client.post("/status/manage/notices/", {"title": "医保网络故障", "hours": "720"}).status_code == 302
+
+
+def test_a_maintenance_window_ending_in_9999_is_refused_naming_ends_at(components, t0):
+    from datetime import datetime, timedelta
+
+    from lifeline.core import clock
+
+    with pytest.raises(ValidationError) as refused:
+        liaison.plan_maintenance(components=[components["charging"]], starts_at=clock.now(),
+                                 ends_at=datetime(9999, 12, 31, 23, 59, tzinfo=clock.now().tzinfo))
+    assert "ends_at" in refused.value.message_dict
+    window = liaison.plan_maintenance(components=[components["charging"]], starts_at=clock.now(),
+                                      ends_at=clock.now() + timedelta(hours=2))
+    assert window.pk
