@@ -49,12 +49,16 @@ ADDRESS = re.compile(r"https?://([^\s/:'\"<>)]+)")
 # (<code>, <pre>, <kbd>, <samp>) such as a probe's configuration keys.
 VISIBLE_TEXT = """() => {
     let text = document.body ? document.body.innerText : "";
-    for (const el of document.body.querySelectorAll("code, pre, kbd, samp")) {
-        const inner = el.innerText.trim();
+    const samples = [...document.body.querySelectorAll("code, pre, kbd, samp")].map(el => el.innerText.trim());
+    for (const inner of samples.sort((a, b) => b.length - a.length)) {  // a long sample holds short ones
         if (inner) text = text.split(inner).join(" ");
     }
     return text;
 }"""
+# Forms that write (POST) inside the page, not the header's log-out and language forms.
+AUDITOR_FORMS = """() => [...document.querySelectorAll("main form")]
+    .filter(f => (f.getAttribute("method") || "get").toLowerCase() === "post" && f.offsetParent !== null)
+    .map(f => f.getAttribute("action") || "(this page)")"""
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "testserver"}
 
 
@@ -179,6 +183,9 @@ def walk_role(browser, live_server, who, username, world) -> tuple[list[str], in
                     findings.append(f"{where}: console error: {error[:200]}")
                 for request in visit.outside:
                     findings.append(f"{where}: request off the server: {request[:200]}")
+                if who == "A" and viewport["width"] == 1440:  # the auditor reads: no form he cannot send
+                    for form in page.evaluate(AUDITOR_FORMS):
+                        findings.append(f"{where}: a form the auditor cannot submit: {form}")
                 if viewport["width"] == 390:
                     width = page.evaluate("[document.scrollingElement.scrollWidth, innerWidth]")
                     if width[0] > width[1]:
