@@ -127,6 +127,9 @@ MIDDLEWARE = [
 ROOT_URLCONF = "lifeline.urls"
 WSGI_APPLICATION = "lifeline.wsgi.application"
 
+# One form style for the whole site (lifeline/core/forms.py, core/templates/forms/lifeline.html).
+FORM_RENDERER = "lifeline.core.forms.SiteFormRenderer"
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
