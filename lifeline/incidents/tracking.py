@@ -9,7 +9,7 @@ from datetime import datetime, time
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from lifeline.core import clock
 from lifeline.core.errors import Problem
@@ -202,8 +202,10 @@ def choices():
     categories, levels = {}, {}
     for version in PlanVersion.objects.filter(is_active=True).defer("source"):
         categories.update((c.id, c.name) for c in version.content.problem_categories)
-        levels.update((lv.id, lv.name) for lv in version.content.levels)
-    return sorted(categories.items()), sorted(levels.items())
+        for lv in version.content.levels:  # each with its plan: plan 004's "Level 1" beside 一级
+            levels.setdefault(lv.id, []).append(pgettext("a level with its plan", "%(level)s (%(plan)s)")
+                                                % {"level": lv.name, "plan": version.content.name})
+    return sorted(categories.items()), sorted((ident, " / ".join(names)) for ident, names in levels.items())
 
 
 # --- the command dashboard ---------------------------------------------------------------
