@@ -2,6 +2,7 @@
 components, the demo HIS and its snapshot packages, probes) and an admin login."""
 import os
 import secrets
+import unicodedata
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -47,7 +48,8 @@ class Command(BaseCommand):
         rule = "-" * 64
         lines = [rule, f"Lifeline demo: {settings.LIFELINE_BASE_URL}/  (every login below uses the same password)",
                  f"  password   {password}", f"  admin      {admin}"]
-        lines += [f"  {role:<6}     {', '.join(names)}" for role, names in users.items()]
+        width = {role: sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in role) for role in users}
+        lines += [f"  {role}{' ' * (11 - width[role])}{', '.join(names)}" for role, names in users.items()]
         lines.append(rule)
         return "\n".join(lines)
 
