@@ -74,6 +74,9 @@ def test_the_plan_page_edits_the_mapping_for_plan_editors_only(hospital, make_us
     department = client_for(make_user("clerk", Role.DEPARTMENT))
     assert department.post(url, {f"department-{index}": "门诊部"}).status_code == 403
     assert not DepartmentMapping.objects.exists()
+    auditor = client_for(make_user("auditor", Role.AUDITOR))  # reads the table, gets no form to submit
+    page = auditor.get(reverse("plans:detail", args=[PLAN])).content.decode()
+    assert "挂号处" in page and url not in page
 
     commander = client_for(make_user("boss", Role.COMMANDER))
     response = commander.post(url, {f"department-{index}": "门诊部、财务处"}, follow=True)

@@ -13,7 +13,7 @@ from lifeline.accounts.roles import Role
 from lifeline.incidents import lifecycle
 from lifeline.incidents.models import TimelineEntry
 from lifeline.people import demo as people_demo
-from lifeline.people.models import RosterRotation, Shift
+from lifeline.people.models import PLAN_ROLES, RosterRotation, Shift
 from lifeline.plans import coverage, services
 from tests.plans.seeds import bundled_file
 
@@ -30,6 +30,7 @@ def test_a_plan_pages_its_levels_leads_notify_roles_chain_and_step_owners():
 
 def test_the_demo_roster_covers_every_role_a_bundled_plan_pages():
     rostered = {role for role, _hours, _names in people_demo.ROTATIONS}
+    assert rostered <= set(PLAN_ROLES)  # the roster page names each role in words, not by its id
     for path in services.bundled_paths():
         plan = services.read_plan(path)
         assert [p.role for p in coverage.uncovered(plan, rostered)] == [], plan.id
