@@ -200,7 +200,7 @@ def statistics_json(request):
     """Incidents by level and month, time to acknowledge and resolve, SLA compliance; drills left out."""
     found = statistics.compute()
     return {"levels": found.levels,
-            "months": [{"month": m, "counts": dict(zip(found.levels, counts)), "total": total}
+            "months": [{"month": m, "counts": dict(zip(found.levels, counts, strict=True)), "total": total}
                        for m, counts, total in found.months],
             "levels_detail": [_row(r) for r in found.rows], "total": _row(found.total),
             "drills_excluded": found.drills_excluded}

@@ -48,15 +48,15 @@ def docx_table(doc, header, rows, widths=None):
 
     table = doc.add_table(rows=1, cols=len(header))
     table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, header):
+    for cell, text in zip(table.rows[0].cells, header, strict=False):
         cell.text = ""
         cell.paragraphs[0].add_run(text).bold = True
     for row in rows:
-        for cell, text in zip(table.add_row().cells, row):
+        for cell, text in zip(table.add_row().cells, row, strict=False):
             cell.text = str(text)
     if widths:
         for row in table.rows:
-            for cell, width in zip(row.cells, widths):
+            for cell, width in zip(row.cells, widths, strict=False):
                 cell.width = Mm(width)
     doc.add_paragraph()
     return table
