@@ -23,8 +23,8 @@ from django.utils.html import escape  # noqa: E402
 from docx import Document  # noqa: E402
 from weasyprint import HTML  # noqa: E402
 
-from lifeline.plans import lint, printing, services  # noqa: E402
 from lifeline.core.documents import FONT_STACK  # noqa: E402
+from lifeline.plans import lint, printing, services  # noqa: E402
 
 
 def best_of(repeat, func):

@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 
 from lifeline.analysis.models import FaultAnalysis, FollowUp
 from lifeline.core import clock
-from lifeline.incidents.models import DRILL_MARK, ChecklistItem, Incident, Timer
 from lifeline.core.errors import Refused
+from lifeline.incidents.models import DRILL_MARK, ChecklistItem, Incident, Timer
 from lifeline.people.models import Member
 from lifeline.plans.printing import LABELS, say_duration
 

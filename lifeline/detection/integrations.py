@@ -17,6 +17,7 @@ from lifeline.detection.models import Integration, token_digest
 from lifeline.plans.models import PlanVersion
 from lifeline.status.models import Component
 
+
 @transaction.atomic
 def create_integration(*, kind: str, name: str, plan_id="", scenario_id="", level_id="", component_key="",
                        user=None) -> tuple[Integration, str]:

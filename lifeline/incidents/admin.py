@@ -3,7 +3,15 @@ from django.contrib import admin
 
 from lifeline.core.admin import ReadOnlyAdmin, ReadOnlyInline
 from lifeline.incidents.models import (
-    Assignment, ChecklistItem, DutyCardActivation, Incident, OutboxMessage, Report, TimelineEntry, Timer, TreeAnswer,
+    Assignment,
+    ChecklistItem,
+    DutyCardActivation,
+    Incident,
+    OutboxMessage,
+    Report,
+    TimelineEntry,
+    Timer,
+    TreeAnswer,
 )
 
 

@@ -9,7 +9,16 @@ from lifeline.core import clock
 from lifeline.core.spreadsheets import SafeXLSX
 from lifeline.people import services
 from lifeline.people.models import (
-    CheckIn, ContactChannel, Member, Override, RosterRotation, RotationSlot, Shift, Skill, Team, TeamMembership,
+    CheckIn,
+    ContactChannel,
+    Member,
+    Override,
+    RosterRotation,
+    RotationSlot,
+    Shift,
+    Skill,
+    Team,
+    TeamMembership,
 )
 from lifeline.people.resources import MemberResource, ShiftResource
 

@@ -11,7 +11,16 @@ from django.utils import timezone
 from lifeline.accounts.roles import Role, assign_role
 from lifeline.people import services
 from lifeline.people.models import (
-    CheckIn, ContactChannel, DutyKind, Member, RosterRotation, RotationSlot, Shift, Skill, Team, TeamMembership,
+    CheckIn,
+    ContactChannel,
+    DutyKind,
+    Member,
+    RosterRotation,
+    RotationSlot,
+    Shift,
+    Skill,
+    Team,
+    TeamMembership,
 )
 
 # The groups of the bundled plan of seed 001 (internet_hospital): loading that plan makes them its

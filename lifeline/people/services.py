@@ -8,7 +8,16 @@ from django.db.models import Count, Q
 from lifeline.accounts.permissions import can_check_in, can_manage_people
 from lifeline.core import clock
 from lifeline.people.models import (
-    PLAN_ROLES, CheckIn, DutyKind, Member, Override, RosterRotation, Shift, Skill, Team, TeamMembership,
+    PLAN_ROLES,
+    CheckIn,
+    DutyKind,
+    Member,
+    Override,
+    RosterRotation,
+    Shift,
+    Skill,
+    Team,
+    TeamMembership,
 )
 
 # A check-in says where someone was; after half a day it says nothing about where they are.

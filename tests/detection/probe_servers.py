@@ -11,14 +11,14 @@ import threading
 import time
 import urllib.request
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-import pytest
 
 # Waiting for a real process to listen, not for our logic.
 EXPORTER_START_SECONDS = 15
@@ -134,7 +134,7 @@ def self_signed_tls(tmp_path, not_after: datetime) -> ssl.SSLContext:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
                    .serial_number(x509.random_serial_number())
-                   .not_valid_before(datetime.now(timezone.utc) - timedelta(days=1)).not_valid_after(not_after)
+                   .not_valid_before(datetime.now(UTC) - timedelta(days=1)).not_valid_after(not_after)
                    .sign(key, hashes.SHA256()))
     cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
     cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))

@@ -1,7 +1,7 @@
 """Each kind of check against a real local target: what it finds, and how it says what failed."""
 import socket
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -77,8 +77,8 @@ def test_http_refused_and_timed_out():
 
 
 def test_https_certificate_expiry(tmp_path, clock):
-    clock.freeze(datetime.now(timezone.utc))
-    tls = self_signed_tls(tmp_path, datetime.now(timezone.utc) + timedelta(days=10))
+    clock.freeze(datetime.now(UTC))
+    tls = self_signed_tls(tmp_path, datetime.now(UTC) + timedelta(days=10))
     with serve({("GET", "/"): text_answer("ok")}, tls=tls) as site:
         # Self-signed: trusted only when told so; its expiry is read either way.
         untrusted = read(make_probe(config={"url": site.url + "/"}))
@@ -104,7 +104,7 @@ def test_tcp_connect():
 # --- heartbeat -----------------------------------------------------------------------------
 
 def test_heartbeat_counts_from_creation_then_from_the_last_check_in(clock):
-    start = clock.freeze(datetime(2026, 11, 22, 1, 0, tzinfo=timezone.utc))
+    start = clock.freeze(datetime(2026, 11, 22, 1, 0, tzinfo=UTC))
     probe = make_probe(kind="heartbeat", config={"period_minutes": 60}, interval_seconds=60, timeout_seconds=5)
     assert checks.check(probe, start + timedelta(minutes=59)).ok
     late = checks.check(probe, start + timedelta(minutes=61))

@@ -4,7 +4,7 @@ the tests set, and evaluate expressions over them; the expression grammar refuse
 import json
 import os
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -258,13 +258,13 @@ def test_a_reading_without_a_previous_scrape_neither_alerts_nor_counts(clock, me
 
 def test_cpu_busy_percent_from_the_real_node_exporter(node_exporter, english):
     probe = make_probe("服务器 CPU", kind="prometheus", config={"url": node_exporter, "expression": CPU_BUSY})
-    first = checks.check(probe, datetime.now(timezone.utc))
+    first = checks.check(probe, datetime.now(UTC))
     # Real counters move in real time, so the clock is real here; one CPU kept busy meanwhile makes
     # the machine's average more than 0 % busy even when it is otherwise idle.
     deadline = time.monotonic() + 1
     while time.monotonic() < deadline:
         pass
-    second = checks.check(probe, datetime.now(timezone.utc))
+    second = checks.check(probe, datetime.now(UTC))
     assert first.ok is None and first.error == FIRST_READING
     assert second.ok and 0 < second.value <= 100
 

@@ -1,8 +1,8 @@
 """Probes in the REST API: their state, and the heartbeat check-in outside jobs call."""
 from datetime import datetime
 
-from django.utils.translation import gettext as _
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from lifeline.accounts.permissions import can_read

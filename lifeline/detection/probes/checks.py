@@ -79,7 +79,7 @@ def tcp(settings: config.Tcp, probe: Probe, at: datetime) -> Reading:
     started = time.monotonic()
     try:
         socket.create_connection((settings.host, settings.port), timeout=probe.timeout_seconds).close()
-    except socket.timeout:
+    except TimeoutError:
         raise Failed(f"{settings.host}:{settings.port}: {web.timed_out()}") from None
     except OSError as exc:
         raise Failed(f"{settings.host}:{settings.port}: {exc.strerror or exc}") from None
