@@ -46,7 +46,7 @@ def test_the_list_shows_state_last_check_latency_and_uptime(make_user, watched):
 
 def test_the_detail_shows_readings_and_hourly_charts(make_user, watched):
     page = client_for(make_user, "duty", Role.DUTY).get(f"/detection/probes/{watched.pk}/").content.decode()
-    assert page.count("<svg") == 2 and "每小时正常比例" in page
+    assert page.count("<svg class=\"chart\"") == 2 and "每小时正常比例" in page  # legend swatches are svgs too
     assert "<td>11-23 08:00</td><td>60</td><td>12</td><td>80.00%</td>" in page
     assert page.count("HTTP 502</td>") == 12
 
