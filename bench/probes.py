@@ -67,7 +67,7 @@ class Server:
                 pass
 
         self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = "http://127.0.0.1:%d" % self.http.server_address[1]
+        self.url = f"http://127.0.0.1:{self.http.server_address[1]}"
         threading.Thread(target=self.http.serve_forever, daemon=True).start()
 
     def stop(self):
@@ -134,7 +134,7 @@ def main():
             pages = len(wecom.arrivals)
             stopped = time.monotonic()
             server.stop()
-            wait_for(lambda: len(wecom.arrivals) > pages, f"the page of {probe.name}")
+            wait_for(lambda pages=pages: len(wecom.arrivals) > pages, f"the page of {probe.name}")
             arrived, text = wecom.arrivals[pages]
             times.append(arrived - stopped)
             print(f"run {number}: {probe.component.name} stopped → first notification delivered "

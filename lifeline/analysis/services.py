@@ -300,7 +300,8 @@ def build(incident: Incident) -> Analysis:
     ]
     return Analysis(
         incident=incident, analysis=analysis, t=t, figures=facts, summary=summary, impact=impact,
-        title=f"{DRILL_MARK if incident.is_drill else ''}{incident.title}", printed=t["pair"] % {"label": t["printed"], "value": local(clock.now())},
+        title=f"{DRILL_MARK if incident.is_drill else ''}{incident.title}",
+        printed=t["pair"] % {"label": t["printed"], "value": local(clock.now())},
         timeline=[{"at": local(e.at), "kind": e.get_kind_display(), "text": e.text,
                    "by": e.actor.get_username() if e.actor_id else e.actor_name}
                   for e in incident.timeline.select_related("actor")],

@@ -70,8 +70,8 @@ def _check_levels_of_active_plans(integration: Integration):
     levels = {lv.id for version in PlanVersion.objects.filter(is_active=True) for lv in version.content.levels}
     for level in integration.severity_levels.values():
         if levels and level not in levels:
-            raise ValidationError({"severity_levels": _("no active plan has a level %(id)s; their levels are "
-                                                        "%(known)s") % {"id": level, "known": ", ".join(sorted(levels))}})
+            message = _("no active plan has a level %(id)s; their levels are %(known)s")
+            raise ValidationError({"severity_levels": message % {"id": level, "known": ", ".join(sorted(levels))}})
 
 
 def receiver_url(integration: Integration, token: str) -> str:

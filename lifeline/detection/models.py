@@ -313,6 +313,11 @@ class Probe(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        if self.kind == self.Kind.HEARTBEAT and not self.heartbeat_token:
+            self.heartbeat_token = secrets.token_urlsafe(24)
+        super().save(*args, **kwargs)
+
     @property
     def source(self) -> str:
         return f"probe:{self.pk}"
@@ -358,11 +363,6 @@ class Probe(models.Model):
         if errors:
             raise ValidationError(errors)
 
-    def save(self, *args, **kwargs):
-        if self.kind == self.Kind.HEARTBEAT and not self.heartbeat_token:
-            self.heartbeat_token = secrets.token_urlsafe(24)
-        super().save(*args, **kwargs)
-
 
 class ProbeResult(models.Model):
     """One reading, kept for a short time (probes/history.py RAW_KEPT)."""
@@ -381,6 +381,9 @@ class ProbeResult(models.Model):
         verbose_name = _("probe result")
         verbose_name_plural = _("probe results")
 
+    def __str__(self):
+        return f"{self.probe} {self.at:%Y-%m-%d %H:%M:%S} {'ok' if self.ok else 'failed'}"
+
 
 class ProbeChange(models.Model):
     """The readings changed the probe's observed state (flap damping counts these)."""
@@ -396,6 +399,9 @@ class ProbeChange(models.Model):
         indexes = [models.Index(fields=["probe", "at"], name="detection_probe_change_at")]
         verbose_name = _("probe state change")
         verbose_name_plural = _("probe state changes")
+
+    def __str__(self):
+        return f"{self.probe} {self.at:%Y-%m-%d %H:%M:%S} → {self.state}"
 
 
 class ProbeRollup(models.Model):
@@ -419,3 +425,6 @@ class ProbeRollup(models.Model):
         constraints = [models.UniqueConstraint(fields=["probe", "period", "start"], name="detection_probe_rollup_once")]
         verbose_name = _("probe rollup")
         verbose_name_plural = _("probe rollups")
+
+    def __str__(self):
+        return f"{self.probe} {self.period} {self.start:%Y-%m-%d %H:%M}"

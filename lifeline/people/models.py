@@ -256,6 +256,9 @@ class RotationSlot(models.Model):
         verbose_name = _("member in rotation")
         verbose_name_plural = _("members in rotation")
 
+    def __str__(self):
+        return f"{self.rotation} · {self.order}: {self.member}"
+
 
 class Shift(_Window):
     rotation = models.ForeignKey(RosterRotation, null=True, blank=True, on_delete=models.SET_NULL,

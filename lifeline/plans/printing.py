@@ -700,7 +700,8 @@ def _docx_forms(doc, b):
                 cells[1].merge(cells[3])
         doc.add_paragraph()
         if form.columns:
-            docx_table(doc, [label for label, _size in form.columns], [[""] * len(form.columns) for _ in form.blank_rows])
+            docx_table(doc, [label for label, _size in form.columns],
+                       [[""] * len(form.columns) for _ in form.blank_rows])
         for label in form.signatures:
             doc.add_paragraph(f"{label}{t['colon']}______________________")
         doc.add_paragraph(f"☐ {t['entered_back']}    {t['entered_by']}{t['colon']}__________    "

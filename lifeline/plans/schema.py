@@ -10,7 +10,7 @@ Durations are written `immediate`, `90s`, `30min`, `3h`, `1d` or `2wd` (working 
 """
 import re
 from datetime import date, datetime, timedelta
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -55,13 +55,13 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-class Scope(str, Enum):
+class Scope(StrEnum):
     TERMINAL = "terminal"  # 单台终端 / 个别用户
     REGION = "region"  # 局部区域 / 科室 / 单位
     WHOLE = "whole"  # 全院 / 全省 / 整体
 
 
-class Channel(str, Enum):
+class Channel(StrEnum):
     WECOM = "wecom"
     DINGTALK = "dingtalk"
     FEISHU = "feishu"
@@ -237,7 +237,7 @@ class Step(Strict):
     switch_to: Id | None = None  # scenario to start if this step fails
 
 
-class TimerActionKind(str, Enum):
+class TimerActionKind(StrEnum):
     NOTIFY = "notify"  # tell roles or groups
     DUTY_CARDS = "duty_cards"  # activate department duty cards
     SET_MODE = "set_mode"  # switch departments to a working mode (单机 / 手工)

@@ -26,8 +26,9 @@ class Component(models.Model):
     public = models.BooleanField(_("on the public status page"), default=True)
     # The plans were written by different people: plan 004 says "Outpatient charging" where
     # the hospital says 收费, plan 003 says 门诊药房 for 药房.
-    plan_names = models.TextField(_("other names in the plans"), blank=True,
-                                  help_text=_("One per line, as scenarios, incident services or working modes name it."))
+    plan_names = models.TextField(
+        _("other names in the plans"), blank=True,
+        help_text=_("One per line, as scenarios, incident services or working modes name it."))
 
     class Meta:
         ordering = ["order", "name"]

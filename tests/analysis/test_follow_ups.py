@@ -37,7 +37,9 @@ def test_lifecycle_and_overdue(resolved, member, clock, make_user):
 
     prepared = services.build(resolved)
     assert [(f["title"], f["owner"], f["due"]) for f in prepared.follow_ups] == [
-        ("组织一次应用服务器故障演练", "王工", "2026-11-25"), ("升级应用服务器操作系统补丁", "某 HIS 厂商", "2026-11-30")]
+        ("组织一次应用服务器故障演练", "王工", "2026-11-25"),
+        ("升级应用服务器操作系统补丁", "某 HIS 厂商", "2026-11-30"),
+    ]
     assert prepared.follow_ups[0]["done"] == "2026-11-26 11:00" and prepared.follow_ups[1]["done"] == prepared.t["open"]
 
 

@@ -78,7 +78,8 @@ def disk_free_percent() -> float:
 
 
 def test_disk_free_percent_of_the_root_filesystem(node_exporter):
-    probe = make_probe("服务器磁盘", kind="prometheus", config={"url": node_exporter, "expression": DISK_FREE + " < 10"})
+    probe = make_probe("服务器磁盘", kind="prometheus",
+                       config={"url": node_exporter, "expression": DISK_FREE + " < 10"})
     reading = checks.check(probe, clock.now())
     assert reading.value == pytest.approx(disk_free_percent(), abs=1)
     assert reading.ok == (reading.value >= 10)

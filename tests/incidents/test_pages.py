@@ -208,7 +208,8 @@ def test_a_transition_out_of_order_is_refused_and_changes_nothing(client, as_use
 
 def test_only_a_commander_changes_the_level(client, as_user, incident):
     as_user("duty", Role.DUTY)
-    assert client.post(f"/incidents/{incident.pk}/reclassify/", {"level": "class_1", "reason": "扩散"}).status_code == 403
+    response = client.post(f"/incidents/{incident.pk}/reclassify/", {"level": "class_1", "reason": "扩散"})
+    assert response.status_code == 403
     as_user("chief", Role.COMMANDER)
     post(client, incident, "reclassify", level="class_1", reason="扩散到全院")
     incident.refresh_from_db()

@@ -198,7 +198,8 @@ def test_every_kind_of_plan_action(load_seed, on_duty, clock, t0):
     assert set(incident.timers.filter(kind=Timer.Kind.PLAN).values_list("status", flat=True)) == {"fired"}
     cards = list(incident.duty_cards.values_list("card_id", flat=True))
     assert cards[0] == "cashier" and cards.count("cashier") == 1 and len(cards) > 1
-    assert incident.timeline.filter(kind=TimelineEntry.Kind.NOTICE, text__startswith="启用门诊应急服务器的通知").exists()
+    assert incident.timeline.filter(kind=TimelineEntry.Kind.NOTICE,
+                                    text__startswith="启用门诊应急服务器的通知").exists()
     recipients = set(OutboxMessage.objects.filter(incident=incident).values_list("member__name", "subject"))
     assert {("周联络", "通知全院 · 启用门诊应急服务器的通知"), ("孙工", "通知数据库管理员")} <= recipients
     assert incident.level_id == most_severe

@@ -178,7 +178,8 @@ def test_contacts_without_a_member_by_email_or_sms_else_undeliverable(load_seed,
     assert set(sms["13800138000"]) == {"phone", "content"}
     assert sms["13800138000"]["content"].startswith(f"您的故障报告 {reports[1].number}：事件当前状态为已确认\n")
     [mail] = smtp.mails
-    assert mail["To"] == "zhang@hospital.example" and mail["Subject"] == f"您的故障报告 {reports[0].number}：事件当前状态为已确认"
+    assert mail["To"] == "zhang@hospital.example"
+    assert mail["Subject"] == f"您的故障报告 {reports[0].number}：事件当前状态为已确认"
     undeliverable = OutboxMessage.objects.get(contact="分机8021")
     assert undeliverable.status == "failed" and undeliverable.delivery.status == "undeliverable"
     assert undeliverable.delivery.reason == "联系方式 分机8021 既不是邮箱地址也不是电话号码"

@@ -22,14 +22,16 @@ def test_department_staff_read_their_duty_card(load_seed, on_duty, clock):
     assert text[2] == "级别：一级故障 · 状态：已上报 · 已持续 3 分钟"
     assert "影响业务" not in "\n".join(text)  # the incident names no services
     card = text.index("收费处 应急职责卡：")
-    assert text[card + 1:card + 4] == ["- 与信息中心保持密切联系，及时沟通最新信息", "- 使用桌面应急系统收费", "- 输入当年发票号"]
+    assert text[card + 1:card + 4] == ["- 与信息中心保持密切联系，及时沟通最新信息", "- 使用桌面应急系统收费",
+                                       "- 输入当年发票号"]
     assert text[card + 4].startswith("确认收到（链接 24 小时内有效）：")
     assert text[text.index("下一步：") + 1].startswith("1. ")
 
 
 def test_reporters_get_the_news_and_the_note_without_a_link(load_seed, on_duty, clock):
     on_duty("it_director", "王建国")
-    report = intake.submit_report(department="门诊收费", description="收费系统无法登录", contact="zhang@hospital.example")
+    report = intake.submit_report(department="门诊收费", description="收费系统无法登录",
+                                  contact="zhang@hospital.example")
     incident = lifecycle.open_incident(plan_id=load_seed("003"), title="收费系统无法登录", reports=[report.number])
     lifecycle.transition(incident, "acknowledged")
     lifecycle.transition(incident, "mitigated", note="已切换到门诊应急服务器，可以收费")

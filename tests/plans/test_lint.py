@@ -125,7 +125,8 @@ def test_duplicate_ids_are_reported():
         return [number for number, text_line in enumerate(lines, 1) if text_line == line][n]
 
     assert problems_of(text) == [
-        (nth("  - id: tech", 1), "roles[4].id", f"duplicate role/group id 'tech' (first at line {nth('  - id: tech', 0)})"),
+        (nth("  - id: tech", 1), "roles[4].id",
+         f"duplicate role/group id 'tech' (first at line {nth('  - id: tech', 0)})"),
         (nth("  - id: L2", 1), "levels[2].id", f"duplicate level id 'L2' (first at line {nth('  - id: L2', 0)})"),
         (nth("      - id: assess", 1), "scenarios[0].steps[1].id",
          f"duplicate step id 'assess' (first at line {nth('      - id: assess', 0)})"),

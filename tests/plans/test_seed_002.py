@@ -50,7 +50,8 @@ def test_response_flow_in_the_seeds_order(plan):
 def test_the_three_critical_procedures(plan):
     login, timeout, app_server = (scenario(plan, i) for i in ("login_failure", "db_connection_timeout",
                                                               "app_server_failure"))
-    assert [login.name, timeout.name, app_server.name] == ["系统无法登录", "系统应用连接数据库超时", "应用服务器系统故障"]
+    assert [login.name, timeout.name, app_server.name] == ["系统无法登录", "系统应用连接数据库超时",
+                                                           "应用服务器系统故障"]
     assert all(s.level == "critical" for s in (login, timeout, app_server))
     login_actions = [node.action for node in login.decision_tree.nodes if node.action]
     assert any("启动数据库服务器数据库服务" in a for a in login_actions)

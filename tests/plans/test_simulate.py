@@ -31,7 +31,8 @@ def test_timers_fire_at_their_minutes(plan):
 
 
 def test_steps_are_due_at_their_minutes_with_their_owner(plan):
-    assert at(simulate(plan, "db_down"), "step") == [(5, "评估故障范围（信息中心值班人员）"), (30, "切换备库（数据库管理员）")]
+    assert at(simulate(plan, "db_down"), "step") == [(5, "评估故障范围（信息中心值班人员）"),
+                                                     (30, "切换备库（数据库管理员）")]
 
 
 def test_escalation_pages_one_hop_per_ack_timeout_then_renotifies(plan):

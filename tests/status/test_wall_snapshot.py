@@ -29,12 +29,12 @@ def test_the_feed_reports_the_snapshot_age_against_the_threshold(client, make_us
         "age_seconds": None, "threshold_seconds": 3600.0}
     build = published(clock.now())
     snapshot = client.get(FEED).json()["snapshot"]
-    assert (snapshot["stale"], snapshot["detail"], snapshot["package"]) == (False, "数据距今 0 分钟（阈值 60 分钟）",
-                                                                          build.package_id)
+    assert (snapshot["stale"], snapshot["detail"], snapshot["package"]) == (
+        False, "数据距今 0 分钟（阈值 60 分钟）", build.package_id)
     clock.advance(minutes=61)
     snapshot = client.get(FEED).json()["snapshot"]
-    assert (snapshot["stale"], snapshot["detail"], snapshot["age_seconds"]) == (True, "数据距今 61 分钟（阈值 60 分钟）",
-                                                                              61 * 60.0)
+    assert (snapshot["stale"], snapshot["detail"], snapshot["age_seconds"]) == (
+        True, "数据距今 61 分钟（阈值 60 分钟）", 61 * 60.0)
 
 
 @pytest.mark.django_db

@@ -82,7 +82,7 @@ class Command(BaseCommand):
         try:
             found = PlanVersion.objects.get(plan_id=plan_id, number=version)
         except PlanVersion.DoesNotExist:
-            raise CommandError(f"plan {plan_id!r} has no version {version} (see `lifeline plan list`)")
+            raise CommandError(f"plan {plan_id!r} has no version {version} (see `lifeline plan list`)") from None
         found = services.activate(found, user=self._user(user))
         self.stdout.write(f"{found.plan_id} v{found.number} active")
 
@@ -100,7 +100,7 @@ class Command(BaseCommand):
         try:
             events = simulate.simulate(content, scenario)
         except simulate.UnknownScenario as exc:
-            raise CommandError(f"--scenario: {exc}")
+            raise CommandError(f"--scenario: {exc}") from None
         width = max(len(simulate.format_offset(e.minute)) for e in events)
         for event in events:
             self.stdout.write(f"{simulate.format_offset(event.minute):<{width}}  {event.kind:<9}  {event.text}")
@@ -142,7 +142,7 @@ class Command(BaseCommand):
             return services.active_version(ref).content
         except PlanVersion.DoesNotExist:
             known = ", ".join(Plan.objects.values_list("id", flat=True)) or "none loaded"
-            raise CommandError(f"no loaded plan {ref!r} and no such file (plans: {known})")
+            raise CommandError(f"no loaded plan {ref!r} and no such file (plans: {known})") from None
 
     def _user(self, username):
         if not username:
@@ -150,4 +150,4 @@ class Command(BaseCommand):
         try:
             return get_user_model().objects.get(username=username)
         except get_user_model().DoesNotExist:
-            raise CommandError(f"--user: no user named {username!r}")
+            raise CommandError(f"--user: no user named {username!r}") from None
