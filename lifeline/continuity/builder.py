@@ -153,7 +153,8 @@ class _Build:
         last = latest_chain()
         record = SnapshotBuild.objects.create(
             kind=SnapshotBuild.Kind.INCREMENTAL if self.incremental else SnapshotBuild.Kind.FULL,
-            trigger=self.trigger, started_at=now, package_id=f"{now.astimezone(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}",
+            trigger=self.trigger, started_at=now,
+            package_id=f"{now.astimezone(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}",
             mapping_path=str(self.mapping_path))
         self.record = record
         kept = last[-1].package_id if last else _("none yet")
@@ -546,7 +547,8 @@ def _his_keys(snap, mapping, table):
     row is never in the index)."""
     entity = table.entity
     fields = [entity.by_name[k] for k in entity.key]
-    stmt = sa.text(f"SELECT {', '.join('src.' + k for k in entity.key)} FROM ({mapping.entities[table.name].query}) src")
+    columns = ", ".join("src." + k for k in entity.key)
+    stmt = sa.text(f"SELECT {columns} FROM ({mapping.entities[table.name].query}) src")
     connection = snap.connection.execution_options(stream_results=True, yield_per=KEY_BATCH)
     driver_error = connection.dialect.loaded_dbapi.Error
     with snap.source._errors(table.name):

@@ -419,7 +419,7 @@ def churn(url: str, percent: float, seed: int | None = None) -> dict[str, set]:
                 keys = _sample(connection, table, key, share(table)[1], rng)
                 prices = dict(connection.execute(sa.select(table.c[key], table.c[column])
                                                  .where(table.c[key].in_(keys))).all())
-                _update(connection, table, key, keys, now, **{column: lambda k: (
+                _update(connection, table, key, keys, now, **{column: lambda k, prices=prices: (
                     Decimal(prices[k]) * Decimal(rng.randrange(90, 111)) / 100).quantize(Decimal("0.01"))})
                 changed[entity] = set(keys)
 

@@ -42,7 +42,8 @@ class KeyIndex:
         kv = f"json_array({', '.join(keys)})" if len(keys) > 1 else "NULL"
         if whole:
             self.db.execute(f'DELETE FROM idx."{table.name}"')
-        self.db.execute(f'INSERT OR REPLACE INTO idx."{table.name}" SELECT {k}, "{HASH}", {kv} FROM main."{table.name}"')
+        self.db.execute(f'INSERT OR REPLACE INTO idx."{table.name}" '
+                        f'SELECT {k}, "{HASH}", {kv} FROM main."{table.name}"')
 
     def hashes(self, name: str, keys: list[str]) -> dict[str, int]:
         found = {}

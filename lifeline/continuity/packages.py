@@ -46,10 +46,10 @@ import struct
 import subprocess
 import sys
 import tempfile
+from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from collections import deque
 from itertools import chain, repeat
 from operator import methodcaller
 from pathlib import Path
@@ -780,7 +780,8 @@ def _apply_one(db: sqlite3.Connection, package: Package, plain: Path):
                 if package.manifest["entities"][name]["mode"] == "whole":
                     db.execute(f'DELETE FROM main."{name}"')
                 else:
-                    db.execute(f'DELETE FROM main."{name}" WHERE ({keys}) IN (SELECT {keys} FROM inc."{table.deleted}")')
+                    db.execute(f'DELETE FROM main."{name}" '
+                               f'WHERE ({keys}) IN (SELECT {keys} FROM inc."{table.deleted}")')
                 db.execute(f'INSERT OR REPLACE INTO main."{name}" {table.select_sql("inc", with_hash=True)}')
     finally:
         db.execute("DETACH DATABASE inc")

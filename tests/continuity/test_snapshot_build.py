@@ -80,7 +80,8 @@ def test_incremental_without_a_package_or_after_a_mapping_change_builds_a_full_o
     changed = tmp_path / "changed-query.yaml"
     changed.write_text(his.mapping_path.read_text().replace(" AS quota,", " AS quota, 1 AS extra,"))
     second = builder.build(changed, incremental=True)
-    assert second.kind == "full" and second.note.startswith("映射自 ") and second.note.endswith("以来已变更：已构建全量包")
+    assert second.kind == "full"
+    assert second.note.startswith("映射自 ") and second.note.endswith("以来已变更：已构建全量包")
     assert [p.package_id for p in builder.latest_chain()] == [second.package_id]
 
 

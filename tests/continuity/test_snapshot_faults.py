@@ -45,9 +45,11 @@ def still_published(good):
 
 def test_an_unreachable_his(his, good, tmp_path):
     if his.engine_name == "sqlite":
-        changed, expected = his.with_mapping("his.db", "gone.db", tmp_path), "HIS database file .*gone.db does not exist"
+        changed = his.with_mapping("his.db", "gone.db", tmp_path)
+        expected = "HIS database file .*gone.db does not exist"
     else:
-        changed, expected = his.with_mapping("127.0.0.1:", "127.0.0.1:1", tmp_path), "HIS at 127.0.0.1:1.* is unreachable"
+        changed = his.with_mapping("127.0.0.1:", "127.0.0.1:1", tmp_path)
+        expected = "HIS at 127.0.0.1:1.* is unreachable"
     record = fails(changed, expected, incremental=True)
     assert record.kind == "incremental" and record.error.startswith("HIS ")
     still_published(good)

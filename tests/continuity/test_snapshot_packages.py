@@ -123,7 +123,7 @@ def test_a_truncated_or_appended_file_fails(small_frames, tmp_path):
     starts = frame_starts(small_frames)
     cuts = {"inside the header": starts[0] - 10, "before the last frame": starts[-1],
             "inside a frame": starts[3] + 100, "before the signature": len(data) - 64, "one byte short": len(data) - 1}
-    for where, size in cuts.items():
+    for _where, size in cuts.items():
         cut = tmp_path / "cut.llsnap"
         cut.write_bytes(data[:size])
         with pytest.raises(PackageInvalid, match="truncated"):

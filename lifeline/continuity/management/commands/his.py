@@ -142,7 +142,8 @@ def _his_url(url: str) -> sa.engine.URL:
     try:
         return sa.engine.make_url(url)
     except sa.exc.ArgumentError:
-        raise CommandError(f"--url: {url!r} is not a SQLAlchemy URL (dialect+driver://user@host:port/database)")
+        raise CommandError(f"--url: {url!r} is not a SQLAlchemy URL "
+                           "(dialect+driver://user@host:port/database)") from None
 
 
 @contextmanager

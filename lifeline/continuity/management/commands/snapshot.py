@@ -132,7 +132,8 @@ class Command(BaseCommand):
         if not chains:
             self.stdout.write(_("No package published yet."))
         for number, chain in enumerate(chains, 1):
-            self.stdout.write(_("Chain %s") % number + (" " + _("(the latest: what stations get)") if number == 1 else ""))
+            latest = " " + _("(the latest: what stations get)") if number == 1 else ""
+            self.stdout.write(_("Chain %s") % number + latest)
             for package in chain:
                 self.stdout.write(f"  {package.built_at}  {_(package.kind):<12} {package.size:>14,} B  {package.path}")
         self.stdout.write(_("Recent builds:"))
