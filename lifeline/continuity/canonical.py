@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from lifeline.continuity.wording import gettext as _
+from lifeline.continuity.wording import gettext_noop
 
 TYPES = {
     "text": "text / 文本",
@@ -133,13 +134,13 @@ def _text(value):
 
 def _integer(value):
     if isinstance(value, bool):
-        raise _reason("%(value)s is not a whole number", value)
+        raise _reason(gettext_noop("%(value)s is not a whole number"), value)
     try:
         number = Decimal(str(value).strip())
     except InvalidOperation:
-        raise _reason("%(value)s is not a whole number", value) from None
+        raise _reason(gettext_noop("%(value)s is not a whole number"), value) from None
     if not number.is_finite() or number != number.to_integral_value():
-        raise _reason("%(value)s is not a whole number", value)
+        raise _reason(gettext_noop("%(value)s is not a whole number"), value)
     return int(number)
 
 
@@ -147,9 +148,9 @@ def _decimal(value):
     try:
         number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
     except InvalidOperation:
-        raise _reason("%(value)s is not a number", value) from None
+        raise _reason(gettext_noop("%(value)s is not a number"), value) from None
     if not number.is_finite():
-        raise _reason("%(value)s is not a number", value)
+        raise _reason(gettext_noop("%(value)s is not a number"), value)
     if number < 0:
         raise InvalidValue(_("%(value)s is negative") % {"value": number})
     return number
@@ -163,7 +164,7 @@ def _date(value):
     try:
         return datetime.date.fromisoformat(str(value).strip()[:10])
     except ValueError:
-        raise _reason("%(value)s is not a date (YYYY-MM-DD)", value) from None
+        raise _reason(gettext_noop("%(value)s is not a date (YYYY-MM-DD)"), value) from None
 
 
 def _datetime(value):
@@ -174,7 +175,7 @@ def _datetime(value):
     try:
         return datetime.datetime.fromisoformat(str(value).strip())
     except ValueError:
-        raise _reason("%(value)s is not a date and time", value) from None
+        raise _reason(gettext_noop("%(value)s is not a date and time"), value) from None
 
 
 def _boolean(value):
@@ -185,7 +186,7 @@ def _boolean(value):
         return True
     if text in FALSE_WORDS:
         return False
-    raise _reason("%(value)s is not true or false (1/0, Y/N)", value)
+    raise _reason(gettext_noop("%(value)s is not true or false (1/0, Y/N)"), value)
 
 
 _CONVERT = {"text": _text, "integer": _integer, "decimal": _decimal, "date": _date,
