@@ -84,7 +84,9 @@ def test_incremental_read_after_churn_returns_only_changed_rows(his):
     for name, (keys, mark) in later.items():
         assert keys == changed.get(name, set()), name
         if keys:
-            assert adapter.watermark_from_json(mark).value > adapter.watermark_from_json(marks[name]).value
+            # Never backwards; equal when the churn fell in the same second as the first read
+            # (SQLite's demo stamps whole seconds, and the mark is clamped to the HIS's clock).
+            assert adapter.watermark_from_json(mark).value >= adapter.watermark_from_json(marks[name]).value
     assert len(later["patient"][0] - full["patient"][0]) == 20
     assert all(not keys for keys, _mark in read_all(source, marks_of(later)).values()), "nothing changed since"
 
