@@ -152,9 +152,9 @@ EXPECTED = {
     # notifications (the acknowledgement link is signed: it is the credential)
     "notify:log": "C D A",
     "notify:check": "C D",
+    "notify:sink": "C D A",
     "notify:ack": PUBLIC,
     # service status: the public page, feed and banner; the wall; the liaison's page
-    "notify:sink": "C D A",
     "status:page": PUBLIC,
     "status:banner": PUBLIC,
     "status:banner_js": PUBLIC,
