@@ -73,6 +73,12 @@ def _sla(incident: Incident) -> schema.Sla:
     return category.sla if category and category.sla else incident.level.sla
 
 
+def responds_immediately(incident: Incident) -> bool:
+    """An immediate response deadline is the escalation chain's own paging timeout: the chain
+    pages the next person then, so no separate deadline timer pages anyone twice."""
+    return _sla(incident).respond == "immediate"
+
+
 def respond_within(plan: schema.Plan, respond: str) -> str:
     """The response time a plan's `respond` stands for. `immediate` is acknowledging within the
     plan's paging timeout (escalation.ack_timeout, default 5min: the time the first person paged

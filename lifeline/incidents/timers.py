@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from lifeline.core import clock
 from lifeline.core.errors import Refused
+from lifeline.incidents.levels import responds_immediately
 from lifeline.incidents.locking import locked
 from lifeline.incidents.models import Incident, TimelineEntry, Timer
 from lifeline.incidents.timeline import record
@@ -39,8 +40,8 @@ def schedule(incident: Incident, kind: str, key: str, due_at, action: dict,
 
 def schedule_sla(incident: Incident):
     """Timers for the SLA deadlines (once each; a deadline already fired or cancelled stays so)."""
-    # An immediate response deadline is the page sent at opening; it needs no timer.
-    if not incident.acknowledged_at and incident.respond_by and incident.respond_by > incident.opened_at:
+    # An immediate response deadline is the escalation's paging timeout; it needs no timer of its own.
+    if not incident.acknowledged_at and incident.respond_by and not responds_immediately(incident):
         schedule(incident, K.SLA_RESPOND, "respond", incident.respond_by,
                  {"kind": "sla", "text": _("Response deadline passed")}, unless=Timer.Unless.ACKNOWLEDGED)
     if incident.resolve_by:
@@ -54,7 +55,7 @@ def move_sla_timers(incident: Incident):
         incident=incident, kind__in=[K.SLA_RESPOND, K.SLA_RESOLVE], status=Timer.Status.PENDING)
     for timer in pending:
         due = incident.respond_by if timer.kind == K.SLA_RESPOND else incident.resolve_by
-        if due is None or due <= incident.opened_at:
+        if due is None or (timer.kind == K.SLA_RESPOND and responds_immediately(incident)):
             end(timer, Timer.Status.CANCELLED, "level changed")
         else:
             timer.due_at = due
