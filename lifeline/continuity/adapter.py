@@ -53,7 +53,7 @@ _CLOCK = {
     "postgresql": "SELECT LOCALTIMESTAMP, CURRENT_TIMESTAMP",
     "mysql": "SELECT NOW(6), UTC_TIMESTAMP(6)",
     "mariadb": "SELECT NOW(6), UTC_TIMESTAMP(6)",
-    "sqlite": "SELECT datetime('now', 'localtime'), datetime('now')",
+    "sqlite": "SELECT strftime('%Y-%m-%d %H:%M:%f', 'now', 'localtime'), strftime('%Y-%m-%d %H:%M:%f', 'now')",
     "oracle": "SELECT LOCALTIMESTAMP, SYS_EXTRACT_UTC(SYSTIMESTAMP) FROM DUAL",
     "mssql": "SELECT SYSDATETIME(), SYSUTCDATETIME()",
 }

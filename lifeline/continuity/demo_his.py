@@ -354,7 +354,7 @@ def his_now(engine: sa.Engine) -> datetime.datetime:
     """The demo HIS's own clock (its local time, as its timestamp columns hold it): a HIS stamps
     rows with the database server's time, whatever zone the process writing them runs in."""
     sql = {"postgresql": "SELECT LOCALTIMESTAMP", "mysql": "SELECT NOW(6)", "mariadb": "SELECT NOW(6)",
-           "sqlite": "SELECT datetime('now', 'localtime')"}.get(engine.dialect.name)
+           "sqlite": "SELECT strftime('%Y-%m-%d %H:%M:%f', 'now', 'localtime')"}.get(engine.dialect.name)
     if sql is None:
         return datetime.datetime.now()
     with engine.connect() as connection:
