@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
 from lifeline.accounts.permissions import public, signed_in
@@ -14,6 +16,8 @@ urlpatterns = [
     path("", signed_in.page(core_views.home), name="home"),
     path("healthz", public("load balancers and monitoring read it without an account")(core_views.healthz),
          name="healthz"),
+    path("favicon.ico", public("browsers ask for it before any login")(
+        RedirectView.as_view(url=static("lifeline/favicon.svg"), permanent=True)), name="favicon"),
     path("metrics", metrics.view, name="metrics"),  # public with a token or from an allowed network
     path("accounts/login/", public("the way in")(auth_views.LoginView.as_view()), name="login"),
     path("accounts/logout/", public("logging out ends a session, if there is one")(auth_views.LogoutView.as_view()),

@@ -82,6 +82,7 @@ EXPECTED = {
     # core, accounts and the admin site's index (its own rule: the staff roles)
     "home": "C D P A",
     "healthz": PUBLIC,
+    "favicon": PUBLIC,
     "metrics": TOKEN,
     "login": PUBLIC,
     "logout": PUBLIC,
