@@ -8,9 +8,16 @@ from django.utils.translation import pgettext_lazy
 
 register = template.Library()
 
-CHANNELS = {kind: pgettext_lazy("notification channel", name) for kind, name in (
-    ("wecom", "WeCom"), ("dingtalk", "DingTalk"), ("feishu", "Feishu"), ("sms", "SMS"), ("email", "email"),
-    ("phone", "phone"), ("webhook", "webhook"))}
+# Written out (not built in a loop) so that makemessages finds every name.
+CHANNELS = {
+    "wecom": pgettext_lazy("notification channel", "WeCom"),
+    "dingtalk": pgettext_lazy("notification channel", "DingTalk"),
+    "feishu": pgettext_lazy("notification channel", "Feishu"),
+    "sms": pgettext_lazy("notification channel", "SMS"),
+    "email": pgettext_lazy("notification channel", "email"),
+    "phone": pgettext_lazy("notification channel", "phone"),
+    "webhook": pgettext_lazy("notification channel", "webhook"),
+}
 
 # What a raw error says, by the words in it, most specific first.
 REASONS = (
