@@ -113,6 +113,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "lifeline.core.middleware.HospitalLanguageMiddleware",  # the hospital's language, not the browser's
     "django.middleware.locale.LocaleMiddleware",
+    "lifeline.core.middleware.NoNulCharactersMiddleware",  # PostgreSQL text holds no NUL: refused up front
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
