@@ -68,7 +68,7 @@ def test_the_organisation_page_shows_gaps_against_each_plans_numbers(client, mak
     assert 'id="team-internet_hospital-tech"' in page and 'id="team-general_hospital_his-hq"' in page
     assert "1/5（缺员）" in page and "0/3（缺员）" in page  # the plan's 5 core and 3 backup
     start = page.index('id="plan-teams-general_hospital_his"')
-    following = page.find('id="plan-teams-', start + 1)  # plans may come in either order (databases collate names apart)
+    following = page.find('id="plan-teams-', start + 1)  # plans come in either order
     his = page[start:following if following > 0 else len(page)]
     assert "team-general_hospital_his-hq" in his and "缺员" not in his  # seed 003 names no sizes: no gaps
 
