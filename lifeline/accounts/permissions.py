@@ -129,6 +129,8 @@ can_manage_stations = Policy("can_manage_stations", (C, D),
                              _("Only commanders and IT on duty manage snapshots and emergency workstations"))
 can_read_accounts = Policy("can_read_accounts", (A,), _("Only auditors and administrators read accounts"))
 can_edit_analysis = Policy("can_edit_analysis", (C, D), _("Only commanders and IT on duty write fault analyses"))
+can_manage_readiness = Policy("can_manage_readiness", (D,),
+                              _("Only IT on duty changes backups, restore tests, DR runbooks and inspections"))
 
 # The admin site: per app label, the policy that may view its records and the one that may
 # change them (commanders may also delete where they may change). Department staff have no
@@ -144,6 +146,7 @@ ADMIN_APPS = {
     "notify": (can_read, can_notify),
     "status": (can_read, can_speak_status),
     "accounts": (can_read_accounts, None),
+    "backups": (can_read, can_manage_readiness),
 }
 # Apps whose records commanders may delete through the admin.
 DELETABLE = {"plans", "people", "incidents", "analysis", "detection", "status"}
