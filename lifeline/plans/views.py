@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from lifeline.accounts.permissions import can_edit_plans, signed_in
 from lifeline.core import clock
 from lifeline.core import departments as organisation
-from lifeline.plans import coverage, printing, services
+from lifeline.plans import coverage, preparedness, printing, services
 from lifeline.plans import departments as plan_departments
 from lifeline.plans.models import PlanVersion
 
@@ -39,8 +39,12 @@ def plan_list(request):
 def plan_detail(request, plan_id):
     version = _active(plan_id)
     departments = plan_departments.table(version.plan_id, version.content)
+    p = printing.prepare(version.content)
+    backed = preparedness.backings(version.plan_id, version.content.preparedness)
+    for row in p.preparedness:
+        row["backing"] = backed[row["measure"].id]
     return render(request, "plans/detail.html", {
-        "version": version, "plan": version.content, "p": printing.prepare(version.content),
+        "version": version, "plan": version.content, "p": p,
         "history": version.plan.versions.select_related("loaded_by", "activated_by").order_by("-number"),
         "departments": departments,
         "unmatched_departments": [row["plan_department"] for row in departments if not row["matched"]],
