@@ -1,6 +1,10 @@
-"""The workstation's databases on disk, encrypted at rest with SQLCipher (`sqlcipher3-binary`:
-the sqlite3 module's interface over its own bundled SQLCipher build, so it does not depend on
-the system's SQLite).
+"""The workstation's databases on disk, encrypted at rest with SQLCipher through `sqlcipher3`.
+
+Why this binding: its wheel bundles its own SQLCipher build (4.19, on SQLite 3.53), so it needs
+no system library, and it keeps the sqlite3 module's interface, so the journal and the package
+format's SQL run unchanged. Also evaluated: `sqlcipher3-binary` (installs, but an older
+SQLCipher 4.12 and less recently released) and `apsw-sqlite3mc` (installs, SQLite 3.54 with
+SQLite3 Multiple Ciphers, but APSW's own interface: every query would be written twice).
 
 The key is never typed in: it is derived from the station's key file (HKDF-SHA256), so the
 journal and the base data open only on a PC holding that file, and a stolen disk or a copied
@@ -54,6 +58,18 @@ def connect(path, key: bytes, durable: bool = True) -> Connection:
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = FULL")
     return db
+
+
+def encrypt_copy(plain, dest, key: bytes):
+    """Write the plaintext SQLite database `plain` (a package chain just applied) as the new
+    encrypted database `dest`, in one pass (sqlcipher_export). The caller removes `plain`."""
+    db = sqlcipher3.connect(str(plain), isolation_level=None)
+    try:
+        db.execute(f"ATTACH DATABASE ? AS sealed KEY {key_literal(key)}", (str(dest),))
+        db.execute("SELECT sqlcipher_export('sealed')")
+        db.execute("DETACH DATABASE sealed")
+    finally:
+        db.close()
 
 
 def is_storage_fault(exc: Exception) -> bool:
