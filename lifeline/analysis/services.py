@@ -177,6 +177,32 @@ def parse_date(value, field_name="due_on") -> datetime.date:
                       % {"value": value}) from None
 
 
+# A due date further ahead than this is a typing slip (20310, 2126), not a plan.
+FOLLOW_UP_HORIZON_YEARS = 5
+
+
+def due_date_range(incident: Incident) -> tuple[datetime.date, datetime.date]:
+    """The due dates a follow-up of the incident may take: from the day the incident opened (a
+    task written up afterwards may already be due, but not before the incident existed) to
+    FOLLOW_UP_HORIZON_YEARS from today."""
+    now = today()
+    try:
+        latest = now.replace(year=now.year + FOLLOW_UP_HORIZON_YEARS)
+    except ValueError:  # 29 February
+        latest = now.replace(year=now.year + FOLLOW_UP_HORIZON_YEARS, day=28)
+    return timezone.localdate(incident.opened_at), latest
+
+
+def _check_due(incident: Incident, due: datetime.date):
+    earliest, latest = due_date_range(incident)
+    if due < earliest:
+        raise Refused("due_on", _("%(due)s is before the incident opened (%(earliest)s); give that day or a later one")
+                      % {"due": due.isoformat(), "earliest": earliest.isoformat()})
+    if due > latest:
+        raise Refused("due_on", _("%(due)s is more than %(years)s years ahead; give a date no later than %(latest)s")
+                      % {"due": due.isoformat(), "years": FOLLOW_UP_HORIZON_YEARS, "latest": latest.isoformat()})
+
+
 @transaction.atomic
 def add_follow_up(incident: Incident, *, title, due_on, owner_id=None, vendor="", user=None) -> FollowUp:
     """A task the incident leaves behind; it needs a title, a due date and an owner (member or vendor)."""
@@ -184,6 +210,7 @@ def add_follow_up(incident: Incident, *, title, due_on, owner_id=None, vendor=""
     if not title:
         raise Refused("title", _("say what is to be done"))
     due = parse_date(due_on)
+    _check_due(incident, due)
     owner = None
     if owner_id not in (None, ""):
         owner = Member.objects.filter(pk=owner_id, active=True).first() if str(owner_id).isdigit() else None

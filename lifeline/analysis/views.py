@@ -3,7 +3,7 @@
 Commanders and IT on duty edit; auditors read; department staff see none of it.
 """
 from django.contrib import messages
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
@@ -12,24 +12,15 @@ from django.views.decorators.http import require_POST
 
 from lifeline.accounts.permissions import can_edit_analysis, can_read
 from lifeline.analysis import printing, services, statistics
+from lifeline.analysis.forms import AnalysisForm, DoneForm, FollowUpForm
 from lifeline.analysis.models import FaultAnalysis, FollowUp
 from lifeline.core import charts
-from lifeline.core.errors import Refused
+from lifeline.core.errors import Refused, add_to_form
 from lifeline.incidents.models import Incident
-from lifeline.people.models import Member
 
 
 def _incident(incident_id) -> Incident:
     return get_object_or_404(Incident.objects.select_related("plan_version"), pk=incident_id)
-
-
-def _refused(request, model, exc: Refused, what: str):
-    """Tell the user which field was refused and why, by the field's label."""
-    try:
-        label = model._meta.get_field(exc.field).verbose_name
-    except FieldDoesNotExist:  # not a field (the incident's state, the follow-up itself): say its name
-        label = exc.field
-    messages.error(request, _("%(what)s %(field)s: %(reason)s") % {"what": what, "field": label, "reason": exc.message})
 
 
 @can_read.page
@@ -45,24 +36,33 @@ def index(request):
 @can_read.page
 def analysis(request, incident_id):
     incident = _incident(incident_id)
-    if request.method == "POST":
-        if not can_edit_analysis(request.user):
-            raise PermissionDenied(str(can_edit_analysis.refusal))
-        texts = {name: request.POST.get(name, "") for name in FaultAnalysis.TEXT_FIELDS}
+    if request.method != "POST":
+        return _analysis_page(request, incident)
+    if not can_edit_analysis(request.user):
+        raise PermissionDenied(str(can_edit_analysis.refusal))
+    form = AnalysisForm(request.POST)
+    if form.is_valid():
         try:
-            services.save_analysis(incident, request.user, **texts)
+            services.save_analysis(incident, request.user, **form.cleaned_data)
         except Refused as exc:
-            _refused(request, FaultAnalysis, exc, _("Not saved:"))
-        else:
-            messages.success(request, _("Fault analysis saved."))
-        return redirect("analysis:analysis", incident_id=incident.pk)
+            add_to_form(form, exc)
+    if not form.is_valid():
+        return _analysis_page(request, incident, analysis_form=form)
+    messages.success(request, _("Fault analysis saved."))
+    return redirect("analysis:analysis", incident_id=incident.pk)
+
+
+def _analysis_page(request, incident, *, analysis_form=None, follow_up_form=None):
+    """The analysis with its editor; a form given back (refused) shows its errors by its fields."""
     prepared = services.build(incident)
-    stored = prepared.analysis.pk is not None
+    may_edit = can_edit_analysis(request.user)
+    if may_edit:
+        analysis_form = analysis_form or AnalysisForm(initial={
+            name: getattr(prepared.analysis, name) for name in FaultAnalysis.TEXT_FIELDS})
+        follow_up_form = follow_up_form or FollowUpForm(incident)
     return render(request, "analysis/analysis.html", {
-        "incident": prepared.incident, "a": prepared, "stored": stored, "may_edit": can_edit_analysis(request.user),
-        "fields": [(name, FaultAnalysis._meta.get_field(name).verbose_name, getattr(prepared.analysis, name))
-                   for name in FaultAnalysis.TEXT_FIELDS],
-        "members": Member.objects.filter(active=True), "today": services.today()})
+        "incident": prepared.incident, "a": prepared, "stored": prepared.analysis.pk is not None,
+        "may_edit": may_edit, "analysis_form": analysis_form, "follow_up_form": follow_up_form})
 
 
 @can_read.page
@@ -78,36 +78,50 @@ def analysis_file(request, incident_id, fmt):
 @can_edit_analysis.page
 def add_follow_up(request, incident_id):
     incident = _incident(incident_id)
-    try:
-        services.add_follow_up(incident, title=request.POST.get("title", ""), due_on=request.POST.get("due_on", ""),
-                               owner_id=request.POST.get("owner") or None, vendor=request.POST.get("vendor", ""),
-                               user=request.user)
-    except Refused as exc:
-        _refused(request, FollowUp, exc, _("Follow-up not added:"))
-    else:
-        messages.success(request, _("Follow-up added."))
+    form = FollowUpForm(incident, request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.add_follow_up(incident, title=data["title"], due_on=data["due_on"], vendor=data["vendor"],
+                                   owner_id=data["owner"].pk if data["owner"] else None, user=request.user)
+        except Refused as exc:
+            add_to_form(form, exc)
+    if not form.is_valid():
+        return _analysis_page(request, incident, follow_up_form=form)
+    messages.success(request, _("Follow-up added."))
     return redirect("analysis:analysis", incident_id=incident.pk)
 
 
 @can_read.page
 def follow_ups(request):
+    return _follow_ups_page(request)
+
+
+def _follow_ups_page(request, refused: FollowUp | None = None, refused_form: DoneForm | None = None):
+    """The open follow-ups, soonest due first; a row whose marking was refused keeps its form's error."""
     today = services.today()
-    found = services.open_follow_ups()
+    rows = [(f, f.due_on < today, refused_form if refused and f.pk == refused.pk else DoneForm(auto_id=False))
+            for f in services.open_follow_ups()]
     return render(request, "analysis/follow_ups.html", {
-        "follow_ups": [(f, f.due_on < today) for f in found], "today": today,
-        "may_edit": can_edit_analysis(request.user)})
+        "follow_ups": rows, "today": today, "may_edit": can_edit_analysis(request.user)})
 
 
 @require_POST
 @can_edit_analysis.page
 def follow_up_done(request, pk):
     follow_up = get_object_or_404(FollowUp, pk=pk)
-    try:
-        services.mark_done(follow_up, request.user, request.POST.get("result", ""))
-    except Refused as exc:
-        _refused(request, FollowUp, exc, _("Not marked done:"))
-    else:
-        messages.success(request, _("Done: %(title)s") % {"title": follow_up.title})
+    form = DoneForm(request.POST, auto_id=False)
+    if form.is_valid():
+        try:
+            services.mark_done(follow_up, request.user, form.cleaned_data["result"])
+        except Refused as exc:
+            if exc.field not in form.fields:  # the follow-up itself (done meanwhile): its row is gone
+                messages.error(request, f"{_('Not marked done:')} {exc.for_people()}")
+                return redirect("analysis:follow_ups")
+            add_to_form(form, exc)
+    if not form.is_valid():
+        return _follow_ups_page(request, follow_up, form)
+    messages.success(request, _("Done: %(title)s") % {"title": follow_up.title})
     return redirect("analysis:follow_ups")
 
 

@@ -2,6 +2,7 @@
 from datetime import date
 
 import pytest
+from django.utils import translation
 
 from lifeline.analysis import services
 from lifeline.analysis.models import FollowUp
@@ -51,9 +52,30 @@ def test_lifecycle_and_overdue(resolved, member, clock, make_user):
     ({"title": "补丁", "due_on": "2026-12-01"}, "owner"),
     ({"title": "补丁", "due_on": "2026-12-01", "owner_id": 999}, "owner"),
     ({"title": "x" * 301, "due_on": "2026-12-01", "vendor": "厂商"}, "title"),
+    ({"title": "补丁", "due_on": "1999-12-01", "vendor": "厂商"}, "due_on"),
+    ({"title": "补丁", "due_on": "2026-11-21", "vendor": "厂商"}, "due_on"),  # the day before it opened
+    ({"title": "补丁", "due_on": "2031-11-24", "vendor": "厂商"}, "due_on"),  # five years and a day ahead
+    ({"title": "补丁", "due_on": "9999-12-31", "vendor": "厂商"}, "due_on"),
 ])
 def test_bad_follow_up_is_refused_naming_the_field(resolved, fields, field):
     with pytest.raises(Refused) as caught:
         services.add_follow_up(resolved, **fields)
     assert caught.value.field == field and caught.value.message
     assert not FollowUp.objects.exists()
+
+
+def test_due_dates_from_the_day_the_incident_opened_to_five_years_ahead(resolved):
+    # Opened 2026-11-22; today is 2026-11-23.
+    assert services.due_date_range(resolved) == (date(2026, 11, 22), date(2031, 11, 23))
+    for due in ("2026-11-22", "2031-11-23"):
+        services.add_follow_up(resolved, title=f"补丁 {due}", due_on=due, vendor="厂商")
+    assert FollowUp.objects.count() == 2
+
+
+def test_a_due_date_out_of_range_says_why_in_chinese(resolved):
+    with translation.override("zh-hans"), pytest.raises(Refused) as caught:
+        services.add_follow_up(resolved, title="补丁", due_on="1999-12-01", vendor="厂商")
+    assert caught.value.message == "1999-12-01 早于事件开始的日期（2026-11-22），请填写该日或之后的日期"
+    with translation.override("zh-hans"), pytest.raises(Refused) as caught:
+        services.add_follow_up(resolved, title="补丁", due_on="2040-01-01", vendor="厂商")
+    assert caught.value.message == "2040-01-01 超过 5 年之后，请填写不晚于 2031-11-23 的日期"

@@ -3,7 +3,6 @@ import io
 from datetime import date
 
 import pytest
-from django.contrib.messages import get_messages
 from docx import Document
 from pypdf import PdfReader
 
@@ -89,14 +88,38 @@ def test_follow_up_pages(resolved, as_role, clock):
     assert "<td>演练应用服务器切换</td>" not in client.get("/analysis/follow-ups/").content.decode()
 
 
-def test_bad_follow_up_from_the_page_names_the_field(resolved, as_role):
+def _field_of(html: str, name: str) -> str:
+    """The site form's block of one field: its label, errors, input and help."""
+    return next(block for block in html.split('<div class="field') if f'name="{name}"' in block)
+
+
+@pytest.mark.parametrize("due_on, says", [
+    ("12/10/2026", "YYYY-MM-DD"),
+    ("1999-12-01", "早于事件开始的日期（2026-11-22）"),
+    ("2099-12-01", "超过 5 年之后"),
+])
+def test_bad_follow_up_from_the_page_is_told_by_its_field(resolved, as_role, due_on, says):
     client = as_role(Role.DUTY)
     response = client.post(f"/analysis/incidents/{resolved.pk}/follow-ups/",
-                           {"title": "安装补丁", "due_on": "12/10/2026", "vendor": "厂商"})
-    message = str(next(iter(get_messages(response.wsgi_request))))
-    assert str(FollowUp._meta.get_field("due_on").verbose_name) in message  # the field, as the page names it
-    assert "YYYY-MM-DD" in message
+                           {"title": "安装补丁", "due_on": due_on, "vendor": "厂商"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 200
+    html = response.content.decode()
+    field = _field_of(html, "due_on")
+    assert "field-error" in field and says in field and 'value="安装补丁"' in _field_of(html, "title")
     assert not FollowUp.objects.exists()
+
+
+def test_the_date_picker_offers_the_accepted_due_dates(resolved, as_role):
+    html = as_role(Role.DUTY).get(f"/analysis/incidents/{resolved.pk}/").content.decode()
+    assert 'min="2026-11-22"' in _field_of(html, "due_on") and 'max="2031-11-23"' in _field_of(html, "due_on")
+
+
+def test_a_result_too_long_is_told_in_its_row(resolved, as_role):
+    client = as_role(Role.DUTY)
+    follow_up = FollowUp.objects.create(incident=resolved, title="补丁", vendor="厂商", due_on=date(2026, 12, 1))
+    response = client.post(f"/analysis/follow-ups/{follow_up.pk}/done/", {"result": "x" * 501})
+    assert response.status_code == 200 and 'class="errorlist' in response.content.decode()
+    assert FollowUp.objects.get().done_at is None
 
 
 def test_api_analysis_and_follow_ups(resolved, as_role):
@@ -115,10 +138,13 @@ def test_api_analysis_and_follow_ups(resolved, as_role):
     bad = client.post(f"/api/v1/analysis/incidents/{resolved.pk}/follow-ups",
                       {"title": "补丁", "due_on": "next week", "vendor": "v"}, content_type="application/json")
     assert bad.status_code == 400 and "due_on" in problems(bad)
+    bad = client.post(f"/api/v1/analysis/incidents/{resolved.pk}/follow-ups",
+                      {"title": "补丁", "due_on": "1999-12-01", "vendor": "v"}, content_type="application/json")
+    assert bad.status_code == 400 and "due_on" in problems(bad)
     assert not FollowUp.objects.exists()
 
     created = client.post(f"/api/v1/analysis/incidents/{resolved.pk}/follow-ups",
-                          {"title": "补丁", "due_on": "2026-11-20", "vendor": "某 HIS 厂商"},
+                          {"title": "补丁", "due_on": "2026-11-22", "vendor": "某 HIS 厂商"},
                           content_type="application/json")
     assert created.status_code == 201 and created.json()["overdue"] is True
     follow_up = created.json()["id"]
