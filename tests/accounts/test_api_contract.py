@@ -71,6 +71,11 @@ API_EXPECTED = {
     ("GET", "/api/v1/probes/{probe_id}"): "C D A",
     ("GET", "/api/v1/heartbeat/{token}"): "public",
     ("POST", "/api/v1/heartbeat/{token}"): "public",
+    ("GET", "/api/v1/backups/systems"): "C D A",
+    ("POST", "/api/v1/backups/jobs/{job_id}/check"): "D",
+    ("GET", "/api/v1/backups/restore-tests/{test_id}/runs"): "C D A",
+    ("POST", "/api/v1/backups/restore-tests/{test_id}/run"): "D",
+    ("POST", "/api/v1/backups/dr/components/{component_id}/switchover"): "C D",
 }
 
 

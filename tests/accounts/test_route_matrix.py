@@ -171,6 +171,21 @@ EXPECTED = {
     "status:notice_withdraw": "C D",
     "status:maintenance_new": "C D",
     "status:maintenance_end": "C D",
+    # backups and DR: IT on duty change them, commanders and auditors read; failovers start incidents
+    "backups:catalogue": "C D A",
+    "backups:check": "D",
+    "backups:add": "D",
+    "backups:edit": "D",
+    "backups:export": "C D A",
+    "backups:import": "D",
+    "backups:restore_tests": "C D A",
+    "backups:restore_test": "C D A",
+    "backups:run_restore_test": "D",
+    "backups:dr": "C D A",
+    "backups:component": "C D A",
+    "backups:switchover": "C D",
+    "backups:plan_measures": "C D A",
+    "backups:confirm_measure": "D",
 }
 
 # An id nothing has: the view answers 404 once the policy has let the caller through.
@@ -237,6 +252,15 @@ ARGS = {
     "status:override_withdraw": lambda w: {"pk": MISSING},
     "status:notice_withdraw": lambda w: {"pk": MISSING},
     "status:maintenance_end": lambda w: {"pk": MISSING},
+    "backups:add": lambda w: {"what": "system"},
+    "backups:edit": lambda w: {"what": "system", "pk": MISSING},
+    "backups:export": lambda w: {"what": "systems"},
+    "backups:restore_test": lambda w: {"pk": MISSING},
+    "backups:run_restore_test": lambda w: {"pk": MISSING},
+    "backups:component": lambda w: {"pk": MISSING},
+    "backups:switchover": lambda w: {"pk": MISSING},
+    "backups:plan_measures": lambda w: {"plan_id": w.plan_id},
+    "backups:confirm_measure": lambda w: {"plan_id": w.plan_id, "measure_id": "db_daily_backup"},
 }
 
 SKIPPED_NAMESPACES = {"api"}  # the API's own walk: API_EXPECTED
