@@ -198,6 +198,7 @@ def http_error(request, exc):
 api.add_router("/plans", "lifeline.plans.api.router")
 api.add_router("/people", "lifeline.people.api.router")
 api.add_router("/audit", "lifeline.audit.api.router")
+api.add_router("/inspections", "lifeline.inspections.api.router")
 api.add_router("/", "lifeline.incidents.api.router")
 api.add_router("/", "lifeline.incidents.vendor_api.router")
 api.add_router("/continuity", "lifeline.continuity.api.router")

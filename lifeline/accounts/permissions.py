@@ -146,6 +146,7 @@ ADMIN_APPS = {
     "notify": (can_read, can_notify),
     "status": (can_read, can_speak_status),
     "accounts": (can_read_accounts, None),
+    "inspections": (can_read, can_manage_readiness),
     "backups": (can_read, can_manage_readiness),
 }
 # Apps whose records commanders may delete through the admin.
