@@ -45,3 +45,33 @@ def test_the_wall_shows_a_new_incident_without_a_reload_and_its_elapsed_time_tic
     elapsed = page.locator(f'#incidents li[data-id="{incident.pk}"] .elapsed')
     first = elapsed.inner_text()
     page.wait_for_function("([el, text]) => el.textContent !== text", arg=[elapsed.element_handle(), first])
+
+
+LONG_NOTICE = ("医保网络故障：医保结算暂停，请患者先自费结算，保留票据，待网络恢复后到一楼医保窗口办理退费和医保结算，"
+               "给您带来不便，敬请谅解")
+
+ELLIPSIS = """el => ({cut: el.scrollWidth > el.clientWidth, style: getComputedStyle(el).textOverflow,
+                      wraps: getComputedStyle(el).whiteSpace !== "nowrap", title: el.closest("[title]")?.title})"""
+
+
+def _the_line_is_ellipsised_on_a_phone(page, line):
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # no sideways scrolling
+    shown = line.evaluate(ELLIPSIS)
+    assert shown["cut"] and shown["style"] == "ellipsis" and not shown["wraps"]  # ends with "…"
+    assert shown["title"] == LONG_NOTICE  # the whole line, on a hover or a long press
+
+
+def test_a_long_banner_ends_with_an_ellipsis_on_a_phone_and_keeps_the_whole_line(
+        page, live_server, components, make_user):
+    title, body = LONG_NOTICE.split("：", 1)
+    liaison.publish(title=title, body=body, user=make_user("zhangwei", Role.DUTY))
+    page.set_viewport_size({"width": 390, "height": 844})
+
+    page.goto(f"{live_server.url}/status/banner/")  # what an <iframe> as wide as the phone shows
+    _the_line_is_ellipsised_on_a_phone(page, page.locator("a .line"))
+    assert page.locator("a").get_attribute("href") == f"{live_server.url}/status/"  # the notice in full
+
+    page.goto(f"{live_server.url}/status/")
+    page.set_content(f'<!DOCTYPE html><meta name="viewport" content="width=device-width"><body>'
+                     f'<script src="{live_server.url}/status/banner.js"></script><p>医院首页</p></body>')
+    _the_line_is_ellipsised_on_a_phone(page, page.locator("a.lifeline-status-banner"))

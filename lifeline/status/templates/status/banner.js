@@ -7,6 +7,7 @@
   link.rel = "noopener";
   link.className = "lifeline-status-banner lifeline-status-{{ state|escapejs }}";
   link.textContent = "{{ line|escapejs }}";
+  link.title = link.textContent;  // the whole line, where the narrow banner ends it with "…"
   link.style.cssText = "display:block;padding:.4em .8em;color:#fff;text-decoration:none;white-space:nowrap;" +
     "overflow:hidden;text-overflow:ellipsis;background:" + colours["{{ state|escapejs }}"];
   var here = document.currentScript;
