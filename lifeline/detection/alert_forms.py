@@ -1,10 +1,31 @@
 """Forms of the integration and silence pages (and the admin site)."""
+import json
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from lifeline.detection import integrations
 from lifeline.detection.models import Integration, Silence
 from lifeline.status.models import Component
+
+
+def severity_help(plans: list[integrations.PlanLevels]) -> str:
+    """The severity map's help: each active plan's levels and an example its routing check
+    accepts, so an example pasted as it stands is taken."""
+    if not plans:
+        return _("No plan is active yet: load and activate a plan, then map severities to its levels.")
+    lines = format_html_join("", '<span class="plan-levels" data-plan="{}">{}</span>', (
+        (p.plan_id, format_html(_("{plan}: {levels}; for example {example}"), plan=p.plan_name,
+                                levels=format_html_join(pgettext("between list items", ", "), "{} <code>{}</code>",
+                                                        ((name, level) for level, name in p.levels)),
+                                example=format_html('<code class="severity-example">{}</code>',
+                                                    json.dumps(p.example, ensure_ascii=False))))
+        for p in plans))
+    return format_html("{}{}", _("The plan's level for each severity the source sends, as JSON. "
+                                 "The levels of the active plans:"), lines)
 
 
 class IntegrationForm(forms.ModelForm):
@@ -18,6 +39,20 @@ class IntegrationForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["component"].label = Integration._meta.get_field("component").verbose_name
+        # Read per form: the plans active now, not those of when the module was imported.
+        plans = integrations.levels_of_active_plans()
+        self.fields["plan_id"] = self._plan_choice(plans)
+        self.fields["severity_levels"].help_text = severity_help(plans)
+
+    def _plan_choice(self, plans) -> forms.ChoiceField:
+        """The plan by its name; an inactive plan the integration already names stays choosable."""
+        model_field = Integration._meta.get_field("plan_id")
+        choices = [("", _("— the active plan whose scenario names the alert's component")),
+                   *((p.plan_id, p.plan_name) for p in plans)]
+        if self.instance.plan_id and self.instance.plan_id not in {p.plan_id for p in plans}:
+            choices.append((self.instance.plan_id, self.instance.plan_id))
+        return forms.ChoiceField(label=model_field.verbose_name, help_text=model_field.help_text, choices=choices,
+                                 required=False)
 
     def _post_clean(self):
         super()._post_clean()

@@ -57,13 +57,13 @@ def check_routing(integration: Integration):
     plan = version.content
     if integration.scenario_id and not any(s.id == integration.scenario_id for s in plan.scenarios):
         raise ValidationError({"scenario_id": _("plan %(plan)s has no scenario %(id)s")
-                               % {"plan": plan.id, "id": integration.scenario_id}})
+                               % {"plan": plan.name, "id": integration.scenario_id}})
     levels = {lv.id for lv in plan.levels}
     for field, level in [("level_id", integration.level_id), *(
             ("severity_levels", lv) for lv in integration.severity_levels.values())]:
         if level and level not in levels:
             raise ValidationError({field: _("plan %(plan)s has no level %(id)s; it has %(known)s")
-                                   % {"plan": plan.id, "id": level, "known": ", ".join(sorted(levels))}})
+                                   % {"plan": plan.name, "id": level, "known": ", ".join(sorted(levels))}})
 
 
 def _check_levels_of_active_plans(integration: Integration):
@@ -72,6 +72,29 @@ def _check_levels_of_active_plans(integration: Integration):
         if levels and level not in levels:
             message = _("no active plan has a level %(id)s; their levels are %(known)s")
             raise ValidationError({"severity_levels": message % {"id": level, "known": ", ".join(sorted(levels))}})
+
+
+@dataclass
+class PlanLevels:
+    """An active plan's levels for the integration form: ids with names, most severe first, and a
+    severity map its check accepts (critical → the most severe level, warning → the least)."""
+
+    plan_id: str
+    plan_name: str
+    levels: list[tuple[str, str]]
+
+    @property
+    def example(self) -> dict[str, str]:
+        return {"critical": self.levels[0][0], "warning": self.levels[-1][0]}
+
+
+def levels_of_active_plans() -> list[PlanLevels]:
+    found = []
+    for version in PlanVersion.objects.filter(is_active=True).order_by("plan_id"):
+        plan = version.content
+        levels = sorted(plan.levels, key=lambda level: level.rank)
+        found.append(PlanLevels(plan.id, plan.name, [(level.id, level.name) for level in levels]))
+    return found
 
 
 def receiver_url(integration: Integration, token: str) -> str:

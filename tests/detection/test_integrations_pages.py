@@ -1,4 +1,5 @@
 """Integration and silence pages, the admin's receiver URL, and `lifeline integration`."""
+import html
 import io
 import json
 from datetime import timedelta
@@ -8,6 +9,7 @@ from django.core.management import CommandError, call_command
 
 from lifeline.accounts.roles import Role
 from lifeline.detection.models import Alert, Integration, Silence
+from lifeline.plans import services as plans
 from tests.detection.alerting import plan_001, registration, t0  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +46,7 @@ def test_the_form_names_a_level_the_plan_does_not_have(duty, plan_001):
         "name": "Zabbix", "kind": "zabbix", "plan_id": "internet_hospital", "level_id": "L7",
         "component_label": "component", "severity_label": "severity", "severity_levels": "{}"})
 
-    assert "预案 internet_hospital 中没有级别 L7" in answer.content.decode()
+    assert "预案 互联网医院系统瘫痪应急措施 中没有级别 L7" in answer.content.decode()
     assert not Integration.objects.exists()
 
 
@@ -57,6 +59,38 @@ def test_without_a_plan_the_severity_map_names_levels_of_the_active_plans(duty, 
     assert not Integration.objects.exists()
     taken = duty.post("/detection/integrations/", {**fields, "severity_levels": '{"critical": "L1"}'})
     assert "请现在把接收地址复制到监控系统" in taken.content.decode()
+
+
+def _help_lines(page: str) -> dict[str, str]:
+    """The severity map's help, one line per active plan: {plan id: the line's HTML}."""
+    return {chunk.split('"', 1)[0]: chunk.split(">", 1)[1].split("</span>", 1)[0]
+            for chunk in page.split('<span class="plan-levels" data-plan="')[1:]}
+
+
+def _example(line: str) -> str:
+    return html.unescape(line.split('<code class="severity-example">')[1].split("</code>")[0])
+
+
+def test_the_severity_help_names_the_active_plans_levels(duty, plan_001):
+    lines = _help_lines(duty.get("/detection/integrations/").content.decode())
+
+    assert list(lines) == ["internet_hospital"]
+    assert lines["internet_hospital"].startswith("《互联网医院系统瘫痪应急措施》：")
+    assert json.loads(_example(lines["internet_hospital"])) == {"critical": "L1", "warning": "L3"}
+
+
+def test_each_bundled_plans_example_is_taken_as_it_stands(duty):
+    """The demo's plans: the example for each, pasted with that plan chosen or with none, is accepted."""
+    plans.load_bundled()
+    lines = _help_lines(duty.get("/detection/integrations/").content.decode())
+    assert set(lines) == {v.plan_id for v in plans.active_plans()} and len(lines) == 5
+    fields = {"kind": "alertmanager", "enabled": "on", "component_label": "component", "severity_label": "severity"}
+    for plan_id, line in lines.items():
+        for chosen in (plan_id, ""):
+            taken = duty.post("/detection/integrations/", {**fields, "name": f"{plan_id}-{chosen or 'any'}",
+                                                           "plan_id": chosen, "severity_levels": _example(line)})
+            assert "请现在把接收地址复制到监控系统" in taken.content.decode(), (plan_id, chosen, _example(line))
+    assert Integration.objects.count() == 10
 
 
 def test_department_staff_neither_read_nor_create(client, make_user):
