@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "lifeline.detection",
     "lifeline.notify",
     "lifeline.status",
+    "lifeline.cutover",
     "lifeline.inspections",
     "lifeline.backups",
     "lifeline.site",  # on top: `lifeline demo`, which loads every app's demo data
