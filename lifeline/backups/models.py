@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from lifeline.core import clock, sqlguard
 from lifeline.core.errors import Refused
@@ -325,7 +326,8 @@ class DrComponent(FromPlan):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.DATABASE)
     primary_site = models.ForeignKey(Site, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
                                      verbose_name=_("primary site"))
-    primary = models.CharField(_("primary"), max_length=200, help_text=_("host name and address, e.g. DBServerA .11"))
+    primary = models.CharField(pgettext_lazy("dr", "primary"), max_length=200,
+                               help_text=_("host name and address, e.g. DBServerA .11"))
     standby_site = models.ForeignKey(Site, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
                                      verbose_name=_("standby site"))
     standby = models.CharField(_("standby"), max_length=200, blank=True)
