@@ -15,12 +15,16 @@ Cell text comes from people (a report's description, a member's title, an alert'
   character never breaks an export for everyone.
 
 `write_xlsx(title, header, rows)` writes a one-sheet workbook row by row (write-only: any
-number of rows in little memory). `SafeXLSX` is the same writer as a django-import-export
+number of rows in little memory). Its columns are as wide as the header and the first rows
+need (a Chinese character counts two), between COLUMN_MIN and COLUMN_MAX; text longer than its
+column wraps. The header row stays in view when scrolling. `SafeXLSX` is the same writer as a django-import-export
 format, for resources and the admin's export. Nothing else in Lifeline should create an
 openpyxl Workbook for writing.
 """
 import io
+import itertools
 import re
+import unicodedata
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
@@ -29,6 +33,8 @@ from django.utils import timezone
 from import_export.formats.base_formats import XLSX
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Excel's limit for the text of one cell.
@@ -39,6 +45,13 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 UNSAFE_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # A sheet title: at most 31 characters, none of []:*?/\
 SHEET_TITLE_UNSAFE = re.compile(r"[\[\]:*?/\\]")
+# Column widths, in Excel's character widths: narrow columns still show their header, a long
+# text wraps in a column no wider than a third of a screen; measured on the first rows.
+COLUMN_MIN, COLUMN_MAX, COLUMN_PADDING = 6, 50, 2
+WIDTH_SAMPLE = 500
+DATETIME_WIDTH = 19  # 2026-11-22 09:00:00
+BOLD = Font(bold=True)
+WRAPPED = Alignment(wrap_text=True, vertical="top")
 
 
 def clean_text(text: str) -> str:
@@ -62,25 +75,58 @@ def safe_value(value):
     return clean_text(str(value))
 
 
-def cell(sheet, value) -> WriteOnlyCell:
+def cell(sheet, value, width: float | None = None, bold=False) -> WriteOnlyCell:
     """A write-only cell for the value; text is always a text cell (never a formula or an
-    error code), quote-prefixed when it looks like a formula."""
+    error code), quote-prefixed when it looks like a formula, wrapped when wider than `width`."""
     found = WriteOnlyCell(sheet, safe_value(value))
+    if bold:
+        found.font = BOLD
     if isinstance(found.value, str):
         found.data_type = "s"
         if looks_like_formula(found.value):
             found.quotePrefix = True
+        if width and ("\n" in found.value or text_width(found.value) + COLUMN_PADDING > width):
+            found.alignment = WRAPPED
+    return found
+
+
+def text_width(value) -> int:
+    """How many character widths a value takes in a cell: its longest line, a wide (CJK)
+    character counting two; a date and time as Excel shows them."""
+    value = safe_value(value)
+    if isinstance(value, datetime):
+        return DATETIME_WIDTH
+    if value is None:
+        return 0
+    lines = str(value).split("\n")
+    return max(sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line) for line in lines)
+
+
+def column_widths(header: list, rows: list[list]) -> list[float]:
+    """Each column's width from its header and the sampled rows, padded, within the bounds."""
+    found = []
+    for values in itertools.zip_longest(header, *rows):
+        widest = max((text_width(v) for v in values), default=0)
+        found.append(min(max(widest + COLUMN_PADDING, COLUMN_MIN), COLUMN_MAX))
     return found
 
 
 def write_xlsx(title: str, header: Iterable, rows: Iterable[Iterable]) -> bytes:
-    """A one-sheet .xlsx: the header row, then the rows (any iterable, consumed once)."""
+    """A one-sheet .xlsx: the header row, then the rows (any iterable, consumed once). Column
+    widths are measured on the first WIDTH_SAMPLE rows, so any number of rows still streams."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(SHEET_TITLE_UNSAFE.sub(" ", clean_text(str(title or "Sheet")))[:31] or "Sheet")
+    header = [str(label) for label in header or []]
+    rows = iter(rows)
+    sample = [list(row) for row in itertools.islice(rows, WIDTH_SAMPLE)]
+    widths = column_widths(header, sample)
+    for index, width in enumerate(widths, start=1):  # a write-only sheet takes them before any row
+        sheet.column_dimensions[get_column_letter(index)].width = width
     if header:
-        sheet.append([cell(sheet, str(label)) for label in header])
-    for row in rows:
-        sheet.append([cell(sheet, value) for value in row])
+        sheet.freeze_panes = "A2"
+        sheet.append([cell(sheet, label, bold=True) for label in header])
+    for row in itertools.chain(sample, rows):
+        sheet.append([cell(sheet, value, width) for value, width in itertools.zip_longest(row, widths)])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -131,7 +131,6 @@ def incident_row(incident) -> dict:
     vendors = [holders.get(role) or title for role, title in vendor_roles(plan).items()
                if role in holders or role in commitments]
     commitment = max(commitments.values(), default=None)
-    outcome = incident.outcome[-1] if incident.outcome else None
     return {
         "incident": incident, "number": f"#{incident.pk}", "at": incident.opened_at, "title": incident.title,
         "reports": [r.number for r in incident.reports.all()],
@@ -144,8 +143,15 @@ def incident_row(incident) -> dict:
         "commitment": commitment,
         "commitment_overdue": bool(commitment and incident.is_open and commitment <= clock.now()),
         "status": incident.get_status_display(),
-        "result": (outcome.data.get("note") or outcome.text) if outcome else "", "is_drill": incident.is_drill,
+        "result": resolution(incident.outcome), "is_drill": incident.is_drill,
     }
+
+
+def resolution(moves) -> str:
+    """What was done, in the words IT gave when resolving the incident (else when closing it):
+    the note of that move, never the move itself ("状态 已解决 → 已关闭"); "" when none was given."""
+    notes = {move.data.get("new"): move.data.get("note", "") for move in sorted(moves, key=lambda m: (m.at, m.pk))}
+    return notes.get(Incident.Status.RESOLVED) or notes.get(Incident.Status.CLOSED) or ""
 
 
 def report_row(report) -> dict:
