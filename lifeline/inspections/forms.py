@@ -3,7 +3,7 @@ lands on the field it names through core.errors.add_to_form), so pages and API a
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from lifeline.inspections import checklists, services
+from lifeline.inspections import checklists, from_plan, services
 from lifeline.inspections.models import Checklist, Frequency, SparePart, Withdrawal
 
 PASS_FAIL = [("pass", _("pass")), ("fail", _("fail"))]
@@ -76,9 +76,22 @@ class AdoptForm(ItemForm):
 
 
 class PartForm(forms.ModelForm):
+    """A stock line; `measure` links it to a plan's spare-parts measure (plans then show it backed)."""
+
+    measure = forms.ChoiceField(label=_("For the plan measure"), required=False)
+
     class Meta:
         model = SparePart
         fields = ["name", "category", "model", "location", "quantity", "minimum", "replaces"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["measure"].choices = [("", "—")] + [
+            (f"{o.plan_id}/{o.measure.id}", f"{o.plan_name} · {o.measure.title}") for o in from_plan.offers()[1]]
+
+    def save(self, commit=True):
+        self.instance.plan_id, _sep, self.instance.measure_id = self.cleaned_data["measure"].partition("/")
+        return super().save(commit)
 
 
 class WithdrawForm(forms.Form):

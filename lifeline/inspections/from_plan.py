@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from lifeline.core.errors import Problem, Refused
 from lifeline.inspections import checklists
 from lifeline.inspections.models import CheckItem, Checklist, Frequency, SparePart
-from lifeline.plans import schema
+from lifeline.plans import printing, schema
 from lifeline.plans import services as plans
 from lifeline.plans.models import PlanVersion
 
@@ -36,6 +36,7 @@ class Offer:
     plan_name: str
     measure: schema.Measure
     frequency: str  # guessed; "" when the plan does not say
+    kind: str  # the measure's kind in the plan's words (巡检, 备品备件)
 
 
 def offers() -> tuple[list[Offer], list[Offer]]:
@@ -45,15 +46,22 @@ def offers() -> tuple[list[Offer], list[Offer]]:
     checks, spares = [], []
     for version in plans.active_plans():
         plan = version.content
+        kinds = printing.labels(plan)["measure_kinds"]
         for measure in plan.preparedness:
             if (plan.id, measure.id) in taken:
                 continue
-            offer = Offer(plan.id, plan.name, measure, guess_frequency(measure.schedule))
+            offer = Offer(plan.id, plan.name, measure, guess_frequency(measure.schedule), kinds[measure.kind])
             if measure.kind in CHECK_KINDS:
                 checks.append(offer)
             elif measure.kind == "spare_parts":
                 spares.append(offer)
     return checks, spares
+
+
+def measure_titles() -> dict[tuple[str, str], str]:
+    """Every active plan's measures by (plan id, measure id), as "plan name · measure title"."""
+    return {(v.plan_id, m.id): f"{v.content.name} · {m.title}" for v in plans.active_plans()
+            for m in v.content.preparedness}
 
 
 def measure_of(plan_id: str, measure_id: str, kinds) -> schema.Measure:

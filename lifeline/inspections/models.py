@@ -8,6 +8,8 @@ person on duty with a pass/fail, a value where the item has a unit, and a note.
 A spare part's stock only changes through services (a withdrawal against an incident, a restock,
 an import); below its minimum an alarm fires until it is restocked.
 """
+from datetime import time
+
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -26,7 +28,7 @@ class Frequency(models.TextChoices):
 class Checklist(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     frequency = models.CharField(_("frequency"), max_length=10, choices=Frequency.choices)
-    due_time = models.TimeField(_("due by (time of day)"), default="10:00",
+    due_time = models.TimeField(_("due by (time of day)"), default=time(10, 0),
                                 help_text=_("On the period's last day, in hospital time"))
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), default=clock.now, editable=False)

@@ -112,10 +112,10 @@ def _charts(results: list[Result], start: date, end: date) -> list[charts.Chart]
         per_week[0 if r.passed else 1][1][w] += 1
     names = sorted({r.item.title for r in automatic})
     per_item = [(label, [float(sum(1 for r in automatic if r.item.title == n and r.passed == ok)) for n in names])
-                for label, ok in ((_("passed"), True), (_("failed"), False))]
+                for label, ok in ((_("pass"), True), (_("fail"), False))]
     by_week = charts.columns(_("Automatic items per week: passed and failed"),
-                             [f"{d:%m-%d}" for d in weeks], [(_("passed"), per_week[0][1]),
-                                                            (_("failed"), per_week[1][1])], stacked=True)
+                             [f"{d:%m-%d}" for d in weeks], [(_("pass"), per_week[0][1]),
+                                                            (_("fail"), per_week[1][1])], stacked=True)
     by_week.x_labels = by_week.x_labels[::2]  # 13 weeks: every other date keeps the labels apart
     by_item = charts.columns(_("Automatic items: passed and failed"), names, per_item, stacked=True)
     return [_pass_fail_colours(c) for c in (by_week, by_item)]

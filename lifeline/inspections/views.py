@@ -117,8 +117,13 @@ def checklist_page(request, pk):
             else:
                 messages.success(request, _("Item added."))
                 return redirect("inspections:checklist", pk=checklist.pk)
+    titles, sources = from_plan.measure_titles(), dict(checklists.reads_choices())
+    items = list(checklist.items.all())
+    for item in items:  # in words: the plan measure it came from, the source it reads
+        item.from_plan = titles.get((item.plan_id, item.measure_id), "")
+        item.reads = sources.get(f"{item.provider}:{item.source}", "") if item.provider else ""
     return render(request, "inspections/checklist.html", {
-        "checklist": checklist, "items": checklist.items.all(), "form": form,
+        "checklist": checklist, "items": items, "form": form,
         "rounds": checklist.rounds.select_related("completed_by")[:30], "now": clock.now(),
         "may_edit": can_manage_readiness(request.user)}, status=400 if form.errors else 200)
 

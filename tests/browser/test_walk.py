@@ -38,7 +38,8 @@ VIEWPORTS = ({"width": 1440, "height": 900}, {"width": 390, "height": 844})
 # Not pages: downloads, feeds, scripts, the signed-out form posts; logout would end the session.
 NOT_PAGES = {"logout", "set_language", "healthz", "metrics", "status_feed", "status:banner_js",
              "status:wall_feed", "plans:binder", "people:export", "incidents:tracking_xlsx",
-             "incidents:vendors_xlsx", "analysis:analysis_file"}
+             "incidents:vendors_xlsx", "analysis:analysis_file",
+             "inspections:report_file", "inspections:parts_export"}
 ROLE_LETTERS = {"admin": Role.ADMIN, "C": Role.COMMANDER, "D": Role.DUTY, "P": Role.DEPARTMENT,
                 "A": Role.AUDITOR}
 

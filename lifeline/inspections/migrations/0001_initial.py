@@ -3,6 +3,8 @@
 import django.core.validators
 import django.db.models.deletion
 import lifeline.core.clock
+import datetime
+
 from django.conf import settings
 from django.db import migrations, models
 
@@ -23,7 +25,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=100, unique=True, verbose_name='name')),
                 ('frequency', models.CharField(choices=[('daily', 'daily'), ('weekly', 'weekly'), ('monthly', 'monthly'), ('quarterly', 'quarterly')], max_length=10, verbose_name='frequency')),
-                ('due_time', models.TimeField(default='10:00', help_text="On the period's last day, in hospital time", verbose_name='due by (time of day)')),
+                ('due_time', models.TimeField(default=datetime.time(10, 0), help_text="On the period's last day, in hospital time", verbose_name='due by (time of day)')),
                 ('active', models.BooleanField(default=True, verbose_name='active')),
                 ('created_at', models.DateTimeField(default=lifeline.core.clock.now, editable=False, verbose_name='created at')),
             ],
