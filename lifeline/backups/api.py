@@ -7,7 +7,7 @@ commanders and IT on duty start a failover (can_run_incidents). Refusals are the
 from datetime import datetime
 
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from lifeline.accounts.permissions import can_manage_readiness, can_read, can_run_incidents
 from lifeline.backups import dr, evidence, services
@@ -93,7 +93,7 @@ def runs(request, test_id: int):
 def run(request, test_id: int):
     """Queue the restore test: the worker starts it within a minute."""
     services.queue_now(get_object_or_404(RestoreTest, pk=test_id))
-    return 202, {"queued": True}
+    return Status(202, {"queued": True})
 
 
 @router.post("/dr/components/{component_id}/switchover", response={201: SwitchoverOut},
@@ -102,4 +102,4 @@ def switchover(request, component_id: int, payload: SwitchoverIn):
     """Start the component's failover or failback procedure as an incident (or a drill)."""
     started = dr.start(get_object_or_404(DrComponent, pk=component_id), payload.direction, drill=payload.drill,
                        user=request.user)
-    return 201, started
+    return Status(201, started)

@@ -6,14 +6,17 @@ from import_export import fields, resources, widgets
 
 from lifeline.backups.models import BackupJob, System
 
+# Blank cells are blank text, never NULL.
+TEXT = widgets.CharWidget(allow_blank=True)
+
 
 class SystemResource(resources.ModelResource):
-    name = fields.Field(attribute="name", column_name=_("system"))
+    name = fields.Field(attribute="name", column_name=_("system"), widget=TEXT)
     rpo_minutes = fields.Field(attribute="rpo_minutes", column_name=_("RPO objective (minutes)"),
                                widget=widgets.IntegerWidget())
     rto_minutes = fields.Field(attribute="rto_minutes", column_name=_("RTO objective (minutes)"),
                                widget=widgets.IntegerWidget())
-    notes = fields.Field(attribute="notes", column_name=_("notes"))
+    notes = fields.Field(attribute="notes", column_name=_("notes"), widget=TEXT)
 
     class Meta:
         model = System
@@ -25,16 +28,16 @@ class SystemResource(resources.ModelResource):
 class BackupJobResource(resources.ModelResource):
     system = fields.Field(attribute="system", column_name=_("system"),
                           widget=widgets.ForeignKeyWidget(System, field="name"))
-    name = fields.Field(attribute="name", column_name=_("name"))
-    kind = fields.Field(attribute="kind", column_name=_("kind"))
+    name = fields.Field(attribute="name", column_name=_("name"), widget=TEXT)
+    kind = fields.Field(attribute="kind", column_name=_("kind"), widget=TEXT)
     every_hours = fields.Field(attribute="every_hours", column_name=_("runs every (hours)"),
                                widget=widgets.IntegerWidget())
-    schedule_text = fields.Field(attribute="schedule_text", column_name=_("schedule as written"))
+    schedule_text = fields.Field(attribute="schedule_text", column_name=_("schedule as written"), widget=TEXT)
     grace_minutes = fields.Field(attribute="grace_minutes", column_name=_("grace (minutes)"),
                                  widget=widgets.IntegerWidget())
     shrink_percent = fields.Field(attribute="shrink_percent", column_name=_("suspicious shrink (%)"),
                                   widget=widgets.IntegerWidget())
-    tool = fields.Field(attribute="tool", column_name=_("tool"))
+    tool = fields.Field(attribute="tool", column_name=_("tool"), widget=TEXT)
 
     class Meta:
         model = BackupJob
