@@ -16,7 +16,7 @@ from ninja import Field, Router, Schema, Status
 from lifeline.accounts.permissions import can_read, can_reclassify, can_report, can_run_incidents, signed_in
 from lifeline.core.errors import Refused
 from lifeline.incidents import cards, checklist, intake, levels, lifecycle, timers, tracking
-from lifeline.incidents.models import NOTE_MAX_CHARS, Incident, Report, Timer
+from lifeline.incidents.models import NOTE_MAX_CHARS, PEOPLE_AFFECTED_MAX, Incident, Report, Timer
 from lifeline.people.models import Member
 
 router = Router(tags=["incidents"])
@@ -32,7 +32,7 @@ class ReportIn(Schema):
     workstation: str = Field("", examples=["门诊收费 3 号窗口"])
     description: str = Field(examples=["HIS 登录后白屏，无法收费"],
                              description="What they see (at most 2000 characters)")
-    people_affected: int = Field(1, examples=[12], ge=1, le=1_000_000)
+    people_affected: int = Field(1, examples=[12], ge=1, le=PEOPLE_AFFECTED_MAX)
     contact: str = Field(examples=["分机 8021"])
     source: Report.Source = Field(Report.Source.API, examples=["hotline"])
 
@@ -83,6 +83,8 @@ class AttachIn(Schema):
 class TransitionIn(Schema):
     status: Incident.Status = Field(examples=["acknowledged"])
     note: str = ""
+    # Resolving or closing with steps or duty cards still open: refused (409, naming them) unless true.
+    confirmed: bool = False
 
 
 class ReclassifyIn(Schema):
@@ -346,8 +348,10 @@ def attach_report(request, incident_id: int, payload: AttachIn):
 
 @router.post("/incidents/{incident_id}/transition", response=IncidentOut, auth=can_run_incidents.api)
 def transition(request, incident_id: int, payload: TransitionIn):
+    """Move the incident on. Resolving or closing with checklist steps open or duty cards
+    unacknowledged answers 409 naming each of them; send `confirmed: true` to go ahead."""
     incident = _incident(incident_id)
-    lifecycle.transition(incident, payload.status, request.user, payload.note)
+    lifecycle.transition(incident, payload.status, request.user, payload.note, confirmed=payload.confirmed)
     return _detail(incident)
 
 

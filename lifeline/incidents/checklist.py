@@ -71,6 +71,18 @@ def _item(incident: Incident, item_id) -> ChecklistItem:
     return item
 
 
+def waiting_on(items) -> dict[int, list[str]]:
+    """The open steps that must wait, by id, with the titles of the steps they come after that are
+    still open (neither done nor skipped). `items` holds every step the `after` ids may name."""
+    still_open = {(i.scenario_id, i.step_id): i.title for i in items if i.status == ChecklistItem.Status.OPEN}
+    found = {}
+    for item in items:
+        titles = [still_open[(item.scenario_id, s)] for s in item.after if (item.scenario_id, s) in still_open]
+        if titles and item.status == ChecklistItem.Status.OPEN:
+            found[item.pk] = titles
+    return found
+
+
 @transaction.atomic
 def tick(incident: Incident, item_id, user=None) -> ChecklistItem:
     """Mark a step done; the steps it comes after must be done or skipped first."""
@@ -79,8 +91,7 @@ def tick(incident: Incident, item_id, user=None) -> ChecklistItem:
     item = _item(incident, item_id)
     if item.status != ChecklistItem.Status.OPEN:
         raise Refused("item", _("this step is already %(status)s") % {"status": item.get_status_display()})
-    waiting = list(incident.checklist.filter(scenario_id=item.scenario_id, step_id__in=item.after,
-                                             status=ChecklistItem.Status.OPEN).values_list("title", flat=True))
+    waiting = waiting_on(incident.checklist.filter(scenario_id=item.scenario_id)).get(item.pk)
     if waiting:
         raise Refused("item", _("first finish: %(steps)s") % {"steps": "; ".join(waiting)})
     return _close_item(incident, item, ChecklistItem.Status.DONE, "", user)

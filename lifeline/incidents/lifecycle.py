@@ -9,12 +9,14 @@ checklist (a scenario started at opening), timers (SLA timers follow the level, 
 acknowledgement or resolution) and outbox (reporters are told of news), and none of them
 imports it. firing.py, above it, calls `set_level` when a timer escalates.
 """
+from dataclasses import dataclass
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from lifeline.accounts.permissions import can_reclassify
 from lifeline.core import clock
-from lifeline.core.errors import Refused
+from lifeline.core.errors import Problem, Refused
 from lifeline.incidents.checklist import start_scenario
 from lifeline.incidents.escalation import schedule_on_open, schedule_renotify, tell_level
 from lifeline.incidents.levels import find_level, set_deadlines, suggest_level
@@ -22,6 +24,7 @@ from lifeline.incidents.locking import locked, require_open
 from lifeline.incidents.models import (
     NOTE_MAX_CHARS,
     Assignment,
+    ChecklistItem,
     Incident,
     Report,
     TimelineEntry,
@@ -44,6 +47,9 @@ TRANSITIONS = {
     S.RESOLVED: {S.CLOSED},
     S.CLOSED: set(),
 }
+USERS_PCT_MAX = 100
+# The moves that end the work: with steps or duty cards still open they need a confirmation.
+NEEDS_CONFIRMATION = {S.RESOLVED, S.CLOSED}
 # The changes a reporter is told about (seed 000: the result goes back to whoever reported).
 REPORTER_NEWS = {S.ACKNOWLEDGED, S.MITIGATED, S.RESOLVED}
 # Incident roles filled from the roster, with the plan role each one looks for.
@@ -71,8 +77,15 @@ def _check_facts(plan, scenario_id, category_id, scope, users_pct):
         raise Refused("category", _("unknown problem category %(id)s") % {"id": category_id})
     if scope and scope not in Incident.Scope.values:
         raise Refused("scope", _("scope must be one of %(known)s") % {"known": ", ".join(Incident.Scope.values)})
-    if users_pct is not None and not 0 <= users_pct <= 100:
-        raise Refused("users_pct", _("the share of users affected is a percentage from 0 to 100"))
+    if users_pct is not None:
+        check_users_pct(users_pct)
+
+
+def check_users_pct(value: float):
+    """The share of users affected is a percentage: 0 to 100 (NaN and infinity are neither)."""
+    if not 0 <= value <= USERS_PCT_MAX:
+        raise Refused("users_pct", _("the share of users affected is a percentage from 0 to 100; %(value)s is not")
+                      % {"value": f"{value:g}"})
 
 
 def _open_reports(numbers) -> list[Report]:
@@ -210,9 +223,42 @@ def hand_command(incident: Incident, actor=None):
 
 # --- status ------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class LeftOpen:
+    """What resolving or closing an incident would leave behind: its checklist steps still open
+    (titles, in checklist order) and the departments of its duty cards nobody has acknowledged."""
+
+    steps: list[str]
+    departments: list[str]
+
+    def __bool__(self):
+        return bool(self.steps or self.departments)
+
+    def problems(self) -> list[Problem]:
+        found = []
+        if self.steps:
+            found.append(Problem("confirmed", _("checklist steps still open: %(steps)s")
+                                 % {"steps": "、".join(self.steps)}))
+        if self.departments:
+            found.append(Problem("confirmed", _("duty cards not acknowledged by: %(departments)s")
+                                 % {"departments": "、".join(self.departments)}))
+        return found
+
+
+def left_open(incident: Incident) -> LeftOpen:
+    steps = incident.checklist.filter(status=ChecklistItem.Status.OPEN).order_by("order", "pk")
+    cards = incident.duty_cards.filter(acknowledged_at__isnull=True).order_by("activated_at", "pk")
+    return LeftOpen(list(steps.values_list("title", flat=True)), list(cards.values_list("department", flat=True)))
+
+
 @transaction.atomic
-def transition(incident: Incident, status: str, user=None, note="") -> Incident:
-    """Move the incident along its lifecycle; refuses a move the lifecycle does not allow."""
+def transition(incident: Incident, status: str, user=None, note="", confirmed=False) -> Incident:
+    """Move the incident along its lifecycle; refuses a move the lifecycle does not allow.
+
+    Resolving or closing while checklist steps are open or duty cards unacknowledged is refused
+    (409, naming each of them) unless `confirmed`; a confirmed move writes what it left open
+    on the timeline.
+    """
     incident = locked(incident)
     if status not in S.values:
         raise Refused("status", _("unknown status %(status)s") % {"status": status})
@@ -221,6 +267,10 @@ def transition(incident: Incident, status: str, user=None, note="") -> Incident:
         raise Refused("status", _("an incident that is %(now)s cannot become %(new)s; it can become: %(allowed)s")
                       % {"now": S(incident.status).label, "new": S(status).label,
                          "allowed": ", ".join(str(S(s).label) for s in sorted(allowed)) or _("nothing, it is closed")})
+    left = left_open(incident) if status in NEEDS_CONFIRMATION else LeftOpen([], [])
+    if left and not confirmed:
+        ask = Problem("confirmed", _("confirm to mark the incident %(new)s all the same") % {"new": S(status).label})
+        raise Refused.of([*left.problems(), ask], status=409)
     now = clock.now()
     old, incident.status = incident.status, status
     setattr(incident, f"{status}_at", now)
@@ -229,6 +279,10 @@ def transition(incident: Incident, status: str, user=None, note="") -> Incident:
         text = _("Status %(old)s → %(new)s") % {"old": S(old).label, "new": S(status).label}
         record(incident, TimelineEntry.Kind.STATUS, f"{text}: {note}" if note else text, user,
                old=old, new=status, note=note)
+        if left:
+            record(incident, TimelineEntry.Kind.STATUS, _("Confirmed with these still open: %(what)s")
+                   % {"what": "；".join(str(p) for p in left.problems())}, user,
+                   left_steps=left.steps, left_cards=left.departments)
         if status in REPORTER_NEWS:
             tell_reporters(incident, note)
         if status == S.ACKNOWLEDGED:

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from lifeline.core import clock
 from lifeline.incidents.wording import role_title
@@ -16,6 +17,8 @@ from lifeline.plans.models import PlanVersion
 
 # What a reporter may write about what they see: enough for a paragraph, not a document.
 DESCRIPTION_MAX_CHARS = 2000
+# People affected by one report: a whole city's worth is a typing slip, not a report.
+PEOPLE_AFFECTED_MAX = 1_000_000
 # A note on the timeline: a long paragraph, not a pasted log file.
 NOTE_MAX_CHARS = 10_000
 DRILL_MARK = "【演练】"
@@ -39,7 +42,8 @@ class Report(models.Model):
     description = models.TextField(_("what they see"), max_length=DESCRIPTION_MAX_CHARS,
                                    validators=[MaxLengthValidator(DESCRIPTION_MAX_CHARS)])
     people_affected = models.PositiveIntegerField(_("people affected"), default=1,
-                                                  validators=[MinValueValidator(1)])
+                                                  validators=[MinValueValidator(1),
+                                                              MaxValueValidator(PEOPLE_AFFECTED_MAX)])
     contact = models.CharField(_("contact"), max_length=100)
     created_at = models.DateTimeField(_("reported at"), default=clock.now, db_index=True)
     incident = models.ForeignKey("Incident", on_delete=models.SET_NULL, null=True, blank=True,
@@ -85,7 +89,8 @@ class Incident(models.Model):
         REGION = "region", _("region or department")
         WHOLE = "whole", _("whole hospital")
 
-    title = models.CharField(_("title"), max_length=200)
+    # "title" alone is a job title (职务) in the catalogue; an incident's is what happened.
+    title = models.CharField(pgettext_lazy("incident", "title"), max_length=200)
     plan_version = models.ForeignKey(PlanVersion, on_delete=models.PROTECT, related_name="incidents",
                                      verbose_name=_("plan version"))
     scenario_id = models.CharField(_("scenario"), max_length=64, blank=True)

@@ -18,7 +18,14 @@ from lifeline.accounts.permissions import can_read, can_reclassify, can_report, 
 from lifeline.core import clock
 from lifeline.core.errors import Refused, add_to_form
 from lifeline.incidents import cards, checklist, intake, levels, lifecycle, timers, tracking
-from lifeline.incidents.models import Assignment, DutyCardActivation, Incident, Report
+from lifeline.incidents.models import (
+    PEOPLE_AFFECTED_MAX,
+    Assignment,
+    DutyCardActivation,
+    Incident,
+    Report,
+    TimelineEntry,
+)
 from lifeline.people.models import Member
 from lifeline.plans import departments as plan_departments
 from lifeline.plans.models import PlanVersion
@@ -29,6 +36,14 @@ TRACKING_PAGE_SIZE = 50
 # --- reporting ---------------------------------------------------------------------------
 
 class ReportForm(forms.ModelForm):
+    # The range is on the page (min/max) and checked here and by the model, with words people read.
+    people_affected = forms.IntegerField(
+        label=Report._meta.get_field("people_affected").verbose_name, initial=1, min_value=1,
+        max_value=PEOPLE_AFFECTED_MAX, error_messages={
+            "min_value": gettext_lazy("People affected: at least 1 (the one who reports)"),
+            "max_value": gettext_lazy("People affected: at most %(limit_value)s; count the people, not the records"),
+            "invalid": gettext_lazy("People affected: a whole number, such as 6")})
+
     class Meta:
         model = Report
         fields = ["department", "workstation", "description", "people_affected", "contact"]
@@ -100,7 +115,17 @@ def report_detail(request, number):
         steps = [(s.label, getattr(incident, f"{s.value}_at", None) if s != Incident.Status.REPORTED
                   else incident.opened_at) for s in Incident.Status]
     return render(request, "incidents/report_detail.html", {"report": report, "incident": incident, "steps": steps,
-                                                            "may_read": can_read(request.user)})
+                                                            "may_read": can_read(request.user),
+                                                            "outcome": _outcome(incident)})
+
+
+def _outcome(incident) -> str:
+    """What IT wrote when it resolved the incident (the note of its move to resolved), if anything."""
+    if incident is None or incident.resolved_at is None:
+        return ""
+    moves = incident.timeline.filter(kind=TimelineEntry.Kind.STATUS, data__new=Incident.Status.RESOLVED)
+    entry = moves.order_by("-at", "-pk").first()
+    return entry.data.get("note", "") if entry else ""
 
 
 # --- triage ------------------------------------------------------------------------------
@@ -110,7 +135,7 @@ def triage(request):
     """Untriaged reports: attach the chosen ones to an open incident, or open a new one (after
     asking, if they like, what level the plan's criteria suggest for the facts so far)."""
     versions = list(PlanVersion.objects.filter(is_active=True).select_related("plan").defer("source"))
-    suggestion = None
+    suggestion, errors = None, {}
     if request.method == "POST":
         if not can_run_incidents(request.user):
             raise PermissionDenied(str(can_run_incidents.refusal))
@@ -120,13 +145,28 @@ def triage(request):
             else:
                 return redirect("incidents:detail", incident_id=_triage(request).pk)
         except Refused as exc:
-            messages.error(request, exc.for_people())
+            errors = _beside_fields(request, exc)
     return render(request, "incidents/triage.html", {
         "reports": Report.objects.filter(incident__isnull=True)[:200],
         "incidents": Incident.objects.open()[:200], "versions": versions, "scopes": Incident.Scope.choices,
         "may_act": can_run_incidents(request.user), "chosen": request.POST.getlist("reports"),
-        "data": request.POST, "suggestion": suggestion,
+        "data": request.POST, "suggestion": suggestion, "errors": errors,
+        "users_pct_max": lifecycle.USERS_PCT_MAX,
     })
+
+
+# The triage form's typed fields: a refusal naming one is shown beside it, the rest above the form.
+TRIAGE_FIELDS = {"title", "users_pct"}
+
+
+def _beside_fields(request, exc: Refused) -> dict[str, str]:
+    errors = {}
+    for problem in exc.problems:
+        if problem.field in TRIAGE_FIELDS:
+            errors[problem.field] = problem.message
+        else:
+            messages.error(request, problem.message)
+    return errors
 
 
 def _triage(request) -> Incident:
@@ -166,13 +206,17 @@ def _suggest(data, versions) -> dict:
 
 
 def _users_pct(data) -> float | None:
+    """The share of users affected as typed, checked against its range before anything uses it
+    (asking for a suggestion included)."""
     text = data.get("users_pct", "").strip()
     if not text:
         return None
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
         raise Refused("users_pct", _("%(value)s is not a number") % {"value": text}) from None
+    lifecycle.check_users_pct(value)
+    return value
 
 
 def _int(text, field) -> int:
@@ -183,6 +227,32 @@ def _int(text, field) -> int:
 
 
 # --- the incident page -------------------------------------------------------------------
+
+S = Incident.Status
+# Each move's button says what it does (the badge beside the title says where the incident is),
+# with its key on the keyboard.
+MOVES = {
+    S.ACKNOWLEDGED: (gettext_lazy("Take it on"), "a"),
+    S.INVESTIGATING: (gettext_lazy("Start investigating"), "i"),
+    S.MITIGATED: (gettext_lazy("Mark mitigated"), "m"),
+    S.RESOLVED: (gettext_lazy("Mark resolved"), "r"),
+    S.CLOSED: (gettext_lazy("Close the incident"), "c"),
+}
+
+
+def move_name(incident: Incident, status: str) -> str:
+    """The button of a move: back from mitigated to investigating is investigating again."""
+    if incident.status == S.MITIGATED and status == S.INVESTIGATING:
+        return _("Investigate again")
+    return str(MOVES[status][0])
+
+
+def _moves(incident: Incident) -> list[tuple[str, str, str]]:
+    """(status, button, key) of each move the incident may make now, in lifecycle order."""
+    order = list(S.values)
+    return [(status, move_name(incident, status), MOVES[status][1])
+            for status in sorted(lifecycle.TRANSITIONS[incident.status], key=order.index)]
+
 
 def _incident(incident_id) -> Incident:
     return get_object_or_404(Incident.objects.select_related("plan_version"), pk=incident_id)
@@ -203,17 +273,39 @@ def detail(request, incident_id):
         "role_choices": [*Assignment.Kind.choices, *((r.id, r.title) for r in plan.roles),
                          *((g.id, g.name) for g in plan.groups)],
         "members": Member.objects.filter(active=True).only("name", "department"),
-        "checklist": incident.checklist.select_related("assignee", "done_by"),
+        "checklist": _checklist(incident),
         "node": checklist.tree_position(incident), "answers": answers,
         "timers": incident.timers.all(), "timeline": incident.timeline.select_related("actor"),
         "max_reminder_minutes": timers.MAX_REMINDER_MINUTES,
         "reports": incident.reports.all(),
         "duty_cards": [(a, plan_cards.get(a.card_id), seen.get(a.card_id, []), cards.reached_departments(a, mapped))
                        for a in incident.duty_cards.select_related("acknowledged_by")],
-        "transitions": sorted(lifecycle.TRANSITIONS[incident.status]),
+        "moves": _moves(incident),
         "may_act": can_run_incidents(request.user), "may_reclassify": can_reclassify(request.user),
-        "statuses": dict(Incident.Status.choices),
     })
+
+
+def _checklist(incident: Incident) -> list:
+    """Each step with the titles of the open steps it must wait for (empty: it may be ticked)."""
+    items = list(incident.checklist.select_related("assignee", "done_by"))
+    waiting = checklist.waiting_on(items)
+    return [(item, waiting.get(item.pk, [])) for item in items]
+
+
+def _transition(request, incident):
+    """A move from the page. Resolving or closing with work still open comes back as a page
+    that lists it (the domain's 409), whose button sends the same move confirmed."""
+    status, note = request.POST.get("status", ""), request.POST.get("note", "").strip()
+    confirmed = request.POST.get("confirmed") == "yes"
+    try:
+        lifecycle.transition(incident, status, request.user, note, confirmed=confirmed)
+    except Refused as exc:
+        if exc.status != 409:
+            raise
+        return render(request, "incidents/confirm_move.html", {
+            "incident": incident, "status": status, "note": note, "button": move_name(incident, status),
+            "left": lifecycle.left_open(incident), "status_name": S(status).label})
+    return None
 
 
 def _member(data) -> Member:
@@ -230,8 +322,7 @@ def _reminder(request, incident):
 
 # Action name → (the policy that may do it, what it does). Each one is a POST form on the incident page.
 ACTIONS = {
-    "transition": (can_run_incidents, lambda r, i: lifecycle.transition(i, r.POST.get("status", ""), r.user,
-                                                                        r.POST.get("note", "").strip())),
+    "transition": (can_run_incidents, _transition),
     "reclassify": (can_reclassify, lambda r, i: lifecycle.reclassify(i, r.POST.get("level", ""),
                                                                      r.POST.get("reason", ""), r.user)),
     "assign": (can_run_incidents, lambda r, i: lifecycle.assign(i, r.POST.get("role", ""), _member(r.POST), r.user,
@@ -262,9 +353,12 @@ def act(request, incident_id, action):
         raise PermissionDenied(str(policy.refusal))
     incident = _incident(incident_id)
     try:
-        run(request, incident)
+        shown = run(request, incident)
     except Refused as exc:
         messages.error(request, exc.for_people())
+    else:
+        if isinstance(shown, HttpResponse):  # a step between, such as a confirmation
+            return shown
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, {request.get_host()}):
         back = ""

@@ -114,7 +114,7 @@ def test_seed_004_whole_hospital_failure_is_reported_in_order(load_seed, t0, clo
         clock.advance(minutes=minutes)
         firing.fire_due_timers(clock.now(), "test-worker")
     clock.advance(minutes=30)
-    lifecycle.transition(incident, "resolved")
+    lifecycle.transition(incident, "resolved", confirmed=True)
 
     built = services.build(incident)
     assert built.figures.duration == timedelta(hours=3, minutes=30)

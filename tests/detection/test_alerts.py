@@ -150,7 +150,7 @@ def test_after_the_incident_is_resolved_a_new_firing_opens_a_new_incident(t0, pl
     fire(registration)
     first = Incident.objects.get()
     for status in ("acknowledged", "resolved"):
-        lifecycle.transition(first, status)
+        lifecycle.transition(first, status, confirmed=True)
 
     fire(registration)
 

@@ -60,7 +60,7 @@ def test_report_to_resolved_through_the_api(load_seed, t0, duty, make_user, clie
     assert post(duty, f"{path}/transition", {"status": "acknowledged"}).json()["status"] == "acknowledged"
     assert post(duty, f"{path}/checklist/{item}/tick").json()["status"] == "done"
     assert post(duty, f"{path}/notes", {"text": "Vendor on the way"}).status_code == 201
-    assert post(duty, f"{path}/transition", {"status": "resolved"}).json()["time_to_resolve_s"] == 0
+    assert post(duty, f"{path}/transition", {"status": "resolved", "confirmed": True}).json()["time_to_resolve_s"] == 0
     assert duty.get(f"/api/v1/reports/{number}").json()["incident_status"] == "resolved"
     detail = duty.get(f"/api/v1{path}").json()
     kinds = [e["kind"] for e in detail["timeline"]]

@@ -232,7 +232,7 @@ def test_a_step_done_after_its_owner_was_paged_stops_there(outage, clock):
 def test_resolving_stops_the_overdue_pages(outage, clock):
     incident, _steps, _people = outage
     lifecycle.transition(incident, "acknowledged")
-    lifecycle.transition(incident, "resolved")
+    lifecycle.transition(incident, "resolved", confirmed=True)
     clock.advance(hours=1)
     fire(clock)
     assert not messages(incident, "步骤")

@@ -109,7 +109,7 @@ def test_starting_a_scenario_twice_is_refused(crash):
 
 def test_nothing_is_done_to_a_closed_incident(crash):
     for status in ("acknowledged", "resolved", "closed"):
-        lifecycle.transition(crash, status)
+        lifecycle.transition(crash, status, confirmed=True)
     with pytest.raises(Refused, match="已关闭"):
         checklist.tick(crash, item(crash, "identify").pk)
     with pytest.raises(Refused, match="已关闭"):

@@ -76,9 +76,9 @@ def test_whole_network_failure_runs_the_plan_through_the_api(load_seed, t0, cloc
     assert sorted(c["department"] for c in seen["duty_cards"]) == sorted(["Outpatient charging", *MANUAL])
 
     clock.advance(minutes=30)
-    assert post(duty, f"{path}/transition", {"status": "resolved"})["status"] == "resolved"
+    assert post(duty, f"{path}/transition", {"status": "resolved", "confirmed": True})["status"] == "resolved"
     clock.advance(minutes=30)
-    closed = post(duty, f"{path}/transition", {"status": "closed"})
+    closed = post(duty, f"{path}/transition", {"status": "closed", "confirmed": True})
     assert closed["status"] == "closed"
     assert closed["time_to_resolve_s"] == timedelta(hours=3, minutes=30).total_seconds()
 

@@ -58,7 +58,7 @@ def test_seed_004_standalone_at_30_min_and_manual_at_3_h(overall, clock, t0):
 def test_resolving_before_a_timer_cancels_it(overall, clock):
     clock.advance(minutes=20)
     lifecycle.transition(overall, "acknowledged")
-    lifecycle.transition(overall, "resolved")
+    lifecycle.transition(overall, "resolved", confirmed=True)
     assert plan_timer(overall, "outpatient_standalone").status == "cancelled"
     clock.advance(hours=4)
     fire(clock)
@@ -70,7 +70,7 @@ def test_resolving_before_a_timer_cancels_it(overall, clock):
 
 def test_a_timer_for_a_closed_incident_is_refused(overall):
     for status in ("acknowledged", "resolved", "closed"):
-        lifecycle.transition(overall, status)
+        lifecycle.transition(overall, status, confirmed=True)
     count = Timer.objects.count()
     with pytest.raises(Refused) as caught:
         timers.add_reminder(overall, 20, "check the backups")

@@ -105,7 +105,7 @@ def test_a_bad_commitment_is_refused_naming_the_field_and_changes_nothing(incide
 def test_a_finished_incident_takes_no_commitment(incident, t0, make_user):
     user = make_user("chen", Role.DUTY)
     lifecycle.transition(incident, "acknowledged", user)
-    lifecycle.transition(incident, "resolved", user)
+    lifecycle.transition(incident, "resolved", user, confirmed=True)
     with pytest.raises(Refused) as refused:
         vendors.commit(incident, "dependency_vendor", t0 + timedelta(hours=2))
     assert refused.value.field == "status"
@@ -232,7 +232,7 @@ def test_a_resolved_incident_tells_nobody(incident, clock, t0, make_user):
     user = make_user("chen", Role.DUTY)
     vendors.commit(incident, "dependency_vendor", t0 + timedelta(hours=1))
     lifecycle.transition(incident, "acknowledged", user)
-    lifecycle.transition(incident, "resolved", user)
+    lifecycle.transition(incident, "resolved", user, confirmed=True)
     clock.advance(hours=2)
     assert vendors.notify_overdue() == 0
     assert _overdue_messages() == []

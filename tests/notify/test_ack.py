@@ -114,7 +114,7 @@ def test_a_changed_link_is_refused(paged, client, tamper):
 def test_a_closed_incident_takes_no_acknowledgement(paged, client):
     incident, director, path = paged
     for status in ("acknowledged", "resolved", "closed"):
-        lifecycle.transition(incident, status)
+        lifecycle.transition(incident, status, confirmed=True)
     shown = client.get(path).content.decode()
     assert "该事件已关闭，无需再确认。" in shown and 'id="acknowledge"' not in shown
     answer = client.post(path)
