@@ -33,6 +33,7 @@ urlpatterns = [
     path("detection/", include("lifeline.detection.urls")),
     path("notify/", include("lifeline.notify.urls")),
     path("status/", include("lifeline.status.urls")),
+    path("cutover/", include("lifeline.cutover.urls")),
     path("inspections/", include("lifeline.inspections.urls")),
     path("backups/", include("lifeline.backups.urls")),
     path("status.json", status_views.feed, name="status_feed"),

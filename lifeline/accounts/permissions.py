@@ -131,6 +131,8 @@ can_read_accounts = Policy("can_read_accounts", (A,), _("Only auditors and admin
 can_edit_analysis = Policy("can_edit_analysis", (C, D), _("Only commanders and IT on duty write fault analyses"))
 can_manage_readiness = Policy("can_manage_readiness", (D,),
                               _("Only IT on duty changes backups, restore tests, DR runbooks and inspections"))
+can_run_cutover = Policy("can_run_cutover", (C, D),
+                         _("Only commanders and IT on duty change a go-live cutover's board"))
 
 # The admin site: per app label, the policy that may view its records and the one that may
 # change them (commanders may also delete where they may change). Department staff have no
@@ -146,6 +148,7 @@ ADMIN_APPS = {
     "notify": (can_read, can_notify),
     "status": (can_read, can_speak_status),
     "accounts": (can_read_accounts, None),
+    "cutover": (can_read, can_run_cutover),
     "inspections": (can_read, can_manage_readiness),
     "backups": (can_read, can_manage_readiness),
 }
