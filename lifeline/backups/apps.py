@@ -8,7 +8,9 @@ class BackupsConfig(AppConfig):
     verbose_name = _("Backups and disaster recovery")
 
     def ready(self):
-        # The plan page learns which backup and DR measures a running check backs.
-        from lifeline.backups import preparedness
+        # The plan page learns which backup and DR measures a running check backs; inspection
+        # rounds read backup jobs' states as automatic items.
+        from lifeline.backups import inspection_items, preparedness
 
         preparedness.connect()
+        inspection_items.connect()

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from lifeline.accounts.roles import Role, assign_role
+from lifeline.backups import demo as backups_demo
 from lifeline.continuity import demo as continuity_demo
 from lifeline.core import clock
 from lifeline.core.actor import acting_as
@@ -38,10 +39,13 @@ class Command(BaseCommand):
             snapshots = continuity_demo.load_demo(settings.DATA_DIR)
             probes = detection_demo.load_demo(snapshots["his_database"])
             inspections = inspections_demo.load_demo()
+            backups = backups_demo.load_demo(settings.DATA_DIR)
         self.stdout.write(f"Plans loaded: {', '.join(f'{v.plan_id} v{v.number}' for v in versions)}")
         self.stdout.write(f"Members: {people['members']}; status page components: {components}; probes: {probes}")
         self.stdout.write(f"Inspection checklists: {', '.join(inspections['checklists'])}; "
                           f"spare parts: {inspections['parts']}")
+        self.stdout.write(f"Backups: {backups['systems']} systems, {backups['jobs']} jobs, restore test "
+                          f"{backups['restore_test']}; DR components: {backups['components']}")
         self.stdout.write(f"Demo HIS mapping: {snapshots['mapping']}; snapshot packages: "
                           f"{snapshots['full'].path}, {snapshots['incremental'].path}")
         self.stdout.write(self.logins(admin.username, people["users"], password))
