@@ -7,6 +7,7 @@ from pypdf import PdfReader
 
 from lifeline.accounts.roles import Role
 from lifeline.plans import services
+from lifeline.plans.templatetags.plan_terms import source_words
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +46,25 @@ def test_plan_page_shows_organisation_levels_scenarios_history_and_downloads(use
         assert f'href="/plans/{plan.id}/scenarios/{scenario.id}/">{scenario.name}</a>' in page
     assert f'href="/plans/{plan.id}/binder.pdf"' in page and f'href="/plans/{plan.id}/binder.docx"' in page
     assert his.sha256[:12] in page and f"v{his.number}" in page
+
+
+def test_plan_page_says_its_source_in_words_and_keeps_the_ids_in_its_details(user_client, his):
+    page = user_client.get(f"/plans/{his.plan_id}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    main, details = page.split('<details class="plan-details">', 1)
+    details = details.split("</details>", 1)[0]
+    assert '<p class="plan-source">来源：《医院信息系统应急方案》</p>' in main
+    assert "<summary>详细信息</summary>" in details and f"<code>{his.plan_id}</code>" in details
+    assert "seeds/" not in page and his.plan_id not in main.replace(f"/plans/{his.plan_id}/", "")
+
+
+@pytest.mark.parametrize("source, words", [
+    ("信息中心《HIS系统故障应急预案》2024版", "信息中心《HIS系统故障应急预案》2024版"),
+    ("seeds/003_1f5c248d43d0b81f.txt", "003_1f5c248d43d0b81f.txt"),
+    ("D:\\预案\\HIS应急预案.docx", "HIS应急预案.docx"),
+    ("", ""),
+])
+def test_a_source_written_as_a_path_is_shown_as_the_files_name(source, words):
+    assert source_words(source) == words
 
 
 def test_scenario_page_shows_risk_tree_steps_and_owner_titles(user_client, his):
