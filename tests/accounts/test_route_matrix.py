@@ -22,6 +22,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from lifeline.accounts import permissions
 from lifeline.accounts.roles import Role
+from lifeline.cutover.models import Cutover
 from lifeline.detection.models import Probe
 from lifeline.incidents import intake, lifecycle
 from lifeline.incidents import views as incident_views
@@ -270,7 +271,8 @@ ARGS = {
     "analysis:add_follow_up": lambda w: {"incident_id": w.incident.pk},
     "analysis:follow_up_done": lambda w: {"pk": MISSING},
     "inspections:round": lambda w: {"pk": MISSING},
-    "cutover:board": lambda w: {"pk": MISSING},
+    # the demo's cutover where the walk loaded it (its board is a page to look at), else a made-up id
+    "cutover:board": lambda w: {"pk": Cutover.objects.values_list("pk", flat=True).first() or MISSING},
     "cutover:add_task": lambda w: {"pk": MISSING},
     "cutover:task_status": lambda w: {"pk": MISSING, "task_pk": MISSING},
     "cutover:add_check": lambda w: {"pk": MISSING},

@@ -19,6 +19,7 @@ from django.test import Client
 
 from lifeline.accounts.roles import Role, assign_role
 from lifeline.core.actor import acting_as
+from lifeline.cutover import demo as cutover_demo
 from lifeline.detection.models import Probe
 from lifeline.incidents import intake, lifecycle
 from lifeline.incidents.models import Report
@@ -76,12 +77,14 @@ def ascii_findings(text: str) -> list[str]:
 
 @pytest.fixture
 def demo_world(db, clock):
-    """The demo hospital (bundled plans, people and rosters, status components), an open incident
-    on plan 003 with its first scenario started, reported by a department user; one login per role."""
+    """The demo hospital (bundled plans, people and rosters, status components, a go-live cutover),
+    an open incident on plan 003 with its first scenario started, reported by a department user;
+    one login per role."""
     with acting_as("demo"):
         plans.load_bundled()
         demo = people_demo.load_demo(clock.now().astimezone().date(), password=PASSWORD)
         status_demo.load_demo()
+        cutover_demo.load_demo()
     logins = {"admin": _admin()}
     for letter, role in ROLE_LETTERS.items():
         if letter != "admin":

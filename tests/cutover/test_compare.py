@@ -6,14 +6,17 @@ is exercised.
 """
 import subprocess
 import sys
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
 from openpyxl import load_workbook
 
+from lifeline.cutover import services
 from lifeline.cutover.compare import CompareError, compare, load_spec
 from lifeline.cutover.compare.report import HEADER
 from tests.cutover import planted
+from tests.cutover.board import PLANNED, go_live
 
 
 @pytest.fixture(scope="module")
@@ -158,3 +161,17 @@ def test_compare_is_django_free():
     code = "import sys, lifeline.cutover.compare; print(any(m.split('.')[0] == 'django' for m in sys.modules))"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True).stdout.strip() == "False"
+
+
+@pytest.mark.django_db
+def test_summary_attaches_to_a_rehearsal(systems, tmp_path, capsys):
+    old_url, new_url, _differences = systems
+    rehearsal = services.add_rehearsal(go_live(), started_at=PLANNED, ended_at=PLANNED + timedelta(hours=1),
+                                       table_rows={"patient": 3000})
+    with pytest.raises(SystemExit):
+        call_command("compare", "--source", old_url, "--target", new_url, "--spec", str(spec_file(tmp_path)),
+                     "--rehearsal", str(rehearsal.pk))
+    rehearsal.refresh_from_db()
+    assert [(t["table"], t["missing"], t["extra"], t["changed"]) for t in rehearsal.comparison] == [
+        ("patients", 10, 8, 13), ("stock", 6, 7, 6)]
+    assert "50" in rehearsal.cutover.events.last().text

@@ -88,6 +88,11 @@ class Report:
     def exceeds_tolerance(self) -> bool:
         return any(table.exceeds_tolerance for table in self.tables)
 
+    def summary(self) -> list[dict]:
+        """Per table, the counts (what a rehearsal keeps of the comparison run after it)."""
+        return [{"table": t.name, "source_rows": t.source_rows, "target_rows": t.target_rows, **t.counts,
+                 "differences": t.differences, "tolerance": t.tolerance} for t in self.tables]
+
     def summary_lines(self, samples: int) -> list[str]:
         """The report as text: a line per table, then up to `samples` differences of each kind."""
         lines = []

@@ -14,6 +14,7 @@ from lifeline.backups import demo as backups_demo
 from lifeline.continuity import demo as continuity_demo
 from lifeline.core import clock
 from lifeline.core.actor import acting_as
+from lifeline.cutover import demo as cutover_demo
 from lifeline.detection import demo as detection_demo
 from lifeline.inspections import demo as inspections_demo
 from lifeline.people import demo as people_demo
@@ -40,12 +41,15 @@ class Command(BaseCommand):
             probes = detection_demo.load_demo(snapshots["his_database"])
             inspections = inspections_demo.load_demo()
             backups = backups_demo.load_demo(settings.DATA_DIR)
+            cutover = cutover_demo.load_demo()
         self.stdout.write(f"Plans loaded: {', '.join(f'{v.plan_id} v{v.number}' for v in versions)}")
         self.stdout.write(f"Members: {people['members']}; status page components: {components}; probes: {probes}")
         self.stdout.write(f"Inspection checklists: {', '.join(inspections['checklists'])}; "
                           f"spare parts: {inspections['parts']}")
         self.stdout.write(f"Backups: {backups['systems']} systems, {backups['jobs']} jobs, restore test "
                           f"{backups['restore_test']}; DR components: {backups['components']}")
+        self.stdout.write(f"Go-live cutover: {cutover.name} ({cutover.tasks.count()} tasks, "
+                          f"{cutover.rehearsals.count()} migration rehearsals)")
         self.stdout.write(f"Demo HIS mapping: {snapshots['mapping']}; snapshot packages: "
                           f"{snapshots['full'].path}, {snapshots['incremental'].path}")
         self.stdout.write(self.logins(admin.username, people["users"], password))
