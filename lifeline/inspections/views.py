@@ -1,7 +1,8 @@
 """Inspection and spare-parts pages. IT on duty does the rounds and keeps the stock
 (can_manage_readiness); commanders and auditors read (can_read); department staff see none."""
 from django.contrib import messages
-from django.http import HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -29,6 +30,12 @@ from lifeline.inspections.resources import SparePartResource
 from lifeline.people.resources import ImportRejected, export_xlsx, import_xlsx
 
 
+def _may_change(request):
+    """A page that readers open and IT on duty also sends: 403 for a reader's POST."""
+    if not can_manage_readiness(request.user):
+        raise PermissionDenied(str(can_manage_readiness.refusal))
+
+
 @can_read.page
 def today(request):
     now = clock.now()
@@ -44,8 +51,8 @@ def round_page(request, pk):
     round_ = get_object_or_404(Round.objects.select_related("checklist", "completed_by"), pk=pk)
     may_edit = can_manage_readiness(request.user)
     items = list(round_.checklist.items.all())
-    if request.method == "POST" and round_.completed_at is None:
-        can_manage_readiness.check(request.user)
+    if request.method == "POST":
+        _may_change(request)
         forms = {item.pk: AnswerForm(item, request.POST) for item in items if item.kind == CheckItem.Kind.MANUAL}
         note = RoundNoteForm(request.POST)
         if all(f.is_valid() for f in forms.values()) and note.is_valid():
@@ -89,7 +96,7 @@ def _round_page(request, round_, items, forms, note, may_edit, status=200):
 def checklist_list(request):
     form = ChecklistForm(request.POST or None)
     if request.method == "POST":
-        can_manage_readiness.check(request.user)
+        _may_change(request)
         if form.is_valid():
             try:
                 checklist = checklists.create_checklist(**form.cleaned_data)
@@ -108,7 +115,7 @@ def checklist_page(request, pk):
     checklist = get_object_or_404(Checklist, pk=pk)
     form = ItemForm(request.POST or None)
     if request.method == "POST":
-        can_manage_readiness.check(request.user)
+        _may_change(request)
         if form.is_valid():
             try:
                 checklists.add_item(checklist, **form.cleaned_data)
@@ -157,7 +164,7 @@ def adopt(request, plan_id, measure_id):
             item = from_plan.adopt_check(plan_id, measure_id, **form.cleaned_data)
         except Refused as exc:
             if exc.status == 404:
-                raise
+                raise Http404(exc.for_people()) from None
             add_to_form(form, exc)
         else:
             messages.success(request, _("Confirmed as an item of %(checklist)s.") % {"checklist": item.checklist})
@@ -182,7 +189,11 @@ def report_page(request):
 
 @can_read.page
 def report_file(request, fmt):
-    built = report.build(request.GET.get("quarter"))
+    try:
+        built = report.build(request.GET.get("quarter"))
+    except Refused as exc:
+        messages.error(request, exc.for_people())
+        return redirect("inspections:report")
     response = HttpResponse(printing.render(built, fmt), content_type=printing.CONTENT_TYPES[fmt])
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=f"inspection-report-{built.quarter}.{fmt}")
@@ -193,7 +204,7 @@ def report_file(request, fmt):
 def part_list(request):
     form = PartForm(request.POST or None)
     if request.method == "POST":
-        can_manage_readiness.check(request.user)
+        _may_change(request)
         if form.is_valid():
             part = form.save()
             parts.check_stock(part)
