@@ -1,6 +1,5 @@
 """Notification pages: the delivery log, a test message to a channel, and the public
 acknowledgement page people reach from a notification."""
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -8,37 +7,17 @@ from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from lifeline.accounts.permissions import can_notify, can_read, public
 from lifeline.incidents.wording import in_plan_language
 from lifeline.notify import delivery, links
-from lifeline.notify.models import Delivery, DeliveryAttempt, SinkMessage
-from lifeline.people.models import ContactChannel
+from lifeline.notify.forms import ChannelCheckForm, LogFilter, channel_words
+from lifeline.notify.models import DeliveryAttempt, SinkMessage
+from lifeline.notify.templatetags.delivery_words import reason_of
 
 PAGE_SIZE = 50
 CHECKS_SHOWN = 10
-
-
-class LogFilter(forms.Form):
-    status = forms.ChoiceField(label=gettext_lazy("Status"), required=False,
-                               choices=[("", gettext_lazy("any status")), *Delivery.Status.choices])
-    kind = forms.CharField(label=gettext_lazy("Channel"), required=False, max_length=20)
-    incident = forms.IntegerField(label=gettext_lazy("Incident"), required=False, min_value=1)
-
-    def deliveries(self):
-        found = Delivery.objects.select_related("message__incident", "message__member").prefetch_related("attempts")
-        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
-        if data.get("status"):
-            found = found.filter(status=data["status"])
-        if data.get("kind"):
-            found = found.filter(attempts__kind=data["kind"]).distinct()
-        if data.get("incident"):
-            found = found.filter(message__incident_id=data["incident"])
-        return found
-
-
 SINK_SHOWN = 200
 
 
@@ -51,20 +30,19 @@ def sink(request):
 
 @can_read.page
 def log(request):
+    return _log_page(request)
+
+
+def _log_page(request, check_form: ChannelCheckForm | None = None):
+    """The deliveries, filtered; a refused filter or channel test shows its error by its field."""
     form = LogFilter(request.GET or None)
-    if form.is_bound and not form.is_valid():
-        for field, errors in form.errors.items():
-            messages.error(request, _("%(field)s: %(errors)s") % {"field": form.fields[field].label,
-                                                                  "errors": " ".join(errors)})
     page = Paginator(form.deliveries(), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    kinds = sorted({*ContactChannel.objects.values_list("kind", flat=True).distinct(), "email", "sms"})
     may_send = can_notify(request.user)
     return render(request, "notify/log.html", {
-        "form": form, "page": page, "query": query.urlencode(), "kinds": kinds,
-        "statuses": Delivery.Status.choices, "may_send": may_send,
-        "channels": ContactChannel.objects.select_related("member") if may_send else [],
+        "form": form, "page": page, "query": query.urlencode(), "may_send": may_send,
+        "check_form": (check_form or ChannelCheckForm()) if may_send else None,
         "checks": DeliveryAttempt.objects.filter(delivery__isnull=True).select_related("channel")[:CHECKS_SHOWN],
     })
 
@@ -73,18 +51,18 @@ def log(request):
 @require_POST
 @can_notify.page
 def check(request):
-    """Send a test message to one channel now and say what it answered."""
-    value = request.POST.get("channel", "")
-    channel = ContactChannel.objects.select_related("member").filter(pk=value).first() if value.isdigit() else None
-    if channel is None:
-        messages.error(request, _("Channel: choose one of the channels listed."))
-        return redirect("notify:log")
+    """Send a test message to one channel now and say what it answered (the raw error is in the
+    list of tests below, behind its details)."""
+    form = ChannelCheckForm(request.POST)
+    if not form.is_valid():
+        return _log_page(request, form)
+    channel = form.cleaned_data["channel"]
     attempt = delivery.send_check(channel)
     if attempt.ok:
-        messages.success(request, _("Test message sent to %(channel)s.") % {"channel": channel})
+        messages.success(request, _("Test message sent to %(channel)s.") % {"channel": channel_words(channel)})
     else:
         messages.error(request, _("Test message to %(channel)s failed: %(error)s")
-                       % {"channel": channel, "error": attempt.error})
+                       % {"channel": channel_words(channel), "error": reason_of(attempt.error)})
     return redirect("notify:log")
 
 

@@ -64,8 +64,9 @@ def test_filters_by_status_channel_and_incident(client, make_user, delivered):
     assert rows({"kind": "dingtalk"}) == ["李敏"]
     assert sorted(rows({"incident": incident.pk})) == ["李敏", "王建国"]
     assert rows({"incident": incident.pk + 1}) == []
-    bad = client.get(LOG, {"incident": "abc"})
-    assert "事件：输入整数。" in bad.content.decode()
+    bad = client.get(LOG, {"incident": "abc"}).content.decode()
+    field = next(b for b in bad.split('<div class="field') if 'name="incident"' in b)
+    assert "field-error" in field and "输入整数。" in field  # beside the field it is about
 
 
 @pytest.mark.parametrize("role, allowed", [(Role.DUTY, True), (Role.COMMANDER, True), (Role.AUDITOR, False)])
@@ -77,7 +78,7 @@ def test_send_a_test_message_to_a_channel(client, make_user, incident_003, vendo
     if not allowed:
         assert answer.status_code == 403 and vendor.received == []
         return
-    assert "测试消息已发送到 王建国 · wecom。" in answer.content.decode()
+    assert "测试消息已发送到 王建国 · 企业微信。" in answer.content.decode()
     assert vendor.texts()[0].startswith("Lifeline 测试消息\n收到此消息说明该通道可用")
     [attempt] = DeliveryAttempt.objects.all()
     assert attempt.is_test and attempt.ok and attempt.channel == wecom
@@ -89,9 +90,12 @@ def test_a_failing_test_message_says_why(client, make_user, incident_003, vendor
     vendor.refuse("revoked-key")
     as_role(client, make_user, Role.DUTY)
     text = client.post(reverse("notify:check"), {"channel": wecom.pk}, follow=True).content.decode()
-    assert "发送到 王建国 · wecom 的测试消息失败：WeCom Bot refused the message: errcode=93000" in text
-    assert "通道：请从列出的通道中选择一个。" in client.post(
-        reverse("notify:check"), {"channel": "x"}, follow=True).content.decode()
+    said, listed = text.split('id="checks"', 1)
+    assert "发送到 王建国 · 企业微信 的测试消息失败：渠道返回了错误" in said and "errcode" not in said
+    assert "WeCom Bot refused the message: errcode=93000" in listed  # the raw error, behind its details
+    refused = client.post(reverse("notify:check"), {"channel": "x"}).content.decode()
+    field = next(b for b in refused.split('<div class="field') if 'name="channel"' in b)
+    assert "field-error" in field and "请从列出的通道中选择一个" in field
 
 
 def test_the_incident_page_lists_its_notifications(client, make_user, delivered):
