@@ -27,7 +27,7 @@ django.setup()
 
 import sqlalchemy as sa  # noqa: E402
 
-from lifeline.continuity import adapter, demo_his, mapping  # noqa: E402
+from lifeline.his import demo_his, mapping, reader  # noqa: E402
 
 SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/{}"
 
@@ -74,7 +74,7 @@ def copy_out(url, queries) -> tuple[float, int]:
 
 def adapter_read(path, entities, form) -> tuple[float, float, int]:
     """Seconds, CPU seconds and rows of one snapshot reading `entities` as "batches" or "dicts"."""
-    source = adapter.HisSource(mapping.load(path))
+    source = reader.HisSource(mapping.load(path))
     started, cpu = time.perf_counter(), time.process_time()
     count = 0
     with source.snapshot() as snap:

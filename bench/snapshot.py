@@ -38,9 +38,9 @@ django.setup()
 import sqlalchemy as sa  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
-from lifeline.continuity import demo_his, mapping  # noqa: E402
-from lifeline.continuity.keystore import KeyStore  # noqa: E402
+from lifeline.continuity import storage  # noqa: E402
 from lifeline.continuity.models import SnapshotBuild  # noqa: E402
+from lifeline.his import demo_his, mapping  # noqa: E402
 
 SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/{}"
 LIFELINE = str(Path(sys.executable).with_name("lifeline"))
@@ -83,7 +83,7 @@ def main():
     parser.add_argument("--patients", type=int, default=1_000_000)
     patients = parser.parse_args().patients
     call_command("migrate", verbosity=0)
-    KeyStore.default().create()
+    storage.keystore().create()
     name = f"lifeline_bench_snapshot_{secrets.token_hex(4)}"
     admin = sa.create_engine(SERVER.format("postgres"), isolation_level="AUTOCOMMIT")
     try:

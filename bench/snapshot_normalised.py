@@ -43,9 +43,9 @@ django.setup()
 import sqlalchemy as sa  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
-from lifeline.continuity import mapping  # noqa: E402
-from lifeline.continuity.keystore import KeyStore  # noqa: E402
+from lifeline.continuity import storage  # noqa: E402
 from lifeline.continuity.models import SnapshotBuild  # noqa: E402
+from lifeline.his import mapping  # noqa: E402
 from tests.continuity import normalised_his  # noqa: E402
 
 SERVERS = {
@@ -134,7 +134,7 @@ def main():
     parser.add_argument("--engine", choices=list(SERVERS), action="append")
     options = parser.parse_args()
     call_command("migrate", verbosity=0)
-    KeyStore.default().create()
+    storage.keystore().create()
     try:
         for engine in options.engine or list(SERVERS):
             run(engine, options.patients)

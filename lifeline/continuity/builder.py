@@ -5,11 +5,11 @@
     builder.latest_chain()   # [Published]: the newest full package and its incrementals, in order
 
 A build reads the HIS in one consistent snapshot (adapter.HisSource) and writes the canonical
-rows, batch by batch, into a SQLite database in a private directory (packages.private_dir),
+rows, batch by batch, into a SQLite database in a private directory (private.private_dir),
 which is encrypted and signed into the package and removed when the build ends; a build
 killed before that leaves the directory to the next build, which removes it first. So the
 patient data leaves the HIS only encrypted. A full build reads, checks and hashes the rows
-while a second process stores them (packages.DatabaseWriter); an incremental stores its own.
+while a second process stores them (writing.DatabaseWriter); an incremental stores its own.
 
 An incremental reads each entity that has a watermark since the parent's watermark, leaves
 out rows whose hash did not change, and finds deleted rows by reading the entity's keys (only
@@ -45,18 +45,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from lifeline.audit.bulk import audited_update
-from lifeline.continuity import drift, guard, packages, publishing
-from lifeline.continuity.adapter import HisSource, watermark_to_json
-from lifeline.continuity.canonical import FAILED, NULLED, SKIPPED, InvalidRow, InvalidValue
+from lifeline.continuity import drift, guard, publishing, storage
 from lifeline.continuity.guard import BuildRefused
-from lifeline.continuity.keyindex import KeyIndex
-from lifeline.continuity.keystore import KeyStore
-from lifeline.continuity.mapping import MappingInvalid
-from lifeline.continuity.mapping import load as load_mapping
 from lifeline.continuity.models import BuildProblem, SnapshotBuild
-from lifeline.continuity.packages import TABLES, Digest, row_hash
 from lifeline.continuity.publishing import SUFFIX, Published, latest_chain  # noqa: F401 - latest_chain is API
 from lifeline.core import clock
+from lifeline.his.canonical import FAILED, NULLED, SKIPPED, InvalidRow, InvalidValue
+from lifeline.his.mapping import MappingInvalid
+from lifeline.his.mapping import load as load_mapping
+from lifeline.his.reader import HisSource, watermark_to_json
+from lifeline.package import container, private, tables, writing
+from lifeline.package.keyindex import KeyIndex
+from lifeline.package.tables import TABLES, Digest, row_hash
 
 BATCH = 2000
 KEY_BATCH = 10_000
@@ -130,7 +130,7 @@ def recover_interrupted_builds():
             record.status = SnapshotBuild.Status.FAILED
             record.error = _("interrupted: the build ended before publishing (killed or crashed)")
         record.save()
-    packages.sweep_private_dirs()
+    private.sweep_private_dirs(storage.work_root())
     publishing.sweep()
 
 
@@ -165,7 +165,7 @@ class _Build:
             record.parent = SnapshotBuild.objects.filter(package_id=self.parent.package_id).first() \
                 if self.parent else None
             record.save()
-            with packages.private_dir() as work:
+            with private.private_dir(storage.work_root()) as work:
                 manifest = self._read_his(work, now)
                 found = guard.violations(self.mapping, manifest, self.replaced)
                 if found:
@@ -199,7 +199,7 @@ class _Build:
             self._prepare(last)
             if not last:
                 return DriftCheck(None, None, _("no package published yet: nothing to compare with"), 0.0)
-            with packages.private_dir() as work:
+            with private.private_dir(storage.work_root()) as work:
                 self._read_his(work, now)
         except Exception as exc:
             raise BuildFailed(_("the drift check failed: %(reason)s") % {"reason": _reason(exc)}) from exc
@@ -210,12 +210,12 @@ class _Build:
     def _prepare(self, last: list[Published]):
         self.mapping = load_mapping(self.mapping_path)
         self.mapping_sha256 = mapping_hash(self.mapping)
-        self.key = KeyStore.default().current()
+        self.key = storage.keystore().current()
         self.parent = self._parent(last)
         if self.parent:
             self.replaced = self.parent_manifest["entities"]
         elif last:
-            self.replaced_manifest = packages.open_package(last[-1].path).manifest
+            self.replaced_manifest = container.open_package(last[-1].path).manifest
             self.replaced = self.replaced_manifest["entities"]
 
     def _parent(self, last: list[Published]) -> Published | None:
@@ -226,7 +226,7 @@ class _Build:
             self.record.note = _("no package published yet: built a full package")
             return None
         parent = last[-1]
-        self.parent_manifest = packages.open_package(parent.path).manifest
+        self.parent_manifest = container.open_package(parent.path).manifest
         index = publishing.index_file()
         if self.parent_manifest["mapping_sha256"] != self.mapping_sha256:
             self.record.note = _("the mapping changed since %s: built a full package") % parent.package_id
@@ -242,7 +242,7 @@ class _Build:
         expected = self._expected()
         entities = self._read_changes(work, expected) if self.parent else self._read_full(work, expected)
         return {
-            "format": packages.FORMAT, "package_id": self.record.package_id,
+            "format": container.FORMAT, "package_id": self.record.package_id,
             "kind": "incremental" if self.parent else "full",
             "parent": {"package_id": self.parent.package_id, "sha256": self.parent.sha256} if self.parent else None,
             "chain": self.parent_manifest["chain"] if self.parent else self.record.package_id,
@@ -252,9 +252,9 @@ class _Build:
         }
 
     def _read_full(self, work: Path, expected: dict) -> dict:
-        """A full package: a second process stores the rows (packages.DatabaseWriter) while this
+        """A full package: a second process stores the rows (writing.DatabaseWriter) while this
         one reads, checks and hashes them. Then the drift check against the chain it replaces."""
-        writer = packages.DatabaseWriter(work / "package.sqlite3", work / "index.sqlite3")
+        writer = writing.DatabaseWriter(work / "package.sqlite3", work / "index.sqlite3")
         try:
             entities = self._read_entities(expected, lambda snap, table: self._whole(snap, writer, table, "full"))
             writer.finish()
@@ -291,13 +291,13 @@ class _Build:
                      if entities[name]["total_digest"] != self.replaced[name]["total_digest"]}
         self.drift = {name: {"keys": 0, "examples": []} for name in self.drift_inputs}
         if differing:
-            packages.unseal(publishing.index_file(), work / "replaced-index.sqlite3")
+            container.unseal(publishing.index_file(), work / "replaced-index.sqlite3", storage.keystore())
             self.drift.update(drift.compare(work / "index.sqlite3", work / "replaced-index.sqlite3", differing))
 
     def _read_changes(self, work: Path, expected: dict) -> dict:
         """An incremental: its rows, and the key index it compares with, in this process."""
-        packages.unseal(publishing.index_file(), work / "index.sqlite3")
-        db = packages.new_database(work / "package.sqlite3")
+        container.unseal(publishing.index_file(), work / "index.sqlite3", storage.keystore())
+        db = writing.new_database(work / "package.sqlite3")
         self.index = KeyIndex(db, work / "index.sqlite3")
         store = _Store(db, self.index)
         db.execute("BEGIN")  # one transaction for the package and its index
@@ -309,7 +309,7 @@ class _Build:
 
             entities = self._read_entities(expected, read_one)
             db.execute("COMMIT")
-            packages.shrink_if_small(db, work / "package.sqlite3")
+            writing.shrink_if_small(db, work / "package.sqlite3")
         finally:
             db.close()
         return entities
@@ -331,7 +331,7 @@ class _Build:
         chain = latest_chain()
         if not chain:
             return {}
-        stated = packages.open_package(chain[-1].path).manifest["entities"]
+        stated = container.open_package(chain[-1].path).manifest["entities"]
         return {name: entry["total_rows"] for name, entry in stated.items()}
 
     def _whole(self, snap, store, table, mode: str) -> dict:
@@ -341,8 +341,8 @@ class _Build:
         rows = Digest()
         for columns in read.column_batches():
             columns = table.stored_columns(columns)
-            texts = packages.value_texts(columns)
-            hashes, digests = packages.hashes_of(packages.row_texts(texts))
+            texts = tables.value_texts(columns)
+            hashes, digests = tables.hashes_of(tables.row_texts(texts))
             store.rows(table, columns, texts, digests, hashes)
             rows.add_all(hashes)
             self.progress.rows(table.name, rows.count)
@@ -369,7 +369,7 @@ class _Build:
                     state.remove(was)
                 fresh.append(v)
                 hashes.append(hashed)
-            packages.insert_rows(db, table, list(map(tuple.__add__, fresh, zip(hashes))))
+            writing.insert_rows(db, table, list(map(tuple.__add__, fresh, zip(hashes))))
             rows.add_all(hashes)
             state.add_all(hashes)
             self.progress.rows(name, rows.count)
@@ -438,10 +438,10 @@ class _Build:
         self.progress.stage(None, gettext_noop("encrypting"))
         temp, index_temp = publishing.temp_path(package_id + SUFFIX), publishing.temp_path("index" + SUFFIX)
         try:
-            sha256 = packages.write(work / "package.sqlite3", temp, manifest, self.key)
+            sha256 = container.write(work / "package.sqlite3", temp, manifest, self.key)
             published = Published(package_id, package_id + SUFFIX, manifest["kind"], sha256, temp.stat().st_size,
                                   manifest["built_at"], self.parent.package_id if self.parent else None)
-            packages.write(work / "index.sqlite3", index_temp, {
+            container.write(work / "index.sqlite3", index_temp, {
                 "package_id": f"index-{package_id}", "kind": "index", "key_id": self.key.id}, self.key)
         except BaseException:
             temp.unlink(missing_ok=True)
@@ -490,7 +490,7 @@ class _Store:
         self.db, self.index = db, index
 
     def rows(self, table, columns: list[list], texts, digests, hashes: list[int]):
-        packages.insert_rows(self.db, table, list(zip(*columns, hashes)))
+        writing.insert_rows(self.db, table, list(zip(*columns, hashes)))
 
     def take_index(self, table):
         self.index.take(table, whole=True)

@@ -2,8 +2,8 @@
 so a newcomer sees snapshot packages without installing anything (`make run`)."""
 from pathlib import Path
 
-from lifeline.continuity import builder, demo_his
-from lifeline.continuity.keystore import KeyStore
+from lifeline.continuity import builder, storage
+from lifeline.his import demo_his
 
 PATIENTS = 2000
 
@@ -17,7 +17,7 @@ def load_demo(data_dir: Path) -> dict:
     mapping = data_dir / "demo_his.yaml"
     demo_his.build(url, PATIENTS, seed=1)
     mapping.write_text(demo_his.mapping_text(url), encoding="utf-8")
-    store = KeyStore.default()
+    store = storage.keystore()
     if not store.keys():
         store.create()
     full = builder.build(mapping, trigger="demo")

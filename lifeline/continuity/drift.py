@@ -23,7 +23,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lifeline.continuity.adapter import _as_watermark, _earlier
+from lifeline.his.reader import _as_watermark, _earlier
 
 EXAMPLES = 20
 

@@ -17,8 +17,8 @@ Alarms go through lifeline.core.alarms (continuity sits below detection).
 """
 from django.utils.translation import gettext as _
 
-from lifeline.continuity.mapping import Mapping
 from lifeline.core import alarms
+from lifeline.his.mapping import Mapping
 
 REFUSED = ("continuity:build", "snapshot-refused")
 AHEAD = ("continuity:watermark", "watermark-ahead")

@@ -5,7 +5,7 @@
 downloads the newest chain (a download cut off continues from its `.part` file with a Range
 request), checks each file's SHA-256 against the listing, applies the chain into
 DIR/base.sqlite3 (applying verifies every package: signature, decryption, row counts and
-checksums, as `packages.verify` does) and reports what the station holds. A chain that does
+checksums, as `container.verify` does) and reports what the station holds. A chain that does
 not verify never replaces the base data the station has.
 
     DIR/packages/<id>.llsnap        downloaded packages, checked
@@ -28,9 +28,9 @@ from urllib.parse import urljoin
 
 from django.utils.translation import gettext as _
 
-from lifeline.continuity import packages
-from lifeline.continuity.keystore import KeyStore, KeyStoreError
 from lifeline.continuity.publishing import SUFFIX
+from lifeline.package import applying, container, tables
+from lifeline.package.keys import KeyStore, KeyStoreError
 
 API = "api/v1/continuity/"
 CHUNK = 256 * 1024
@@ -130,7 +130,7 @@ def _private(directory: Path) -> Path:
 def _fetch(server: Server, package: dict, into: Path, say) -> Path:
     """The package's file, downloaded or continued, with the SHA-256 the listing states."""
     final = into / f"{package['id']}{SUFFIX}"
-    if final.exists() and packages.file_sha256(final) == package["sha256"]:
+    if final.exists() and container.file_sha256(final) == package["sha256"]:
         return final
     part = final.with_name(final.name + ".part")
     have = part.stat().st_size if part.exists() else 0
@@ -139,7 +139,7 @@ def _fetch(server: Server, package: dict, into: Path, say) -> Path:
         have = 0
     if have < package["size"]:
         _download(server, package, part, have, say)
-    if packages.file_sha256(part) != package["sha256"]:
+    if container.file_sha256(part) != package["sha256"]:
         part.unlink()
         raise Interrupted(_("%s arrived damaged (its SHA-256 differs from the listing); downloading it again")
                           % package["id"])
@@ -189,8 +189,8 @@ def _apply(paths: list[Path], newest: str, directory: Path, keystore: KeyStore, 
         return base
     temp = directory / f".base-{secrets.token_hex(4)}.sqlite3"
     try:
-        packages.apply(paths, temp, keystore)
-    except (packages.PackageInvalid, KeyStoreError) as bad:
+        applying.apply(paths, temp, keystore)
+    except (tables.PackageInvalid, KeyStoreError) as bad:
         temp.unlink(missing_ok=True)
         raise PullFailed(_("the chain does not verify, the base data stays as it was: %s") % bad) from None
     os.replace(temp, base)

@@ -6,23 +6,24 @@ Everything that depends on time asks `clock.now()`. Tests freeze and jump it
 LIFELINE_CLOCK_OFFSET_SECONDS (default 0) shifts the running clock of a whole process by
 that many seconds. Tests set it for a `lifeline worker` subprocess, which cannot share the
 test's frozen clock, to make it live at T+30 min; never set it in production.
+
+Django-free (aware UTC datetimes, as Django's timezone.now() with USE_TZ): the HIS side, the
+package format and the emergency workstation use it too.
 """
 import os
-from datetime import datetime, timedelta
-
-from django.utils import timezone
+from datetime import UTC, datetime, timedelta
 
 _frozen: datetime | None = None
 _offset = timedelta(seconds=float(os.environ.get("LIFELINE_CLOCK_OFFSET_SECONDS", "0")))
 
 
 def now() -> datetime:
-    return _frozen if _frozen is not None else timezone.now() + _offset
+    return _frozen if _frozen is not None else datetime.now(UTC) + _offset
 
 
 def freeze(at: datetime | None = None) -> datetime:
     global _frozen
-    _frozen = at or timezone.now()
+    _frozen = at or datetime.now(UTC)
     return _frozen
 
 

@@ -2,7 +2,8 @@
 package and an incremental), an emergency workstation with its token."""
 import pytest
 
-from lifeline.continuity import builder, demo_his, stations
+from lifeline.continuity import builder, stations
+from lifeline.his import demo_his
 from tests.continuity.conftest import build_demo
 
 PATIENTS = 300

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 
-from lifeline.continuity import demo_his, mapping
+from lifeline.his import demo_his, mapping
 
 SERVERS = {
     "postgresql": ("postgresql+psycopg://postgres@127.0.0.1:5432/{}", "postgres"),

@@ -16,8 +16,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 
-from lifeline.continuity.canonical import id_card_check_digit
-from lifeline.continuity.demo_his import his_now
+from lifeline.his.canonical import id_card_check_digit
+from lifeline.his.demo_his import his_now
 
 Stamp = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 metadata = sa.MetaData()

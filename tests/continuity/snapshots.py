@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from lifeline.continuity import adapter, builder, packages
-from lifeline.continuity.keystore import KeyStore
-from lifeline.continuity.packages import TABLES
+from lifeline.continuity import builder, storage
+from lifeline.his import reader
+from lifeline.package import applying
+from lifeline.package.tables import TABLES
 
 LIFELINE = str(Path(sys.executable).with_name("lifeline"))
 
@@ -23,14 +24,14 @@ def snapshot_dir(tmp_path, settings):
     settings.SNAPSHOT_DIR = tmp_path / "snapshots"
     settings.SNAPSHOT_KEY_FILE = None
     settings.SNAPSHOT_KEEP = 3
-    KeyStore.default().create()
+    storage.keystore().create()
     return settings.SNAPSHOT_DIR
 
 
 def source_rows(mapping) -> dict[str, set]:
     """Every canonical row of the HIS now, per entity, as stored in a package."""
     found = {}
-    with adapter.HisSource(mapping).snapshot() as snap:
+    with reader.HisSource(mapping).snapshot() as snap:
         for name, table in TABLES.items():
             found[name] = {row for batch in snap.read(name).batches() for row in table.stored(batch)}
     return found
@@ -47,7 +48,8 @@ def database_rows(path) -> dict[str, set]:
 def applied_rows(tmp_path, chain=None) -> dict[str, set]:
     """The rows a station holds after applying the latest chain (or `chain`)."""
     dest = tmp_path / f"station-{len(list(tmp_path.glob('station-*')))}.sqlite3"
-    packages.apply([p.path if hasattr(p, "path") else p for p in (chain or builder.latest_chain())], dest)
+    paths = [p.path if hasattr(p, "path") else p for p in (chain or builder.latest_chain())]
+    applying.apply(paths, dest, storage.keystore())
     return database_rows(dest)
 
 
@@ -75,7 +77,7 @@ def cli_home(migrated_home, tmp_path, settings):
     settings.DATA_DIR = home
     settings.SNAPSHOT_DIR = home / "snapshots"
     settings.SNAPSHOT_KEY_FILE = None
-    KeyStore.default().create()
+    storage.keystore().create()
     return home
 
 

@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 from django.core.management import CommandError, call_command
 
-from lifeline.continuity import adapter, demo_his, mapping
-from lifeline.continuity.canonical import ENTITIES, id_card_check_digit
+from lifeline.his import demo_his, mapping, reader
+from lifeline.his.canonical import ENTITIES, id_card_check_digit
 from tests.continuity.conftest import build_demo
 
 pytestmark = pytest.mark.usefixtures("english")  # reasons are matched as worded in English
@@ -38,7 +38,7 @@ def his(his_url, tmp_path_factory):
 def canonical(his):
     """Every entity read through the adapter in one snapshot: name -> (rows by key, read)."""
     found = {}
-    with adapter.HisSource(his.mapping).snapshot() as snap:
+    with reader.HisSource(his.mapping).snapshot() as snap:
         for name in ENTITIES:
             read = snap.read(name)
             found[name] = ({ENTITIES[name].key_of(row): row for row in read}, read)
@@ -92,12 +92,12 @@ def test_watermark_is_the_newest_last_modified(his, canonical):
 
 
 def test_a_snapshot_does_not_see_later_commits(his):
-    source = adapter.HisSource(his.mapping)
+    source = reader.HisSource(his.mapping)
     with source.snapshot() as snap:
         before = sum(1 for _ in snap.read("insurance_type"))
         engine = sa.create_engine(his.url)
         with engine.begin() as connection:
-            from lifeline.continuity.demo_his import INSURANCE_DICT
+            from lifeline.his.demo_his import INSURANCE_DICT
 
             connection.execute(INSURANCE_DICT.insert().values(INSUR_CODE="77", INSUR_NAME="商业保险",
                                                               SELF_PAY_FLAG="0",
@@ -110,8 +110,8 @@ def test_a_snapshot_does_not_see_later_commits(his):
 
 def test_a_column_the_his_lacks_names_the_entity(his, tmp_path):
     changed = his.with_mapping(f"{his.q('PHONE_NUMBER')} AS phone", f"{his.q('MOBILE')} AS phone", tmp_path)
-    with pytest.raises(adapter.QueryFailed, match=r"^patient: the HIS rejected the query: .*MOBILE"):
-        with adapter.HisSource(mapping.load(changed)).snapshot() as snap:
+    with pytest.raises(reader.QueryFailed, match=r"^patient: the HIS rejected the query: .*MOBILE"):
+        with reader.HisSource(mapping.load(changed)).snapshot() as snap:
             list(snap.read("patient"))
     with pytest.raises(CommandError, match="1 problem"):
         call_command("his", "check", str(changed), "--connect")
@@ -119,8 +119,8 @@ def test_a_column_the_his_lacks_names_the_entity(his, tmp_path):
 
 def test_a_missing_canonical_column_is_named_with_its_entity(his, tmp_path, capsys):
     changed = his.with_mapping("AS phone,", "AS telephone,", tmp_path)
-    with pytest.raises(adapter.MissingColumns, match="^patient: the query yields no column phone"):
-        with adapter.HisSource(mapping.load(changed)).snapshot() as snap:
+    with pytest.raises(reader.MissingColumns, match="^patient: the query yields no column phone"):
+        with reader.HisSource(mapping.load(changed)).snapshot() as snap:
             list(snap.read("patient"))
     with pytest.raises(CommandError):
         call_command("his", "check", str(changed), "--connect")
@@ -134,8 +134,8 @@ def test_an_unreachable_his_is_a_clear_error(his, tmp_path):
     else:
         changed = his.with_mapping("127.0.0.1:", "127.0.0.1:1", tmp_path)  # port 1xxxx: nobody listens
         expected = "HIS at 127.0.0.1:1.* is unreachable"
-    with pytest.raises(adapter.HisUnreachable, match=expected):
-        with adapter.HisSource(mapping.load(changed)).snapshot():
+    with pytest.raises(reader.HisUnreachable, match=expected):
+        with reader.HisSource(mapping.load(changed)).snapshot():
             pass
 
 
@@ -146,8 +146,8 @@ def test_a_slow_query_times_out_naming_the_entity(his, tmp_path):
     slow.write_text(text.replace(f"FROM {his.q('DEPT_DICT')}", f"FROM {his.q('DEPT_DICT')} WHERE (SELECT COUNT(*) "
                                  f"FROM {patients} a, {patients} b, {patients} c) > 0", 1), encoding="utf-8")
     assert slow.read_text(encoding="utf-8") != text
-    with pytest.raises(adapter.HisTimeout, match=r"^department: the query took longer than 1 s"):
-        with adapter.HisSource(mapping.load(slow)).snapshot() as snap:
+    with pytest.raises(reader.HisTimeout, match=r"^department: the query took longer than 1 s"):
+        with reader.HisSource(mapping.load(slow)).snapshot() as snap:
             list(snap.read("department"))
 
 
@@ -155,10 +155,10 @@ def test_a_bad_row_fails_the_read_or_is_skipped_as_the_mapping_says(his, tmp_pat
     bad = his.with_mapping(f"{his.q('RETAIL_PRICE')} AS price", f"CASE WHEN {his.q('DRUG_CODE')} = 'Y000002' "
                            f"THEN -1 ELSE {his.q('RETAIL_PRICE')} END AS price", tmp_path)
     with pytest.raises(ValueError, match=r"drug Y000002: price: -1(\.0+)? is negative"):
-        with adapter.HisSource(mapping.load(bad)).snapshot() as snap:
+        with reader.HisSource(mapping.load(bad)).snapshot() as snap:
             list(snap.read("drug"))
     bad.write_text(bad.read_text().replace("  drug:\n", "  drug:\n    on_invalid_row: skip\n", 1))
-    with adapter.HisSource(mapping.load(bad)).snapshot() as snap:
+    with reader.HisSource(mapping.load(bad)).snapshot() as snap:
         read = snap.read("drug")
         codes = [row["code"] for row in read]
     assert "Y000002" not in codes and len(codes) == his.counts["DRUG_DICT"] - 1
@@ -166,7 +166,7 @@ def test_a_bad_row_fails_the_read_or_is_skipped_as_the_mapping_says(his, tmp_pat
 
 
 def test_batches_and_tuples_are_the_rows_of_the_dicts(his, canonical):
-    with adapter.HisSource(his.mapping).snapshot() as snap:
+    with reader.HisSource(his.mapping).snapshot() as snap:
         read = snap.read("patient")
         batches = list(read.batches())
         assert read.columns == ENTITIES["patient"].columns and read.count == PATIENTS
@@ -174,11 +174,11 @@ def test_batches_and_tuples_are_the_rows_of_the_dicts(his, canonical):
     dicts = canonical["patient"][0]
     assert [row for batch in batches for row in batch] == tuples
     assert {row[0]: dict(zip(read.columns, row)) for row in tuples} == dicts
-    assert all(len(batch) <= adapter.HisSource(his.mapping).batch_size for batch in batches) and len(batches) > 1
+    assert all(len(batch) <= reader.HisSource(his.mapping).batch_size for batch in batches) and len(batches) > 1
 
 
 def test_column_batches_are_the_batches_column_by_column(his, tmp_path):
-    with adapter.HisSource(his.mapping).snapshot() as snap:
+    with reader.HisSource(his.mapping).snapshot() as snap:
         for name in ("patient", "drug", "department"):
             by_rows = snap.read(name)
             rows = [row for batch in by_rows.batches() for row in batch]
@@ -191,7 +191,7 @@ def test_column_batches_are_the_batches_column_by_column(his, tmp_path):
     bad = his.with_mapping(f"{his.q('ID_NO')} AS id_card_no", f"CASE WHEN {his.q('PATIENT_ID')} = '0000002500' "
                            f"THEN '110105194912310021' ELSE {his.q('ID_NO')} END AS id_card_no", tmp_path)
     bad.write_text(bad.read_text().replace("  patient:\n", "  patient:\n    on_invalid_row: skip\n", 1))
-    with adapter.HisSource(mapping.load(bad)).snapshot() as snap:
+    with reader.HisSource(mapping.load(bad)).snapshot() as snap:
         read = snap.read("patient")
         cards = [card for batch in read.column_batches() for card in batch[0]]
         by_rows = snap.read("patient")
@@ -205,10 +205,10 @@ def test_a_wrong_id_card_check_digit_among_many_patients_names_the_card(his, tmp
     bad = his.with_mapping(f"{his.q('ID_NO')} AS id_card_no", f"CASE WHEN {his.q('PATIENT_ID')} = '0000002500' "
                            f"THEN '110105194912310021' ELSE {his.q('ID_NO')} END AS id_card_no", tmp_path)
     with pytest.raises(ValueError, match="^patient 0000002500: id_card_no: check digit is 1, expected X$"):
-        with adapter.HisSource(mapping.load(bad)).snapshot() as snap:
+        with reader.HisSource(mapping.load(bad)).snapshot() as snap:
             list(snap.read("patient").batches())
     bad.write_text(bad.read_text().replace("  patient:\n", "  patient:\n    on_invalid_row: skip\n", 1))
-    with adapter.HisSource(mapping.load(bad)).snapshot() as snap:
+    with reader.HisSource(mapping.load(bad)).snapshot() as snap:
         read = snap.read("patient")
         cards = {row[0] for batch in read.batches() for row in batch}
     assert len(cards) == read.count == PATIENTS - 1 and "0000002500" not in cards
@@ -217,7 +217,7 @@ def test_a_wrong_id_card_check_digit_among_many_patients_names_the_card(his, tmp
 
 def test_a_read_left_early_leaves_the_snapshot_usable(his):
     threads = threading.active_count()
-    source = adapter.HisSource(his.mapping, batch_size=100)
+    source = reader.HisSource(his.mapping, batch_size=100)
     with source.snapshot() as snap:
         batches = snap.read("patient").batches()
         assert len(next(batches)) == 100
@@ -235,9 +235,9 @@ DISCONNECT = {"postgresql": "SELECT pg_terminate_backend({})", "mysql": "KILL {}
 
 def test_without_fetching_ahead_the_rows_are_the_same(his):
     threads = threading.active_count()
-    with adapter.HisSource(his.mapping, batch_size=700).snapshot() as snap:
+    with reader.HisSource(his.mapping, batch_size=700).snapshot() as snap:
         ahead = [list(snap.read(name).batches()) for name in ("patient", "drug")]
-    with adapter.HisSource(his.mapping, batch_size=700, fetch_ahead=False).snapshot() as snap:
+    with reader.HisSource(his.mapping, batch_size=700, fetch_ahead=False).snapshot() as snap:
         inline = [list(snap.read(name).batches()) for name in ("patient", "drug")]
         batches = snap.read("patient").batches()
         assert len(next(batches)) == 700
@@ -254,8 +254,8 @@ def test_a_his_lost_in_the_middle_of_a_read_names_the_entity(his, tmp_path, fetc
     engine = his.engine_name
     slow = his.with_mapping(f"FROM {his.q('PAT_MASTER_INDEX')}\n",
                             f"FROM {his.q('PAT_MASTER_INDEX')} {SLOW_ROWS[engine]}\n", tmp_path)
-    with pytest.raises(adapter.HisUnreachable, match=r"^patient: lost the HIS at 127\.0\.0\.1:\d+: "):
-        with adapter.HisSource(mapping.load(slow), batch_size=100, fetch_ahead=fetch_ahead).snapshot() as snap:
+    with pytest.raises(reader.HisUnreachable, match=r"^patient: lost the HIS at 127\.0\.0\.1:\d+: "):
+        with reader.HisSource(mapping.load(slow), batch_size=100, fetch_ahead=fetch_ahead).snapshot() as snap:
             connection_id = snap.connection.exec_driver_sql(CONNECTION_ID[engine]).scalar()
             batches = snap.read("patient").batches()
             assert len(next(batches)) == 100
@@ -277,6 +277,6 @@ def test_oracle_and_sql_server_are_reached_through_their_drivers(url, reason, tm
     path = tmp_path / "his.yaml"
     path.write_text(demo_his.mapping_text(url, password_env="HIS_PASSWORD"), encoding="utf-8")
     monkeypatch.setenv("HIS_PASSWORD", "secret")
-    with pytest.raises(adapter.HisUnreachable, match=f"^HIS at 127.0.0.1:1 is unreachable: .*{reason}"):
-        with adapter.HisSource(mapping.load(path)).snapshot():
+    with pytest.raises(reader.HisUnreachable, match=f"^HIS at 127.0.0.1:1 is unreachable: .*{reason}"):
+        with reader.HisSource(mapping.load(path)).snapshot():
             pass

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from lifeline.continuity.canonical import ENTITIES, InvalidRow, id_card_check_digit, markdown
+from lifeline.his.canonical import ENTITIES, InvalidRow, id_card_check_digit, markdown
 
 pytestmark = pytest.mark.usefixtures("english")  # reasons are matched as worded in English
 

@@ -1,4 +1,4 @@
-"""Batch checks (lifeline.continuity.checking) say exactly what the canonical model's per-value
+"""Batch checks (lifeline.his.checking) say exactly what the canonical model's per-value
 rules say (Entity.clean), row by row and for a whole batch, and take the fast path for the
 values a database driver returns."""
 import datetime
@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from lifeline.continuity import canonical
-from lifeline.continuity.canonical import ENTITIES, InvalidRow, id_card_check_digit
-from lifeline.continuity.checking import BatchChecker
+from lifeline.his import canonical
+from lifeline.his.canonical import ENTITIES, InvalidRow, id_card_check_digit
+from lifeline.his.checking import BatchChecker
 
 pytestmark = pytest.mark.usefixtures("english")  # reasons are matched as worded in English
 

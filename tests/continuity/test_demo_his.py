@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 from django.core.management import CommandError, call_command
 
-from lifeline.continuity import demo_his
+from lifeline.his import demo_his
 
 
 def rows(url, table):

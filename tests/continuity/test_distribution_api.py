@@ -6,9 +6,10 @@ import pytest
 from lifeline.accounts.models import ApiToken
 from lifeline.accounts.roles import Role
 from lifeline.audit.models import AuditEntry
-from lifeline.continuity import builder, downloads, packages, stations
+from lifeline.continuity import builder, downloads, stations
 from lifeline.continuity.models import Station, StationCheckIn
 from lifeline.core import clock as lifeline_clock
+from lifeline.package import container
 from tests.continuity.chains import bearer, chain, small_his, station  # noqa: F401
 from tests.continuity.snapshots import snapshot_dir  # noqa: F401
 from tests.errors import problems
@@ -37,7 +38,7 @@ def test_a_station_gets_the_newest_chain_in_order_and_each_file_whole(client, ch
         (full.package_id, "full", None), (incremental.package_id, "incremental", full.package_id)]
     for item, record in zip(data["packages"], chain):
         assert item["size"] == record.size_bytes
-        assert item["sha256"] == packages.file_sha256(record.path)
+        assert item["sha256"] == container.file_sha256(record.path)
         assert item["built_at"].startswith(record.started_at.strftime("%Y-%m-%dT%H:%M:%S"))
         assert item["url"] == f"http://testserver{package_url(record.package_id)}"
 
@@ -47,7 +48,7 @@ def test_a_station_gets_the_newest_chain_in_order_and_each_file_whole(client, ch
         assert int(download["Content-Length"]) == record.size_bytes
         content = body(download)
         assert content == open(record.path, "rb").read()
-        assert content.startswith(packages.MAGIC)  # the encrypted package, nothing in clear
+        assert content.startswith(container.MAGIC)  # the encrypted package, nothing in clear
     assert Station.objects.get().last_seen_at is not None
 
 
@@ -62,7 +63,7 @@ def test_ranges_resume_a_download(client, chain, station):
     full = chain[0]
     token = station[1]
     data = open(full.path, "rb").read()
-    size, etag = len(data), f'"{packages.file_sha256(full.path)}"'
+    size, etag = len(data), f'"{container.file_sha256(full.path)}"'
 
     rest = client.get(package_url(full.package_id), HTTP_RANGE="bytes=100000-", **bearer(token))
     assert rest.status_code == 206
@@ -99,7 +100,7 @@ def test_without_a_valid_station_token_nothing_is_served(client, chain, station,
     for headers in ({}, bearer("st_not-a-token"), bearer("nonsense")):
         for url in (LATEST, target):
             answer = client.get(url, **headers)
-            assert answer.status_code == 401 and packages.MAGIC not in answer.content
+            assert answer.status_code == 401 and container.MAGIC not in answer.content
     revoked, token = stations.create(name="收费-02", department="门诊收费")
     assert client.get(target, **bearer(token)).status_code == 200
     stations.revoke(revoked, lifeline_clock.now())

@@ -7,8 +7,8 @@ import pytest
 import sqlalchemy as sa
 from django.core.management import call_command
 
-from lifeline.continuity import adapter, demo_his, mapping
-from lifeline.continuity.canonical import ENTITIES
+from lifeline.his import demo_his, mapping, reader
+from lifeline.his.canonical import ENTITIES
 from tests.continuity.conftest import build_demo
 
 pytestmark = pytest.mark.usefixtures("english")  # reasons are matched as worded in English
@@ -42,7 +42,7 @@ def his(his_url, tmp_path_factory):
 
 def kept(read) -> dict:
     """The read's watermark as the next build gets it back from a JSON manifest."""
-    return json.loads(json.dumps(adapter.watermark_to_json(read.mark)))
+    return json.loads(json.dumps(reader.watermark_to_json(read.mark)))
 
 
 def read_all(source, since=None, entities=ENTITIES):
@@ -70,7 +70,7 @@ def marks_of(found) -> dict:
 
 
 def test_incremental_read_after_churn_returns_only_changed_rows(his):
-    source = adapter.HisSource(his.mapping)
+    source = reader.HisSource(his.mapping)
     full = read_all(source)
     marks = marks_of(full)
     assert all(keys for keys, _mark in full.values())
@@ -86,7 +86,7 @@ def test_incremental_read_after_churn_returns_only_changed_rows(his):
         if keys:
             # Never backwards; equal when the churn fell in the same second as the first read
             # (SQLite's demo stamps whole seconds, and the mark is clamped to the HIS's clock).
-            assert adapter.watermark_from_json(mark).value >= adapter.watermark_from_json(marks[name]).value
+            assert reader.watermark_from_json(mark).value >= reader.watermark_from_json(marks[name]).value
     assert len(later["patient"][0] - full["patient"][0]) == 20
     assert all(not keys for keys, _mark in read_all(source, marks_of(later)).values()), "nothing changed since"
 
@@ -94,7 +94,7 @@ def test_incremental_read_after_churn_returns_only_changed_rows(his):
 def test_rows_stamped_with_the_watermark_after_the_read_are_not_missed(his):
     """A row committed after a read with the same stamp as the newest row it saw (same second,
     or one transaction time) comes in the next read; the rows already read at that stamp do not."""
-    source = adapter.HisSource(his.mapping)
+    source = reader.HisSource(his.mapping)
     mark = read_all(source, entities=["patient"])["patient"][1]
     newest = his.scalar("SELECT MAX({PATIENT_ID}) FROM {PAT_MASTER_INDEX} WHERE {LAST_MODIFY_DATE} = "
                         "(SELECT MAX({LAST_MODIFY_DATE}) FROM {PAT_MASTER_INDEX})")
@@ -114,7 +114,7 @@ def test_watermarks_of_other_column_types_are_kept_as_json(his, tmp_path):
     for kind, expression in WATERMARK_KINDS[his.engine_name].items():
         path = his.with_mapping(f"AS insurance_category, {his.q('LAST_MODIFY_DATE')} AS his_modified",
                                 f"AS insurance_category, {expression} AS his_modified", tmp_path)
-        source = adapter.HisSource(mapping.load(path))
+        source = reader.HisSource(mapping.load(path))
         mark = read_all(source, entities=["drug"])["drug"][1]
         assert mark["type"] == kind, expression
         assert read_all(source, {"drug": mark}, entities=["drug"])["drug"][0] == set(), kind
@@ -133,6 +133,6 @@ def test_churn_command_reports_what_changed(his, capsys):
 
 def test_incremental_read_needs_a_watermark(his, tmp_path):
     mapping_path = his.with_mapping("    watermark: his_modified\n", "", tmp_path)
-    with adapter.HisSource(mapping.load(mapping_path)).snapshot() as snap:
-        with pytest.raises(adapter.HisError, match="^patient: an incremental read needs a watermark column"):
+    with reader.HisSource(mapping.load(mapping_path)).snapshot() as snap:
+        with pytest.raises(reader.HisError, match="^patient: an incremental read needs a watermark column"):
             snap.read("patient", since="2024-01-01")

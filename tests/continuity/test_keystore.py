@@ -8,7 +8,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import translation
 
-from lifeline.continuity.keystore import KeyStore, KeyStoreError
+from lifeline.continuity import storage
+from lifeline.package.keys import KeyStore, KeyStoreError
 
 pytestmark = pytest.mark.usefixtures("english")  # reasons are matched as worded in English
 
@@ -39,11 +40,11 @@ def test_rotation_new_packages_use_the_newest_key_old_keys_stay(tmp_path):
 
 def test_one_key_file_named_by_the_setting(tmp_path, settings):
     settings.SNAPSHOT_KEY_FILE = str(tmp_path / "snapshot-keys.json")
-    store = KeyStore.default()
+    store = storage.keystore()
     first, second = store.create(T0), store.create(T0 + datetime.timedelta(hours=1))
     assert mode(tmp_path / "snapshot-keys.json") == 0o600
     assert [k["id"] for k in json.loads((tmp_path / "snapshot-keys.json").read_text())["keys"]] == [first.id, second.id]
-    assert KeyStore.default().current() == second
+    assert storage.keystore().current() == second
 
 
 def test_a_key_file_others_may_read_is_refused(tmp_path):
@@ -106,7 +107,7 @@ def test_key_commands_create_and_list(tmp_path, settings, capsys, chinese):
     call_command("snapshot", "key", "create")
     call_command("snapshot", "key", "create")
     out = capsys.readouterr().out
-    keys = KeyStore.default().keys()
+    keys = storage.keystore().keys()
     assert len(keys) == 2 and f"{keys[1].id}" in out and str(tmp_path / "keys") in out
     listed = out.strip().splitlines()[-2:]
     assert listed[0].startswith(keys[0].id) and "当前" not in listed[0]
@@ -115,7 +116,7 @@ def test_key_commands_create_and_list(tmp_path, settings, capsys, chinese):
 
 def test_key_command_refuses_a_key_file_others_may_read(tmp_path, settings):
     settings.SNAPSHOT_KEY_FILE = str(tmp_path / "keys.json")
-    KeyStore.default().create(T0)
+    storage.keystore().create(T0)
     (tmp_path / "keys.json").chmod(0o640)
     with pytest.raises(CommandError, match="may be read by others"):
         call_command("snapshot", "key", "list")

@@ -3,8 +3,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from sqlalchemy.engine import make_url
 
-from lifeline.continuity import demo_his, mapping
 from lifeline.core import databases
+from lifeline.his import demo_his, mapping
 
 
 @pytest.fixture

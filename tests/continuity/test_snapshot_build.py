@@ -3,8 +3,10 @@ verified, applied as a chain, and compared row by row with the HIS."""
 import pytest
 
 from lifeline.audit.services import history
-from lifeline.continuity import builder, demo_his, packages, publishing
+from lifeline.continuity import builder, publishing, storage
 from lifeline.continuity.models import SnapshotBuild
+from lifeline.his import demo_his
+from lifeline.package import container
 from tests.continuity.conftest import build_demo
 from tests.continuity.snapshots import applied_rows, assert_same_rows, source_rows
 
@@ -18,14 +20,14 @@ def his(his_url, tmp_path_factory):
 
 def totals(record) -> dict:
     return {name: (e["total_rows"], e["total_digest"])
-            for name, e in packages.open_package(record.path).manifest["entities"].items()}
+            for name, e in container.open_package(record.path).manifest["entities"].items()}
 
 
 def test_full_and_incrementals_apply_to_exactly_the_rows_of_the_his(his, snapshot_dir, tmp_path, db):
     full = builder.build(his.mapping_path)
     assert full.status == "published" and full.kind == "full" and full.parent is None
     assert full.row_counts["patient"] == PATIENTS and full.size_bytes > 0
-    assert packages.verify(full.path).id == full.package_id
+    assert container.verify(full.path, storage.keystore(), storage.work_root()).id == full.package_id
     assert_same_rows(applied_rows(tmp_path), source_rows(his.mapping))
 
     changed = demo_his.churn(his.url, percent=3, seed=11)
@@ -37,7 +39,7 @@ def test_full_and_incrementals_apply_to_exactly_the_rows_of_the_his(his, snapsho
     assert first.deleted_counts["patient"] == len(changed["patient deleted"])
     assert first.deleted_counts["drug_stock"] == len(changed["drug_stock deleted"])
     assert first.total_counts["patient"] == PATIENTS + len(changed["patient"]) // 2 - len(changed["patient deleted"])
-    packages.verify(first.path)
+    container.verify(first.path, storage.keystore(), storage.work_root())
     assert [p.package_id for p in builder.latest_chain()] == [full.package_id, first.package_id]
     assert_same_rows(applied_rows(tmp_path), source_rows(his.mapping))
 
@@ -56,7 +58,7 @@ def test_an_incremental_with_nothing_changed_is_empty(his, snapshot_dir, db):
     builder.build(his.mapping_path)
     nothing = builder.build(his.mapping_path, incremental=True)
     assert sum(nothing.row_counts.values()) == 0 and sum(nothing.deleted_counts.values()) == 0
-    packages.verify(nothing.path)
+    container.verify(nothing.path, storage.keystore(), storage.work_root())
 
 
 def test_an_entity_without_watermark_is_carried_whole(his, snapshot_dir, tmp_path, db):
@@ -64,7 +66,7 @@ def test_an_entity_without_watermark_is_carried_whole(his, snapshot_dir, tmp_pat
     builder.build(no_mark)
     changed = demo_his.churn(his.url, percent=1, seed=13)
     record = builder.build(no_mark, incremental=True)
-    manifest = packages.open_package(record.path).manifest["entities"]
+    manifest = container.open_package(record.path).manifest["entities"]
     assert manifest["patient"]["mode"] == "whole" and manifest["drug"]["mode"] == "changes"
     assert record.row_counts["patient"] == record.total_counts["patient"] == his.scalar(
         "SELECT COUNT(*) FROM {PAT_MASTER_INDEX}")

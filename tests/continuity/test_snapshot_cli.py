@@ -7,7 +7,9 @@ import subprocess
 
 import pytest
 
-from lifeline.continuity import demo_his, packages
+from lifeline.continuity import storage
+from lifeline.his import demo_his
+from lifeline.package import container
 from tests.continuity.conftest import build_demo
 from tests.continuity.snapshots import LIFELINE, cli_env, lifeline
 
@@ -25,15 +27,15 @@ def test_build_reports_each_entity_and_prints_the_package_path_last(his, cli_hom
     assert "patient：1,500 行，删除 0 行，" in done.stdout and "invoice_range：24 行" in done.stdout
     assert "正在加密 …" in done.stdout and lines[-2].startswith("全量包已发布：")
     assert lines[-1].endswith(".llsnap") and os.path.isfile(lines[-1])
-    assert packages.verify(lines[-1]).kind == "full"
+    assert container.verify(lines[-1], storage.keystore(), storage.work_root()).kind == "full"
 
     changed = demo_his.churn(his.url, percent=2, seed=4)
     incremental = lifeline(cli_home, "snapshot", "build", "--mapping", his.mapping_path, "--incremental")
     assert "patient：正在比对主键 …" in incremental.stdout and "增量包已发布" in incremental.stdout
     assert f"patient：{len(changed['patient'])} 行，删除 {len(changed['patient deleted'])} 行" in incremental.stdout
     assert "department：正在比对主键" not in incremental.stdout  # its row count says nothing went
-    assert packages.open_package(incremental.stdout.strip().splitlines()[-1]).parent_id == \
-        packages.open_package(lines[-1]).id
+    assert container.open_package(incremental.stdout.strip().splitlines()[-1]).parent_id == \
+        container.open_package(lines[-1]).id
 
 
 def test_build_on_a_terminal_draws_progress_bars(his, cli_home):

@@ -6,8 +6,10 @@ import datetime
 import pytest
 import sqlalchemy as sa
 
-from lifeline.continuity import builder, demo_his, mapping, packages, publishing
+from lifeline.continuity import builder, publishing, storage
 from lifeline.continuity.models import SnapshotBuild
+from lifeline.his import demo_his, mapping
+from lifeline.package import container
 from tests.continuity.conftest import build_demo
 from tests.continuity.snapshots import applied_rows, assert_same_rows, source_rows
 
@@ -37,10 +39,10 @@ def fails(mapping_path, message: str, incremental=False) -> SnapshotBuild:
 
 def still_published(good):
     assert [p.package_id for p in builder.latest_chain()] == [good.package_id]
-    assert packages.verify(good.path).id == good.package_id
+    assert container.verify(good.path, storage.keystore(), storage.work_root()).id == good.package_id
     assert sorted(p.name for p in publishing.directory().glob("*")) == sorted([
         ".lock", ".work", "index", "latest.json", f"{good.package_id}.llsnap"])
-    assert list(packages.work_root().iterdir()) == []
+    assert list(storage.work_root().iterdir()) == []
 
 
 def test_an_unreachable_his(his, good, tmp_path):
@@ -87,7 +89,7 @@ def test_a_bad_row_is_skipped_when_the_mapping_says_so(his, good, tmp_path):
     assert record.status == "published" and record.skipped_count == 1
     assert [(s["entity"], s["key"], s["field"]) for s in record.skipped] == [("drug", "Y000002", "price")]
     assert record.row_counts["drug"] == his.counts["DRUG_DICT"] - 1
-    assert packages.open_package(record.path).manifest["entities"]["drug"]["skipped"] == 1
+    assert container.open_package(record.path).manifest["entities"]["drug"]["skipped"] == 1
 
 
 def test_a_row_turning_bad_leaves_the_chain_as_a_skipping_full_build_would(his, snapshot_dir, tmp_path, db):

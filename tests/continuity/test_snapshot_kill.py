@@ -7,7 +7,9 @@ import subprocess
 
 import pytest
 
-from lifeline.continuity import builder, demo_his, packages, publishing
+from lifeline.continuity import builder, publishing, storage
+from lifeline.his import demo_his
+from lifeline.package import container
 from tests.continuity.conftest import build_demo
 from tests.continuity.snapshots import LIFELINE, applied_rows, assert_same_rows, cli_env, lifeline, source_rows
 
@@ -40,7 +42,8 @@ def test_kill_9_mid_build_leaves_the_previous_package_published(his, cli_home, t
     assert build.returncode == -signal.SIGKILL
 
     assert [str(p.path) for p in builder.latest_chain()] == [published]
-    assert packages.verify(published).id == os.path.basename(published).removesuffix(".llsnap")
+    checked = container.verify(published, storage.keystore(), storage.work_root())
+    assert checked.id == os.path.basename(published).removesuffix(".llsnap")
     leftovers = [p for p in (cli_home / "snapshots" / ".work").iterdir() if not p.name.startswith(f"{os.getpid()}-")]
     assert leftovers, "the killed build had a private directory"
 

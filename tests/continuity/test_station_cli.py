@@ -6,9 +6,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from lifeline.audit.models import AuditEntry
-from lifeline.continuity import stations
-from lifeline.continuity.keystore import KeyStore
+from lifeline.continuity import stations, storage
 from lifeline.continuity.models import Station
+from lifeline.package.keys import KeyStore
 from tests.continuity.snapshots import snapshot_dir  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -57,13 +57,13 @@ def test_list_and_revoke(clock):
 
 
 def test_keys_writes_the_stations_copy_that_cannot_sign(snapshot_dir, tmp_path):
-    KeyStore.default().create()  # rotated: older packages still need the first key
+    storage.keystore().create()  # rotated: older packages still need the first key
     out = tmp_path / "station-keys.json"
     lines = run("keys", "--out", str(out))
     assert lines[-1] == str(out) and lines[0].startswith("已为工作站写出 2 个密钥（可解密和校验，不能签名）")
     assert out.stat().st_mode & 0o777 == 0o600
     copy = KeyStore(file=out).keys()
-    assert [k.id for k in copy] == [k.id for k in KeyStore.default().keys()]
+    assert [k.id for k in copy] == [k.id for k in storage.keystore().keys()]
     assert all(k.signing is None for k in copy) and "signing" not in out.read_text()
 
 

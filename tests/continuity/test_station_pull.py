@@ -10,10 +10,11 @@ from urllib.parse import urlsplit
 import pytest
 from django.core.management import call_command
 
-from lifeline.continuity import builder, demo_his, distribution, downloads, stations
-from lifeline.continuity.keystore import Key, KeyStore
+from lifeline.continuity import builder, distribution, downloads, stations, storage
 from lifeline.continuity.models import Station, StationCheckIn
 from lifeline.core import clock as lifeline_clock
+from lifeline.his import demo_his
+from lifeline.package.keys import Key, KeyStore
 from tests.continuity.chains import chain, small_his, station  # noqa: F401
 from tests.continuity.cutting_proxy import CuttingProxy
 from tests.continuity.snapshots import (
@@ -157,7 +158,7 @@ def test_packages_that_do_not_verify_leave_the_base_data_as_it_was(live_server, 
     demo_his.churn(small_his.url, percent=2, seed=5)
     builder.build(small_his.mapping_path, incremental=True)
 
-    real = KeyStore.default().current()
+    real = storage.keystore().current()
     impostor = dataclasses.replace(Key.generate(real.created), id=real.id).public_only()
     wrong_keys = tmp_path / "wrong-keys.json"
     KeyStore(file=wrong_keys).add(impostor)

@@ -3,7 +3,7 @@ import tracemalloc
 
 import pytest
 
-from lifeline.continuity import adapter
+from lifeline.his import reader
 from tests.continuity.conftest import build_demo
 
 PATIENTS = 50_000
@@ -24,7 +24,7 @@ def peak_of(func) -> int:
 
 
 def test_streaming_memory_stays_well_below_the_data_size(his):
-    source = adapter.HisSource(his.mapping, batch_size=1000)
+    source = reader.HisSource(his.mapping, batch_size=1000)
 
     def stream():
         with source.snapshot() as snap:

@@ -15,10 +15,11 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from lifeline.continuity import builder, guard, packages
-from lifeline.continuity.canonical import id_card_check_digit
+from lifeline.continuity import builder, guard, storage
 from lifeline.continuity.models import BuildProblem, SnapshotBuild
 from lifeline.core import alarms
+from lifeline.his.canonical import id_card_check_digit
+from lifeline.package import container
 from tests.continuity import normalised_his
 from tests.continuity.snapshots import applied_rows, assert_same_rows, source_rows
 
@@ -106,7 +107,7 @@ def test_a_systematically_bad_column_is_refused_and_the_previous_package_stays(h
     # The stations keep getting the last good package.
     assert [p.package_id for p in builder.latest_chain()] == [good.package_id]
     assert_same_rows(applied_rows(tmp_path), kept)
-    assert list(packages.work_root().iterdir()) == []
+    assert list(storage.work_root().iterdir()) == []
     # The problem can be read: per field, and every row.
     assert [(s["entity"], s["field"], s["outcome"], s["count"]) for s in record.problem_summary] == [
         ("patient", "sex", "skipped", PATIENTS)]
@@ -145,7 +146,7 @@ def test_a_future_dated_row_neither_freezes_the_entity_nor_goes_unreported(his, 
     ahead = first.watermark_ahead["price_item"]
     assert ahead["rows"] == 3 and sorted(ahead["keys"]) == ["S00001", "S00002", "S00003"]
     assert first.row_counts["price_item"] == 3
-    kept = packages.open_package(first.path).manifest["entities"]["price_item"]["watermark"]
+    kept = container.open_package(first.path).manifest["entities"]["price_item"]["watermark"]
     mark = datetime.datetime.fromisoformat(kept["value"].replace(".000000", ""))
     assert mark <= his.now(), "the watermark kept is at most the HIS's clock"
     source, fingerprint, firing, summary = last(raised, guard.AHEAD)

@@ -6,9 +6,9 @@ import datetime
 import pytest
 from django.utils import translation
 
-from lifeline.continuity import demo_his, mapping
-from lifeline.continuity.canonical import ENTITIES, NULLED, InvalidRow
-from lifeline.continuity.checking import BatchChecker
+from lifeline.his import demo_his, mapping
+from lifeline.his.canonical import ENTITIES, NULLED, InvalidRow
+from lifeline.his.checking import BatchChecker
 from tests.continuity.test_checking import PATIENT, id_no, patient
 
 

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from lifeline.continuity import watermarks
-from lifeline.continuity.watermarks import Tracker, Watermark, WatermarkInvalid, row_digest
+from lifeline.his import watermarks
+from lifeline.his.watermarks import Tracker, Watermark, WatermarkInvalid, row_digest
 
 SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
 VALUES = [

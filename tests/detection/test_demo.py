@@ -4,10 +4,10 @@ from datetime import timedelta
 
 import pytest
 
-from lifeline.continuity import demo_his
 from lifeline.detection import demo
 from lifeline.detection.models import Probe
 from lifeline.detection.probes import checks
+from lifeline.his import demo_his
 from lifeline.status import demo as status_demo
 
 

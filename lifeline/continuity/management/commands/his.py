@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from lifeline.continuity import adapter, canonical, demo_his, mapping, valuecheck
+from lifeline.his import canonical, demo_his, mapping, reader, valuecheck
 
 
 class Command(BaseCommand):
@@ -52,8 +52,8 @@ class Command(BaseCommand):
         found = [str(p) for p in mapping.check_file(mapping_file)]
         if connect and not found:
             try:
-                columns = adapter.check_columns(mapping.load(mapping_file))
-            except adapter.HisError as exc:
+                columns = reader.check_columns(mapping.load(mapping_file))
+            except reader.HisError as exc:
                 raise CommandError(str(exc)) from None
             found = [f"{mapping_file}:{mapping.line_of(mapping_file, ('entities', entity, 'query'))}: "
                      f"entities.{entity}.query: {reason}" for entity, reason in columns]
@@ -70,7 +70,7 @@ class Command(BaseCommand):
         """The values of real rows, as a build would judge them (valuecheck.py)."""
         try:
             checks = valuecheck.check_values(mapping.load(mapping_file), sample, shown)
-        except adapter.HisError as exc:
+        except reader.HisError as exc:
             raise CommandError(str(exc)) from None
         verdicts = {valuecheck.FAILED: _("a build fails"), valuecheck.SKIPPED: _("row left out"),
                     valuecheck.NULLED: _("value emptied")}

@@ -8,10 +8,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from lifeline.continuity import builder, packages, publishing
-from lifeline.continuity.keystore import KeyStore, KeyStoreError
+from lifeline.continuity import builder, publishing, storage
 from lifeline.continuity.models import BuildProblem, SnapshotBuild
 from lifeline.continuity.publishing import BuildBusy
+from lifeline.package import container, tables
+from lifeline.package.keys import KeyStoreError
 
 
 class Command(BaseCommand):
@@ -104,8 +105,8 @@ class Command(BaseCommand):
 
     def do_verify(self, package, **options):
         try:
-            checked = packages.verify(package)
-        except (packages.PackageInvalid, KeyStoreError) as exc:
+            checked = container.verify(package, storage.keystore(), storage.work_root())
+        except (tables.PackageInvalid, KeyStoreError) as exc:
             raise CommandError(_("%(package)s is NOT good: %(reason)s") % {"package": package, "reason": exc}) from None
         self._manifest(checked.manifest)
         self.stdout.write(self.style.SUCCESS(_("%s is good: signature, decryption, row counts and checksums check out")
@@ -145,7 +146,7 @@ class Command(BaseCommand):
                               f"{counts:>10,} {rows}  {record.error.splitlines()[0] if record.error else ''}")
 
     def do_key(self, key_action, **options):
-        store = KeyStore.default()
+        store = storage.keystore()
         try:
             if key_action == "create":
                 key = store.create()

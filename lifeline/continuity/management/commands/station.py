@@ -7,10 +7,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from lifeline.continuity import station_client, stations
-from lifeline.continuity.keystore import KeyStore, KeyStoreError
+from lifeline.continuity import station_client, stations, storage
 from lifeline.continuity.models import Station
 from lifeline.core import clock
+from lifeline.package.keys import KeyStore, KeyStoreError
 
 
 class Command(BaseCommand):
@@ -79,7 +79,7 @@ class Command(BaseCommand):
 
     def do_keys(self, out, **options):
         try:
-            keys = KeyStore.default().keys()
+            keys = storage.keystore().keys()
             if not keys:
                 raise KeyStoreError(_("no key in the key store yet: `lifeline snapshot key create` makes one"))
             copy = KeyStore(file=out)
@@ -94,7 +94,7 @@ class Command(BaseCommand):
     def do_pull(self, server, token, dir, keys, **options):
         if not token:
             raise CommandError(_("--token: the station's token is needed (or LIFELINE_STATION_TOKEN)"))
-        keystore = KeyStore(file=keys) if keys else KeyStore.default()
+        keystore = KeyStore(file=keys) if keys else storage.keystore()
         try:
             base = station_client.pull(station_client.Server(server, token), dir, keystore, say=self._say)
         except station_client.PullFailed as failed:

@@ -25,8 +25,8 @@ from faker.providers.phone_number.zh_CN import Provider as PhoneProvider
 from faker.providers.ssn.zh_CN import Provider as SsnProvider
 from sqlalchemy.dialects import mysql
 
-from lifeline.continuity.canonical import id_card_check_digit
 from lifeline.core import databases
+from lifeline.his.canonical import id_card_check_digit
 
 BATCH = 20_000
 Stamp = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")

@@ -4,10 +4,11 @@ A key has an id and two halves: a 256-bit AES-GCM key that encrypts packages and
 Ed25519 key pair that signs them. Stations hold the AES key and the public half only
 (`public_only`), enough to decrypt and verify, not to sign.
 
-Keys live in <data dir>/keys, one file per key, or all in one file named by
-LIFELINE_SNAPSHOT_KEY_FILE. Files are created 0600 and refused when others may read them.
-Rotation: `create` adds a key and new packages use the newest one; older keys stay to read
-older packages. Keys never travel inside a package; a package names its key by id.
+Keys live in a directory, one file per key, or all in one file; the caller names which (the
+server from its settings, a station from its command line). Files are created 0600 and
+refused when others may read them. Rotation: `create` adds a key and new packages use the
+newest one; older keys stay to read older packages. Keys never travel inside a package; a
+package names its key by id.
 """
 import base64
 import json
@@ -20,10 +21,9 @@ from pathlib import Path
 from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from django.conf import settings
-from django.utils.translation import gettext as _
 
 from lifeline.core import clock
+from lifeline.his.wording import gettext as _
 
 
 class KeyStoreError(Exception):
@@ -104,12 +104,6 @@ class KeyStore:
     def __init__(self, directory: Path | None = None, file: Path | None = None):
         self.directory = Path(directory) if directory else None
         self.file = Path(file) if file else None
-
-    @classmethod
-    def default(cls) -> "KeyStore":
-        if settings.SNAPSHOT_KEY_FILE:
-            return cls(file=settings.SNAPSHOT_KEY_FILE)
-        return cls(directory=Path(settings.DATA_DIR) / "keys")
 
     @property
     def where(self) -> str:

@@ -14,7 +14,7 @@ import json
 import sqlite3
 from pathlib import Path
 
-from lifeline.continuity.packages import HASH, PAGE_SIZE, TABLES
+from lifeline.package.tables import HASH, PAGE_SIZE, TABLES
 
 BATCH = 900  # keys per IN (...) lookup, below every SQLite's limit of bound parameters
 

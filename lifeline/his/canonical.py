@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from lifeline.continuity.wording import gettext as _
-from lifeline.continuity.wording import gettext_noop
+from lifeline.his.wording import gettext as _
+from lifeline.his.wording import gettext_noop
 
 TYPES = {
     "text": "text / 文本",
@@ -117,7 +117,7 @@ _ID_NUMBERS = _lines_of(rf"[0-9]{{6}}{DATE_1800_2199}[0-9]{{3}}[0-9X]")
 _PHONES = _lines_of(_PHONE.pattern)
 
 
-# Per-value checks of text fields and their column-at-a-time versions (lifeline.continuity.checking).
+# Per-value checks of text fields and their column-at-a-time versions (lifeline.his.checking).
 COLUMN_CHECKS = {check_id_card: id_cards_valid, check_phone: phones_valid}
 
 
@@ -417,7 +417,7 @@ def markdown() -> str:
     lines = [
         "# Canonical base data model",
         "",
-        "<!-- Written by `lifeline his doc` from lifeline/continuity/canonical.py; do not edit by hand. -->",
+        "<!-- Written by `lifeline his doc` from lifeline/his/canonical.py; do not edit by hand. -->",
         "",
         "What outpatient work needs when the HIS is gone (seed 003 §3.2.1). A HIS mapping file",
         "gives, per entity, the SQL query whose columns are exactly these fields (use `NULL AS field`",
@@ -446,7 +446,7 @@ def rules_markdown() -> list[str]:
         "## Validation rules",
         "",
         "Every value read from the HIS passes these rules before it reaches a package; the rules below are",
-        "written from the code that applies them (`lifeline/continuity/canonical.py`).",
+        "written from the code that applies them (`lifeline/his/canonical.py`).",
         "",
         "| applies to | rule |",
         "| --- | --- |",

@@ -21,11 +21,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from lifeline.continuity.canonical import ENTITIES, RECORDS
 from lifeline.core import sqlguard
 from lifeline.core.databases import PASSWORD_IN_URL, Connection, password_reason
 from lifeline.core.yamllint import Linter, did_you_mean, parse, read_text
 from lifeline.core.yamlsource import Path, Problem, Source, value_at
+from lifeline.his.canonical import ENTITIES, RECORDS
 
 IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
 PASSWORD_REASON = password_reason("the mapping file")

@@ -17,7 +17,7 @@ import datetime
 from decimal import Decimal, InvalidOperation
 from operator import itemgetter
 
-from lifeline.continuity.canonical import COLUMN_CHECKS, NULLED, Entity, Field, InvalidRow, InvalidValue, RowProblem
+from lifeline.his.canonical import COLUMN_CHECKS, NULLED, Entity, Field, InvalidRow, InvalidValue, RowProblem
 
 _NONE = type(None)
 _PYTHON_TYPE = {"integer": int, "decimal": Decimal, "date": datetime.date, "datetime": datetime.datetime,

@@ -33,14 +33,14 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from lifeline.continuity import fetch
-from lifeline.continuity.canonical import ENTITIES, FAILED, SKIPPED, InvalidRow, RowProblem
-from lifeline.continuity.checking import BatchChecker
-from lifeline.continuity.mapping import Mapping
-from lifeline.continuity.watermarks import Tracker, Watermark, watermark_from_json, watermark_to_json  # noqa: F401 - the JSON helpers are part of the adapter's API
-from lifeline.continuity.wording import gettext as _
 from lifeline.core import databases
 from lifeline.core.databases import PasswordUnavailable
+from lifeline.his import fetch
+from lifeline.his.canonical import ENTITIES, FAILED, SKIPPED, InvalidRow, RowProblem
+from lifeline.his.checking import BatchChecker
+from lifeline.his.mapping import Mapping
+from lifeline.his.watermarks import Tracker, Watermark, watermark_from_json, watermark_to_json  # noqa: F401 - the JSON helpers are part of the adapter's API
+from lifeline.his.wording import gettext as _
 
 ISOLATION = {"postgresql": "REPEATABLE READ", "mysql": "REPEATABLE READ", "mariadb": "REPEATABLE READ",
              "oracle": "SERIALIZABLE", "mssql": "SNAPSHOT"}
@@ -290,7 +290,7 @@ class EntityRead:
 
     `since` is a Watermark, its JSON form, or a bare value of the watermark column; rows whose
     watermark is >= its value, less the mapping's watermark_lookback, are read (see
-    lifeline.continuity.watermarks for why not >). One read at a time per snapshot: on
+    lifeline.his.watermarks for why not >). One read at a time per snapshot: on
     PostgreSQL the rows stream over the snapshot's connection.
 
     Options: `changed_since` (a watermark value): the keys of rows whose watermark is at or after

@@ -11,9 +11,9 @@ would fail or be refused by the entity's limits (shares of the rows read).
 from collections import Counter
 from dataclasses import dataclass, field
 
-from lifeline.continuity.adapter import Ahead, HisError, HisSource
-from lifeline.continuity.canonical import ENTITIES, FAILED, NULLED, SKIPPED, RowProblem
-from lifeline.continuity.mapping import Mapping
+from lifeline.his.canonical import ENTITIES, FAILED, NULLED, SKIPPED, RowProblem
+from lifeline.his.mapping import Mapping
+from lifeline.his.reader import Ahead, HisError, HisSource
 
 
 @dataclass
