@@ -40,4 +40,4 @@ def test_buttons_say_the_action_and_resolving_with_work_open_asks_first(page, li
     page.click("#confirm")
     page.wait_for_selector("#status[data-status=resolved]")
     assert page.locator("section.actions button").all_inner_texts() == ["关闭事件"]
-    assert "确认时仍未完成" in page.locator("#timeline").inner_text()
+    assert "经确认后继续。检查单中仍未完成的步骤：" in page.locator("#timeline").inner_text()

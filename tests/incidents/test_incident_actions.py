@@ -75,7 +75,7 @@ def test_a_confirmed_resolution_writes_what_it_left_open_on_the_timeline(downtim
     moved, left = downtime.timeline.filter(kind="status").order_by("-pk")[:2][::-1]
     assert moved.data["new"] == "resolved" and moved.text == "状态 已确认 → 已解决"
     assert FIRST_STEP in left.data["left_steps"] and "挂号处" in left.data["left_cards"]
-    assert left.text.startswith("确认时仍未完成：检查单中仍未完成的步骤：") and "挂号处" in left.text
+    assert left.text.startswith("经确认后继续。检查单中仍未完成的步骤：") and "挂号处" in left.text
     with pytest.raises(Refused):  # closing asks again: the record is final
         lifecycle.transition(downtime, "closed")
     lifecycle.transition(downtime, "closed", confirmed=True)
@@ -170,7 +170,7 @@ def test_the_reporters_page_follows_the_state(client, make_user, load_seed, t0, 
     resolved = state()
     assert "已恢复（2026-11-22 09:40），事件状态：<strong>已解决</strong>" in resolved
     assert "正在处理" not in resolved
-    assert "信息中心的处理： 已切换备用服务器" in client.get(f"/incidents/reports/{sent.number}/").content.decode()
+    assert "信息中心的处理：已切换备用服务器" in client.get(f"/incidents/reports/{sent.number}/").content.decode()
     clock.advance(hours=1)
     lifecycle.transition(incident, "closed")
     assert "已关闭（2026-11-22 10:40），事件状态：<strong>已关闭</strong>" in state()
@@ -210,3 +210,12 @@ def test_people_affected_has_a_range_on_the_form_and_the_server(client, make_use
     assert page.context["form"].errors["people_affected"] == [
         "受影响人数最多为 1000000；请填写受影响的人数，而不是记录条数"]
     assert not Report.objects.exists()
+
+
+# --- from the walk: what the page showed raw -------------------------------------------
+
+def test_the_timeline_names_the_system_and_the_reports_in_sentences(client, duty, downtime):
+    html = html_of(client, downtime)
+    timeline = html.split('id="timeline"')[1]
+    assert '<span title="system">系统</span>' in timeline and ">system<" not in timeline
+    assert "0 份报告。" in html.split('id="classification"')[1].split("</section>")[0]
