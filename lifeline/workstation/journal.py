@@ -121,6 +121,11 @@ class Transaction:
         head = self.db.execute("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
         self._seq, self._hash = head or (0, GENESIS)
 
+    @property
+    def next_seq(self) -> int:
+        """The sequence number the next event recorded in this transaction gets."""
+        return self._seq + 1
+
     def record(self, kind: str, operator: str, payload: dict) -> Event:
         """Append an event (committed with the transaction, or not at all)."""
         in_force = self.journal.in_force

@@ -1,11 +1,14 @@
-"""Workstation fixtures: a station key file, a settable clock, a journal in a temporary directory."""
+"""Workstation fixtures: a station key file, a settable clock, a journal, a station with base data."""
 import secrets
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from lifeline.workstation import store
+from lifeline.workstation import numbering, store
 from lifeline.workstation.journal import InForce, Journal
+from lifeline.workstation.leases import KINDS, Lease
+from lifeline.workstation.station import Operator, Station
+from tests.workstation.base_data import write_base
 
 
 class StationClock:
@@ -49,3 +52,24 @@ def journal(tmp_path, key, in_force, station_clock):
     journal = Journal.open(tmp_path / "station.sqlite3", key, in_force, station_clock)
     yield journal
     journal.close()
+
+
+UNTIL = datetime(2026, 12, 7, tzinfo=UTC)
+REGISTRAR = Operator("0401", "周挂号", "registrar", UNTIL)
+
+
+def lease_all(station, base=100_001, size=100):
+    """Leases of every kind of number, `size` numbers each from `base`."""
+    with station.journal.transaction() as tx:
+        for kind in KINDS:
+            numbering.receive(tx, Lease(f"{kind}-1", kind, base, base + size - 1), "system")
+
+
+@pytest.fixture
+def station(tmp_path, key, in_force, station_clock):
+    """A station holding the small base data set and 100 numbers of each kind."""
+    write_base(tmp_path, key)
+    station = Station.open(tmp_path, key, in_force, station_clock)
+    lease_all(station)
+    yield station
+    station.close()

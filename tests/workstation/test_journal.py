@@ -5,12 +5,15 @@ import subprocess
 import sys
 import textwrap
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 from lifeline.workstation import store
 from lifeline.workstation.errors import StationRefused
 from lifeline.workstation.journal import GENESIS, Journal, chain_hash, verify
+
+ROOT = Path(__file__).resolve().parents[2]  # the checkout: `tests` importable in the child
 
 
 def test_an_event_names_everything_in_force_and_chains(journal, station_clock):
@@ -112,7 +115,7 @@ def test_a_write_error_from_the_operating_system_is_refused_and_loses_nothing(tm
             print("refused:", refused)
     """)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
-                          env={**os.environ, "PYTHONPATH": os.getcwd()})
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert "refused: the station cannot write its journal" in done.stdout, done.stderr
     db = store.connect(tmp_path / "j.sqlite3", store.data_key(key_file))
     found = verify(db)

@@ -1,0 +1,98 @@
+"""Finding a patient at the window among a million: by card no., resident ID no., phone, name
+with birth date, or the name's pinyin initials (拼音首字母, "zs" for 张三).
+
+Every way is an index lookup: `prepare` adds the indexes, and a table of each patient's
+initials, to the base data before it is sealed (`basedata.seal`); cards issued on this station
+(`new_patients`) are searched the same way, and are few.
+
+Initials come from pypinyin, a character at a time (cached: a million names share a few
+thousand characters). A surname's character is taken in every reading it has (单 gives d, s
+and c; 曾 gives c and z), since a surname is often not read as the common word is; the other
+characters in their most common reading.
+"""
+from functools import cache
+
+from pypinyin import Style, pinyin
+
+from lifeline.his.wording import gettext as _
+from lifeline.workstation.errors import StationRefused
+
+WAYS = {"card_no": "就诊卡号", "id_card_no": "身份证号", "phone": "电话", "name_birth": "姓名+出生日期",
+        "initials": "拼音首字母"}
+LIMIT = 20
+_COLUMNS = "card_no, name, sex, birth_date, id_card_no, phone, insurance_type, insurance_no"
+
+
+@cache
+def _letters(char: str, every_reading: bool) -> tuple[str, ...]:
+    if char.isascii():
+        return (char.lower(),) if char.isalnum() else ("",)
+    readings = pinyin(char, style=Style.FIRST_LETTER, heteronym=every_reading, errors="ignore")
+    letters = sorted({r[:1].lower() for r in readings[0]}) if readings else []
+    return tuple(letters) or ("",)
+
+
+def initials(name: str) -> set[str]:
+    """The initials a clerk may type for this name (several when the surname reads several ways)."""
+    name = name.strip()
+    if not name:
+        return set()
+    rest = "".join(_letters(char, False)[0] for char in name[1:])
+    return {first + rest for first in _letters(name[0], True)}
+
+
+def prepare(db):
+    """Indexes for every way of searching, and the initials table, in the base data `db` (plain,
+    before it is sealed)."""
+    db.execute("CREATE INDEX IF NOT EXISTS patient_id_card ON patient (id_card_no)")
+    db.execute("CREATE INDEX IF NOT EXISTS patient_phone ON patient (phone)")
+    db.execute("CREATE INDEX IF NOT EXISTS patient_name_birth ON patient (name, birth_date)")
+    db.execute("CREATE TABLE IF NOT EXISTS patient_initials (initials TEXT NOT NULL, card_no TEXT NOT NULL, "
+               "PRIMARY KEY (initials, card_no)) WITHOUT ROWID")
+    cursor = db.execute("SELECT card_no, name FROM patient")
+    while batch := cursor.fetchmany(10_000):
+        db.executemany("INSERT OR IGNORE INTO patient_initials VALUES (?, ?)",
+                       [(typed, card_no) for card_no, name in batch for typed in initials(name)])
+    db.commit()
+
+
+def find(db, way: str, value: str, birth_date: str = "") -> list[dict]:
+    """Up to LIMIT patients, from the base data (schema `base`) and this station's new cards."""
+    value = str(value or "").strip()
+    if way not in WAYS:
+        raise StationRefused("way", _("%(value)s is not one of %(choices)s") % {"value": way,
+                                                                               "choices": ", ".join(WAYS)})
+    if not value:
+        raise StationRefused(way, _("required, but empty"))
+    if way == "name_birth" and not birth_date:
+        raise StationRefused("birth_date", _("required, but empty"))
+    where, params = _where(way, value, birth_date)
+    source = "base.patient"
+    if way == "initials":  # the initials' index first, then each patient by key, LIMIT of them only
+        source = "base.patient_initials JOIN base.patient USING (card_no)"
+    rows = db.execute(f"SELECT {_COLUMNS} FROM {source} WHERE {where} LIMIT {LIMIT}", params).fetchall()
+    if len(rows) < LIMIT:
+        local = _where_local(way, value, birth_date)
+        rows += db.execute(f"SELECT {_COLUMNS} FROM new_patients WHERE {local[0]} LIMIT {LIMIT - len(rows)}",
+                           local[1]).fetchall()
+    return [dict(zip(_COLUMNS.split(", "), row, strict=True)) for row in rows]
+
+
+def _where(way: str, value: str, birth_date: str) -> tuple[str, tuple]:
+    if way == "name_birth":
+        return "name = ? AND birth_date = ?", (value, birth_date)
+    if way == "initials":
+        return "initials = ?", (value.lower(),)
+    return f"{way} = ?", (value.upper() if way == "id_card_no" else value,)
+
+
+def _where_local(way: str, value: str, birth_date: str) -> tuple[str, tuple]:
+    if way == "initials":  # few rows: the initials are computed as they are read
+        return "lifeline_initials(name, ?)", (value.lower(),)
+    return _where(way, value, birth_date)
+
+
+def register_functions(db):
+    """SQL functions the station's own rows are searched with."""
+    db.create_function("lifeline_initials", 2, lambda name, typed: typed in initials(name or ""),
+                       deterministic=True)

@@ -1,0 +1,97 @@
+"""A station at work: its journal, the base data it holds, and who is at the desk.
+
+    station = Station.open(directory, key, in_force, clock)
+    with station.act(operator) as tx:   # refuses an expired credential before anything
+        ...                             # read base data, take numbers, write rows, tx.record(...)
+
+DIR/station.sqlite3 is the journal with the station's own rows (visits, charges, …), and
+DIR/base.sqlite3 the base data of the package chain in force, attached read-only as `base`;
+both encrypted with the station's key (`store`).
+
+Every desk action (registration, charging, prescriptions, pharmacy) checks all its input inside
+`act` before it writes: a refusal raises StationRefused naming the field, and the transaction
+rolls back, so nothing of it reaches the journal.
+"""
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from lifeline.his.wording import gettext as _
+from lifeline.workstation import numbering, records, search, store
+from lifeline.workstation.errors import StationRefused
+from lifeline.workstation.journal import InForce, Journal
+from lifeline.workstation.leases import KINDS
+
+JOURNAL, BASE = "station.sqlite3", "base.sqlite3"
+
+
+@dataclass(frozen=True)
+class Operator:
+    """A person at the desk with an emergency credential (it travels in the package)."""
+
+    code: str  # staff number
+    name: str
+    role: str
+    valid_until: datetime
+
+
+class Station:
+    def __init__(self, journal: Journal, low_water: int = numbering.LOW_WATER):
+        self.journal, self.db, self.low_water = journal, journal.db, low_water
+
+    @classmethod
+    def open(cls, directory, key: bytes, in_force: InForce, clock: Callable[[], datetime],
+             low_water: int = numbering.LOW_WATER) -> "Station":
+        directory = Path(directory)
+        journal = Journal.open(directory / JOURNAL, key, in_force, clock)
+        journal.db.execute(f"ATTACH DATABASE ? AS base KEY {store.key_literal(key)}",
+                           (f"file:{directory / BASE}?mode=ro",))
+        numbering.create(journal.db)
+        journal.db.executescript(records.SCHEMA)
+        search.register_functions(journal.db)
+        return cls(journal, low_water)
+
+    @contextmanager
+    def act(self, operator: Operator):
+        """A journal transaction on behalf of `operator`, whose credential must be valid now."""
+        if self.journal.clock() > operator.valid_until:
+            raise StationRefused("operator", _("the emergency credential of %(code)s expired at %(until)s; "
+                                               "a supervisor renews it") % {"code": operator.code,
+                                                                          "until": operator.valid_until})
+        with self.journal.transaction() as tx:
+            yield tx
+
+    def supplies(self) -> list[numbering.Supply]:
+        """Numbers left of every kind; a page warns of those `low` before they run out."""
+        return [numbering.supply(self.db, kind, self.low_water) for kind in KINDS]
+
+    def one(self, sql: str, params=()):
+        return self.db.execute(sql, params).fetchone()
+
+    def close(self):
+        self.journal.close()
+
+
+def positive(value, field: str) -> Decimal:
+    """A quantity: a finite decimal above zero."""
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise StationRefused(field, _("%(value)s is not a number") % {"value": value}) from None
+    if not number.is_finite() or number <= 0:
+        raise StationRefused(field, _("must be more than zero, not %(value)s") % {"value": value})
+    return number
+
+
+def patient(station: Station, card_no: str, field: str = "card_no") -> dict:
+    """The patient with this card: from the base data, or a card issued on this station."""
+    row = station.one("SELECT card_no, name, insurance_no FROM base.patient WHERE card_no = ? "
+                      "UNION ALL SELECT card_no, name, insurance_no FROM new_patients WHERE card_no = ?",
+                      (card_no, card_no))
+    if row is None:
+        raise StationRefused(field, _("card number %(card)s is not in the snapshot nor issued on this station")
+                             % {"card": card_no})
+    return {"card_no": row[0], "name": row[1], "insurance_no": row[2]}
