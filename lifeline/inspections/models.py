@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from lifeline.core import clock
 
@@ -134,13 +135,13 @@ class SparePart(models.Model):
         CABLE = "cable", _("cable")
         OTHER = "other", _("other")
 
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    name = models.CharField(pgettext_lazy("spare part", "name"), max_length=100, unique=True)
     category = models.CharField(_("category"), max_length=12, choices=Category.choices)
     model = models.CharField(_("model"), max_length=100, blank=True)
     location = models.CharField(_("location"), max_length=100)
     quantity = models.PositiveIntegerField(_("quantity"), default=0)
     minimum = models.PositiveIntegerField(_("minimum stock"), default=1)
-    replaces = models.CharField(_("replaces"), max_length=300, blank=True,
+    replaces = models.CharField(pgettext_lazy("spare part", "replaces"), max_length=300, blank=True,
                                 help_text=_("The components this part stands in for"))
     plan_id = models.CharField(_("plan"), max_length=64, blank=True)
     measure_id = models.CharField(_("plan measure"), max_length=64, blank=True)
