@@ -8,7 +8,7 @@ from lifeline.audit.models import AuditEntry
 from lifeline.core import alarms
 from lifeline.core.errors import Refused
 from lifeline.inspections import services
-from lifeline.inspections.models import Frequency, Result
+from lifeline.inspections.models import Frequency, Result, Round
 
 pytestmark = pytest.mark.django_db
 
@@ -100,3 +100,18 @@ def test_yesterdays_undone_round_stays_on_todays_page_first(morning, daily):
     morning.advance(days=1)
     rounds = services.todays_rounds()
     assert [r.pk for r in rounds][0] == yesterday.pk and len(rounds) == 2
+
+
+def test_the_worker_job_opens_the_round_and_its_overdue_alarm_becomes_a_detection_alert(morning, daily, it):
+    from lifeline.detection.models import Alert
+    from lifeline.inspections import tasks
+
+    tasks.open_and_alarm_rounds(morning.now())
+    assert Round.objects.count() == 1 and not Alert.objects.exists()
+    morning.advance(hours=2, minutes=30)
+    tasks.open_and_alarm_rounds(morning.now())
+    alert = Alert.objects.get(source=services.ALARM_SOURCE)
+    assert alert.status == Alert.Status.FIRING and "巡检逾期：机房日常巡检" in alert.summary
+    services.complete(Round.objects.get(), it, answers(daily))
+    alert.refresh_from_db()
+    assert alert.status == Alert.Status.RESOLVED
