@@ -10,10 +10,10 @@ from django.views.decorators.http import require_POST
 
 from lifeline.accounts.permissions import can_manage_people, can_read, signed_in
 from lifeline.core import clock
-from lifeline.core.errors import Refused
+from lifeline.core.errors import Refused, add_to_form
 from lifeline.people import services
-from lifeline.people.forms import CheckInForm
-from lifeline.people.models import CheckIn, Member, Override, Shift, Skill, TeamMembership, role_label
+from lifeline.people.forms import CheckInForm, DayForm, ImportForm, SkillFilter
+from lifeline.people.models import Member, Override, Shift, TeamMembership, role_label
 from lifeline.people.resources import ImportRejected, MemberResource, ShiftResource, export_xlsx, import_xlsx
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -22,13 +22,20 @@ SPREADSHEETS = {"members": MemberResource, "shifts": ShiftResource}
 
 @signed_in.page
 def organisation(request):
+    return _organisation_page(request)
+
+
+def _organisation_page(request, import_form: ImportForm | None = None):
+    """The teams and members; a refused import shows its errors by its fields."""
     teams = list(services.team_strength().prefetch_related("memberships__member__skills"))
     for team in teams:
         team.slots = [(TeamMembership.Kind.CORE, _("Core members"), team.core, team.core_target),
                       (TeamMembership.Kind.BACKUP, _("Backup members"), team.backup, team.backup_target)]
     members = Member.objects.prefetch_related("skills", "channels", "memberships__team")
+    may_manage = can_manage_people(request.user)
     return render(request, "people/organisation.html", {
-        "teams": teams, "members": members, "may_manage": can_manage_people(request.user),
+        "teams": teams, "members": members, "may_manage": may_manage,
+        "import_form": (import_form or ImportForm()) if may_manage else None,
         # The spreadsheets hold the channels' Apprise URLs (webhook keys): not for every login.
         "may_export": can_read(request.user), "may_see_contacts": can_read(request.user),
     })
@@ -71,6 +78,7 @@ def roster(request):
         "day": day, "now": clock.now(), "on_duty": services.on_duty_all(), "rows": rows,
         "overrides": overrides, "may_export": can_read(request.user), "may_see_contacts": can_read(request.user),
         "previous": day - timedelta(days=1), "next": day + timedelta(days=1),
+        "day_form": DayForm(initial={"date": day}),
     })
 
 
@@ -96,48 +104,45 @@ def export(request, what):
 @require_POST
 @can_manage_people.page
 def import_spreadsheet(request):
-    resource = SPREADSHEETS.get(request.POST.get("what", "members"))
-    upload = request.FILES.get("file")
-    if resource is None or upload is None:
-        messages.error(request, _("Choose an .xlsx file to import."))
-        return redirect("people:organisation")
+    form = ImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _organisation_page(request, form)
     try:
-        result = import_xlsx(resource(), upload.read())
+        result = import_xlsx(SPREADSHEETS[form.cleaned_data["what"]](), form.cleaned_data["file"].read())
     except ImportRejected as rejected:
-        messages.error(request, _("Nothing was imported: %(errors)s") % {"errors": "; ".join(rejected.errors)})
-    else:
-        totals = result.totals
-        messages.success(request, _("Imported: %(new)d new, %(update)d updated.")
-                         % {"new": totals["new"], "update": totals["update"]})
+        form.add_error("file", _("Nothing was imported: %(errors)s") % {"errors": "; ".join(rejected.errors)})
+        return _organisation_page(request, form)
+    totals = result.totals
+    messages.success(request, _("Imported: %(new)d new, %(update)d updated.")
+                     % {"new": totals["new"], "update": totals["update"]})
     return redirect("people:organisation")
 
 
 @signed_in.page
 def check_in(request):
     own = Member.objects.filter(user=request.user).first()
+    may_manage = can_manage_people(request.user)
+    form = None
     if request.method == "POST":
         member = get_object_or_404(Member, pk=request.POST.get("member") or getattr(own, "pk", None))
         if not services.may_check_in(request.user, member):
             raise PermissionDenied
-        form = CheckInForm(request.POST)
-        try:
-            if not form.is_valid():
-                raise ValidationError(form.errors.as_data())
-            services.check_in(member, **form.cleaned_data)
-        except ValidationError as exc:
-            reasons = [_("%(field)s: %(errors)s") % {
-                "field": form.fields[field].label if field in form.fields else field, "errors": " ".join(errors)}
-                for field, errors in exc.message_dict.items()]
-            messages.error(request, _("Not checked in: %(reasons)s") % {"reasons": "; ".join(reasons)})
-        else:
+        form = CheckInForm(request.POST, may_choose_member=may_manage, own=own)
+        if form.is_valid():
+            fields = {name: form.cleaned_data[name] for name in ("status", "eta_minutes", "note")}
+            try:
+                services.check_in(member, **fields)
+            except ValidationError as exc:
+                add_to_form(form, exc)
+        if form.is_valid():
             messages.success(request, _("%(name)s checked in.") % {"name": member.name})
-        return redirect("people:check_in")
-    skill = request.GET.get("skill", "")
+            return redirect("people:check_in")
+    filters = SkillFilter(request.GET or None)
+    skill = filters.cleaned_data["skill"] if filters.is_bound and filters.is_valid() else ""
     latest = services.current_check_ins()
     return render(request, "people/check_in.html", {
         "own": own, "own_check_in": latest.get(getattr(own, "pk", None)),
+        "form": form or CheckInForm(may_choose_member=may_manage, own=own), "filters": filters,
         "fastest": [(member, eta, latest.get(member.pk)) for member, eta in services.fastest(skill=skill or None)],
-        "skills": Skill.objects.all(), "skill": skill, "statuses": CheckIn.Status.choices,
-        "may_manage": can_manage_people(request.user), "may_see_contacts": can_read(request.user),
-        "members": Member.objects.filter(active=True) if can_manage_people(request.user) else [],
+        "may_manage": may_manage, "may_see_contacts": can_read(request.user),
     })

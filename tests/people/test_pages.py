@@ -1,4 +1,5 @@
 """The organisation, roster and check-in pages, and who may change things through them."""
+import re
 from datetime import timedelta
 
 import pytest
@@ -12,6 +13,11 @@ pytestmark = pytest.mark.django_db
 
 GOOD_FILE = xlsx(["name", "phone", "department"], ["刘洋", "13800001111", "信息中心"])
 BAD_FILE = xlsx(["name", "phone"], ["刘洋", "13800001111"], ["", "13800002222"])
+
+
+def field_of(html: str, name: str) -> str:
+    """The site form's block of one field: its label, errors, input and help."""
+    return next(block for block in html.split('<div class="field') if f'name="{name}"' in block)
 
 
 def upload(content):
@@ -63,9 +69,15 @@ def test_duty_imports_a_good_file(client, make_user):
 
 def test_bad_file_shows_row_and_field_and_imports_nothing(client, make_user):
     client.force_login(make_user("boss", Role.COMMANDER))
-    response = client.post(reverse("people:import"), {"what": "members", "file": upload(BAD_FILE)}, follow=True)
-    assert "第 3 行，name：" in response.content.decode()
+    response = client.post(reverse("people:import"), {"what": "members", "file": upload(BAD_FILE)})
+    assert "第 3 行，name：" in field_of(response.content.decode(), "file")  # under the file it is about
     assert Member.objects.count() == 0
+
+
+def test_import_without_a_file_says_so_by_the_file_field(client, make_user):
+    client.force_login(make_user("boss", Role.COMMANDER))
+    response = client.post(reverse("people:import"), {"what": "members"})
+    assert "这个字段是必填项。" in field_of(response.content.decode(), "file")
 
 
 def test_export_downloads_a_spreadsheet(client, make_user, make_member):
@@ -98,8 +110,10 @@ def test_off_site_without_minutes_says_which_field(client, make_user, make_membe
     user = make_user("liuyang", Role.DEPARTMENT)
     make_member("刘洋", user=user)
     client.force_login(user)
-    response = client.post(reverse("people:check_in"), {"status": "off_site"}, follow=True)
-    assert "到场所需分钟：" in response.content.decode()
+    response = client.post(reverse("people:check_in"), {"status": "off_site"})
+    field = field_of(response.content.decode(), "eta_minutes")
+    assert response.status_code == 200 and "field-error" in field and "errorlist" in field  # beside the field
+    assert re.search(r'value="off_site"[^>]* checked', field_of(response.content.decode(), "status"))  # kept
     assert CheckIn.objects.count() == 0
 
 
