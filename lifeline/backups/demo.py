@@ -5,7 +5,7 @@
   twice a month to a removable disk. The last two nights' files are missing from the PACS
   directory, so the catalogue shows one missed backup.
 - Seed 001: the internet hospital's full backup every night at 01:00 and incremental every hour,
-  to local disk, cloud storage (off-site) and offline tape.
+  to local disk, cloud storage (off-site) and offline tape (the hourly files meet its 60 min RPO).
 - A restore test of the HIS dump into a scratch PostgreSQL database, with a month of weekly runs
   (the RTO chart) made by the demo, not by restores.
 - Seed 003's DR: data centres A and B and a remote DR centre, the DB cluster DBServerA/B, the
@@ -30,7 +30,7 @@ from lifeline.backups.models import (
 from lifeline.core import clock
 
 PLAN_003 = "general_hospital_his"
-SYSTEMS = [("HIS", 60, 240), ("EMR", 60, 240), ("PACS", 24 * 60, 480), ("LIS", 60, 240), ("互联网医院", 60, 30)]
+SYSTEMS = [("HIS", 24 * 60, 240), ("EMR", 60, 240), ("PACS", 24 * 60, 480), ("LIS", 60, 240), ("互联网医院", 60, 30)]
 MB = 1_000_000
 RESTORE_COMMAND = ["pg_restore", "--no-owner", "--exit-on-error", "-d", "{target}", "{backup}"]
 RESTORE_MINUTES = [38.5, 36.0, 41.2, 35.4]  # four weekly runs; the third failed on a short dump
@@ -66,6 +66,7 @@ def _catalogue(data_dir: Path) -> dict[str, System]:
     _write_copies(root / "his", "his", timedelta(hours=3), timedelta(days=1), 7, 120 * MB // 100)
     _write_copies(root / "pacs", "pacs", timedelta(days=3), timedelta(days=1), 5, 300 * MB // 100)
     _write_copies(root / "ih", "ih-full", timedelta(hours=5), timedelta(days=1), 5, 80 * MB // 100)
+    _write_copies(root / "ih-incr", "ih-incr", timedelta(minutes=20), timedelta(hours=1), 24, 2 * MB // 100)
     L, R, S3, M, T = (Destination.Kind.LOCAL, Destination.Kind.REMOTE, Destination.Kind.OBJECT,
                       Destination.Kind.REMOVABLE, Destination.Kind.TAPE)
     _job(systems["HIS"], "每日数据库备份", BackupJob.Kind.FULL, 24, "每天（后台自动）", "pg_dump -Fc",
@@ -80,7 +81,7 @@ def _catalogue(data_dir: Path) -> dict[str, System]:
          [(L, root / "ih", False, True), (S3, "s3://ih-backup/full", True, False), (T, "离线磁带", True, False)],
          ("internet_hospital", "full_backup"))
     _job(systems["互联网医院"], "增量备份", BackupJob.Kind.INCREMENTAL, 1, "每小时", "xtrabackup --incremental",
-         [(L, "/backup/ih/incr", False, False), (S3, "s3://ih-backup/incr", True, False)],
+         [(L, root / "ih-incr", False, True), (S3, "s3://ih-backup/incr", True, False)],
          ("internet_hospital", "incremental_backup"))
     evidence.check_all()
     return systems

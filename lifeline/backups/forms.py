@@ -4,6 +4,7 @@ import json
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from lifeline.backups import dr
 from lifeline.backups.models import (
     BackupJob,
     Destination,
@@ -13,6 +14,7 @@ from lifeline.backups.models import (
     Site,
     System,
 )
+from lifeline.plans import services as plans
 
 
 class CommandField(forms.CharField):
@@ -38,6 +40,38 @@ class RestoreTestForm(forms.ModelForm):
         fields = ["name", "destination", "command", "target_url", "timeout_seconds", "every_hours", "enabled"]
 
 
+def _plan_choices():
+    return [("", "---------")] + [(v.plan_id, v.plan.name) for v in plans.active_plans()]
+
+
+def _scenario_choices():
+    """Every active plan's scenarios, grouped by plan (a scenario id is unique within its plan)."""
+    return [("", "---------")] + [(v.plan.name, [(s.id, s.name) for s in v.content.scenarios])
+                                  for v in plans.active_plans()]
+
+
+class ComponentForm(forms.ModelForm):
+    """A DR pair; its failover and failback procedures are scenarios of one active plan."""
+
+    procedure_plan_id = forms.ChoiceField(label=_("procedures' plan"), required=False, choices=_plan_choices)
+    failover_scenario_id = forms.ChoiceField(label=_("failover scenario"), required=False, choices=_scenario_choices)
+    failback_scenario_id = forms.ChoiceField(label=_("failback scenario"), required=False, choices=_scenario_choices)
+
+    class Meta:
+        model = DrComponent
+        fields = ["name", "kind", "primary_site", "primary", "standby_site", "standby", "notes", "procedure_plan_id",
+                  "failover_scenario_id", "failback_scenario_id"]
+
+    def clean(self):
+        data = super().clean()
+        plan_id = data.get("procedure_plan_id")
+        known = {s for s, _name in dr.scenarios(plan_id)} if plan_id else set()
+        for field in ("failover_scenario_id", "failback_scenario_id"):
+            if data.get(field) and data[field] not in known:
+                self.add_error(field, _("choose a scenario of the procedures' plan"))
+        return data
+
+
 FORMS = {
     "system": forms.modelform_factory(System, fields=["name", "rpo_minutes", "rto_minutes", "notes"]),
     "job": forms.modelform_factory(BackupJob, fields=["system", "name", "kind", "every_hours", "schedule_text",
@@ -49,9 +83,7 @@ FORMS = {
     "query": forms.modelform_factory(SanityQuery, fields=["test", "label", "sql", "expect", "minimum", "maximum",
                                                           "max_age_hours"]),
     "site": forms.modelform_factory(Site, fields=["name", "kind", "address"]),
-    "component": forms.modelform_factory(DrComponent, fields=["name", "kind", "primary_site", "primary",
-                                                              "standby_site", "standby", "notes", "procedure_plan_id",
-                                                              "failover_scenario_id", "failback_scenario_id"]),
+    "component": ComponentForm,
 }
 # Where each kind of row is shown after it is saved.
 SHOWN_ON = {"system": "backups:catalogue", "job": "backups:catalogue", "destination": "backups:catalogue",

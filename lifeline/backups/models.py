@@ -141,7 +141,8 @@ class Destination(models.Model):
         verbose_name_plural = _("backup destinations")
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.location}"
+        # The job and medium people choose by; the path is shown beside it, as code, where it matters.
+        return f"{self.job} · {self.get_kind_display()}"
 
 
 class BackupCopy(models.Model):
@@ -189,8 +190,8 @@ class RestoreTest(models.Model):
     destination = models.ForeignKey(Destination, on_delete=models.CASCADE, related_name="restore_tests",
                                     verbose_name=_("backup destination"))
     command = models.JSONField(
-        _("command"), help_text=_('argv list, no shell; {backup} is the copy\'s path, {target} the scratch URL, '
-                                  'e.g. ["pg_restore", "--no-owner", "-d", "{target}", "{backup}"]'))
+        _("command"), help_text=_("a list of words, run without a shell: {backup} is the copy's path, "
+                                  "{target} the scratch database's address"))
     target_url = models.CharField(_("scratch database URL"), max_length=500,
                                   help_text=_("a throw-away database; never a production one"))
     timeout_seconds = models.PositiveIntegerField(
@@ -290,6 +291,15 @@ class RestoreRun(models.Model):
 
     def __str__(self):
         return f"{self.test} {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def backup_name(self) -> str:
+        """The restored file's name (its directory is the destination's)."""
+        return self.copy.name if self.copy else self.backup_path.rsplit("/", 1)[-1]
+
+    @property
+    def minutes(self) -> float | None:
+        return None if self.seconds is None else self.seconds / 60
 
 
 class Site(models.Model):

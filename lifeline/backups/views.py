@@ -119,6 +119,10 @@ def restore_tests(request):
         "tests": [(t, t.runs.first()) for t in tests], "may_manage": can_manage_readiness(request.user)})
 
 
+# Passed runs in the palette's green, failed ones in its most severe colour.
+RUN_COLOURS = {0: charts.PALETTE[3], 1: charts.PALETTE[0]}
+
+
 def rto_chart(test: RestoreTest, runs: list[RestoreRun]) -> charts.Chart:
     """Each finished run's time in minutes, oldest first: passed and failed as two series."""
     runs = [r for r in reversed(runs) if r.seconds is not None]
@@ -126,8 +130,13 @@ def rto_chart(test: RestoreTest, runs: list[RestoreRun]) -> charts.Chart:
     minutes = [round(r.seconds / 60, 2) for r in runs]
     passed = [m if r.status == RestoreRun.Status.PASSED else None for r, m in zip(runs, minutes, strict=True)]
     failed = [m if r.status != RestoreRun.Status.PASSED else None for r, m in zip(runs, minutes, strict=True)]
-    return charts.columns(_("Restore time per run (achieved RTO)"), labels,
-                          [(_("passed"), passed), (_("failed"), failed)], stacked=True, unit=_(" min"))
+    chart = charts.columns(_("Restore time per run (achieved RTO)"), labels,
+                           [(_("passed"), passed), (_("failed"), failed)], stacked=True, unit=_(" min"))
+    recolour = {charts.PALETTE[i]: colour for i, colour in RUN_COLOURS.items()}
+    for bar in chart.bars:
+        bar.colour = recolour[bar.colour]
+    chart.legend = [(recolour[colour], name) for colour, name in chart.legend]
+    return chart
 
 
 @can_read.page

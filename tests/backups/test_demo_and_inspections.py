@@ -16,7 +16,8 @@ def test_the_demo_has_one_missed_job_a_restore_history_and_seed_003s_pairs(tmp_p
     loaded = demo.load_demo(tmp_path)
     assert loaded == demo.load_demo(tmp_path)  # loading twice changes no counts
     states = dict(BackupJob.objects.filter(destinations__scan=True).values_list("name", "state"))
-    assert states == {"每日数据库备份": State.OK, "影像库全量备份": State.MISSED, "全量备份": State.OK}
+    assert states == {"每日数据库备份": State.OK, "影像库全量备份": State.MISSED, "全量备份": State.OK,
+                      "增量备份": State.OK}
     assert RestoreTest.objects.get().runs.count() == len(demo.RESTORE_MINUTES)
     cluster = DrComponent.objects.get(name="数据库服务器集群")
     assert (cluster.procedure_plan_id, cluster.failover_scenario_id) == ("general_hospital_his", "db_cluster_one_node")

@@ -116,7 +116,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=100, unique=True, verbose_name='name')),
-                ('command', models.JSONField(help_text='argv list, no shell; {backup} is the copy\'s path, {target} the scratch URL, e.g. ["pg_restore", "--no-owner", "-d", "{target}", "{backup}"]', verbose_name='command')),
+                ('command', models.JSONField(help_text="a list of words, run without a shell: {backup} is the copy's path, {target} the scratch database's address", verbose_name='command')),
                 ('target_url', models.CharField(help_text='a throw-away database; never a production one', max_length=500, verbose_name='scratch database URL')),
                 ('timeout_seconds', models.PositiveIntegerField(default=3600, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(86400)], verbose_name='timeout (seconds)')),
                 ('every_hours', models.PositiveIntegerField(default=168, help_text='0: only from the button', verbose_name='runs every (hours)')),
