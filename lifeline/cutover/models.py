@@ -134,5 +134,9 @@ class Rehearsal(models.Model):
         return (self.ended_at - self.started_at).total_seconds()
 
     @property
+    def minutes(self) -> int:
+        return round(self.seconds / 60)
+
+    @property
     def rows(self) -> int:
         return sum(self.table_rows.values())

@@ -15,6 +15,19 @@ class Prediction:
     expected: timedelta  # at the mean rate
     cautious: timedelta  # at the slowest rehearsal's rate
 
+    @property
+    def expected_hm(self) -> tuple[int, int]:
+        return _hours_minutes(self.expected)
+
+    @property
+    def cautious_hm(self) -> tuple[int, int]:
+        return _hours_minutes(self.cautious)
+
+
+def _hours_minutes(delta: timedelta) -> tuple[int, int]:
+    minutes = round(delta.total_seconds() / 60)
+    return minutes // 60, minutes % 60
+
 
 def predict(rehearsals, rows: int | None = None) -> Prediction | None:
     measured = [r for r in rehearsals if r.rows > 0 and r.seconds > 0]

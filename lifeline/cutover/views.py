@@ -4,6 +4,7 @@ responsible units follow their tasks there); commanders and IT on duty change it
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from lifeline.accounts.permissions import can_run_cutover, signed_in
@@ -13,6 +14,11 @@ from lifeline.cutover import services
 from lifeline.cutover.forms import CheckForm, CutoverForm, EventForm, RehearsalForm, SignForm, TaskForm
 from lifeline.cutover.models import Cutover, GoCheck, Task
 from lifeline.cutover.prediction import predict
+
+# What the buttons that move a cutover say (the action, not the state it leads to).
+MOVE_ACTIONS = {Cutover.Status.CUTTING_OVER: _lazy("Go: start the cutover"),
+                Cutover.Status.LIVE: _lazy("Confirm live on the new system"),
+                Cutover.Status.FALLEN_BACK: _lazy("Fall back to the old system")}
 
 
 @signed_in.page
@@ -42,7 +48,7 @@ def board(request, pk, forms=None, status=200):
         "tasks": [(t, t.is_overdue(now)) for t in tasks], "done": done,
         "checks": cutover.checks.select_related("signed_by"), "events": cutover.events.select_related("by"),
         "rehearsals": rehearsals, "prediction": predict(rehearsals),
-        "moves": [Cutover.Status(s) for s, sources in services.MOVES.items() if cutover.status in sources],
+        "moves": [(s, MOVE_ACTIONS[s]) for s, sources in services.MOVES.items() if cutover.status in sources],
         "task_form": forms.get("task") or TaskForm(cutover), "check_form": forms.get("check") or CheckForm(),
         "event_form": forms.get("event") or EventForm(), "sign_form": SignForm(),
         "rehearsal_form": forms.get("rehearsal") or RehearsalForm()}, status=status)

@@ -70,6 +70,6 @@ def test_demo_cutover_predicts_from_its_rehearsals(client, make_user, clock):
     cutover = demo.load_demo()
     assert demo.load_demo() == cutover and Cutover.objects.count() == 1
     page = as_role(client, make_user, Role.COMMANDER).get(f"/cutover/{cutover.pk}/").content.decode()
-    assert "根据 3 次迁移演练" in page
+    assert "根据 3 次迁移演练" in page and "小时" in page
     assert f'href="/plans/{demo.FALLBACK[0]}/scenarios/{demo.FALLBACK[1]}/"' in page
     assert "已完成 1 / 5 项任务" in page
