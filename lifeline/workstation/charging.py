@@ -140,3 +140,30 @@ def _store(tx, event):
     tx.db.executemany("INSERT INTO charge_lines VALUES (?, ?, ?, ?, ?, ?, ?)",
                       [(p["charge_no"], i, line["item_kind"], line["item_code"], line["quantity"],
                         line["unit_price"], line["amount"]) for i, line in enumerate(p["lines"])])
+
+
+def takings(station: Station, cashier_code: str) -> dict:
+    """A cashier's takings on this station, for the handover at the end of the shift. Everything
+    here came after the switch to the emergency system; what came before is in the HIS, so the
+    two are kept apart (应急系统切换前后收款分开). Per payment method: charged, voided (the invoice
+    spoiled, nothing collected), refunded, and net; the charges whose insurance settlement is
+    pending; the invoice numbers used and those voided."""
+    rows = station.db.execute(
+        "SELECT c.payment_method, c.status, c.total, c.settlement, c.invoice_no FROM charges c "
+        "JOIN journal j ON j.seq = c.seq WHERE j.operator = ? ORDER BY c.invoice_no", (cashier_code,)).fetchall()
+    methods: dict[str, dict[str, Decimal]] = {}
+    pending = Decimal(0)
+    for method, status, total, settlement, _invoice in rows:
+        sums = methods.setdefault(method, {"charged": Decimal(0), VOIDED: Decimal(0), REFUNDED: Decimal(0)})
+        sums["charged"] += Decimal(total)
+        if status in (VOIDED, REFUNDED):
+            sums[status] += Decimal(total)
+        elif settlement == PENDING_INSURANCE:
+            pending += Decimal(total)
+    for sums in methods.values():
+        sums["net"] = sums["charged"] - sums[VOIDED] - sums[REFUNDED]
+    invoices = [row[4] for row in rows]
+    return {"cashier_code": cashier_code, "by_method": methods, "net": sum((m["net"] for m in methods.values()),
+                                                                           Decimal(0)),
+            "pending_insurance": pending, "invoices": (invoices[0], invoices[-1]) if invoices else None,
+            "voided_invoices": [row[4] for row in rows if row[1] == VOIDED]}

@@ -29,7 +29,7 @@ from lifeline.workstation import store
 from lifeline.workstation.errors import StationRefused
 
 GENESIS = "0" * 64
-EMERGENCY, DRILL = "emergency", "drill"
+READY, EMERGENCY, DRILL = "ready", "emergency", "drill"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS journal (
@@ -42,7 +42,7 @@ CREATE TABLE IF NOT EXISTS journal (
     payload TEXT NOT NULL,
     package_id TEXT NOT NULL,
     price_version TEXT NOT NULL,
-    mode TEXT NOT NULL CHECK (mode IN ('emergency', 'drill')),
+    mode TEXT NOT NULL CHECK (mode IN ('ready', 'emergency', 'drill')),
     prev_hash TEXT NOT NULL,
     hash TEXT NOT NULL
 );
@@ -60,7 +60,9 @@ class InForce:
     station: str
     package_id: str
     price_version: str  # the price dictionaries' checksums in the package (see price_version)
-    mode: str = EMERGENCY  # EMERGENCY, or DRILL: 演练, never merged into the real HIS
+    # READY: lookups only, the station's own events (leases) but no desk work; EMERGENCY: downtime
+    # declared; DRILL: 演练, every event marked, never merged into the real HIS.
+    mode: str = EMERGENCY
 
 
 def price_version(manifest: dict) -> str:

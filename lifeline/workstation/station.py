@@ -22,7 +22,7 @@ from pathlib import Path
 from lifeline.his.wording import gettext as _
 from lifeline.workstation import numbering, records, search, store
 from lifeline.workstation.errors import StationRefused
-from lifeline.workstation.journal import InForce, Journal
+from lifeline.workstation.journal import READY, InForce, Journal
 from lifeline.workstation.leases import KINDS
 
 JOURNAL, BASE = "station.sqlite3", "base.sqlite3"
@@ -56,7 +56,11 @@ class Station:
 
     @contextmanager
     def act(self, operator: Operator):
-        """A journal transaction on behalf of `operator`, whose credential must be valid now."""
+        """A journal transaction on behalf of `operator`, whose credential must be valid now: an
+        emergency credential works only in downtime or a drill, never in ready mode."""
+        if self.journal.in_force.mode == READY:
+            raise StationRefused("", _("the station is ready, not in downtime: lookups only until downtime (or a "
+                                       "drill) is declared"))
         if self.journal.clock() > operator.valid_until:
             raise StationRefused("operator", _("the emergency credential of %(code)s expired at %(until)s; "
                                                "a supervisor renews it") % {"code": operator.code,

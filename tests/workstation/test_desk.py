@@ -1,11 +1,13 @@
 """The desk services: registration and cards, charging, prescriptions, dispensing; every refusal
 names its field and writes nothing."""
 
+from decimal import Decimal
+
 import pytest
 
-from lifeline.workstation import charging, pharmacy, prescriptions, receipt, registration, store
+from lifeline.workstation import charging, pharmacy, prescriptions, receipt, registration, search, store
 from lifeline.workstation.errors import StationRefused
-from lifeline.workstation.journal import verify
+from lifeline.workstation.journal import DRILL, READY, InForce, verify
 from lifeline.workstation.station import Operator, Station
 from tests.workstation.base_data import write_base
 from tests.workstation.conftest import REGISTRAR, UNTIL, lease_all
@@ -180,3 +182,38 @@ def test_a_receipt_code_carries_the_charge_to_another_stations_pharmacy(cashier,
 def test_the_base_data_is_read_only_at_the_desk(station):
     with pytest.raises(store.Error, match="readonly"):
         station.db.execute("DELETE FROM base.patient")
+
+
+def test_a_ready_station_looks_up_but_does_no_desk_work(tmp_path, key, station_clock):
+    write_base(tmp_path, key)
+    station = Station.open(tmp_path, key, InForce("S1", "full-1", "v1", READY), station_clock)
+    lease_all(station)  # leases arrive while the server is reachable, before any downtime
+    _refused(station, "", registration.register_visit, REGISTRAR, "C0001", "S-AM-1")
+    assert [p["card_no"] for p in search.find(station.db, "card_no", "C0001")] == ["C0001"]
+    station.close()
+
+
+def test_drill_events_are_marked(tmp_path, key, station_clock):
+    write_base(tmp_path, key)
+    station = Station.open(tmp_path, key, InForce("S1", "full-1", "v1", DRILL), station_clock)
+    lease_all(station)
+    assert registration.register_visit(station, REGISTRAR, "C0001", "S-AM-1").mode == "drill"
+    station.close()
+
+
+def test_a_cashiers_takings_for_the_handover(cashier):
+    charging.charge(cashier, CASHIER, "C0002", "1000", LINES, "wechat", insurance_no="YB0002",
+                    insurance_unit="某某公司")
+    spoiled = charging.charge(cashier, CASHIER, "C0001", "1001", LINES[:1], "cash").payload
+    returned = charging.charge(cashier, CASHIER, "C0001", "1002", LINES[:1], "cash").payload
+    charging.charge(cashier, CASHIER, "C0001", "1003", LINES, "cash")
+    charging.cancel(cashier, CASHIER, spoiled["charge_no"], "打印错误", "void")
+    charging.cancel(cashier, CASHIER, returned["charge_no"], "未检查", "refund")
+    found = charging.takings(cashier, CASHIER.code)
+    assert found["by_method"] == {
+        "wechat": {"charged": Decimal("50.00"), "voided": 0, "refunded": 0, "net": Decimal("50.00")},
+        "cash": {"charged": Decimal("100.00"), "voided": Decimal("25.00"), "refunded": Decimal("25.00"),
+                 "net": Decimal("50.00")}}
+    assert (found["net"], found["pending_insurance"]) == (Decimal("100.00"), Decimal("50.00"))
+    assert (found["invoices"], found["voided_invoices"]) == ((1000, 1003), [1001])
+    assert charging.takings(cashier, "0202")["net"] == 0
