@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from lifeline.his.canonical import ITEM_KIND
 from lifeline.his.wording import gettext as _
-from lifeline.workstation import numbering, stock
+from lifeline.workstation import numbering, policies, stock
 from lifeline.workstation.errors import StationRefused
 from lifeline.workstation.journal import Event
 from lifeline.workstation.station import Operator, Station, patient, positive
@@ -22,7 +22,7 @@ CENT = Decimal("0.01")
 def set_invoice_number(station: Station, operator: Operator, invoice_no) -> Event:
     """Start of a shift (seed 003 K): the cashier's current paper invoice number, which must lie
     in one of the cashier's invoice ranges in the base data."""
-    with station.act(operator) as tx:
+    with station.act(operator, policies.SET_INVOICE_NUMBER) as tx:
         number = _whole(invoice_no, "invoice_no")
         row = station.one("SELECT range_id, last_no FROM base.invoice_range WHERE cashier_code = ? "
                           "AND first_no <= ? AND ? <= last_no", (operator.code, number, number))
@@ -38,7 +38,7 @@ def charge(station: Station, operator: Operator, card_no: str, invoice_no, lines
            payment_method: str, insurance_no: str = "", insurance_unit: str = "", visit_no: str = "") -> Event:
     """A charge on the invoice `invoice_no` (the cashier's current one) for `lines`, each
     {item_kind, item_code, quantity, unit_price} at the dictionary's price. Returns the event."""
-    with station.act(operator) as tx:
+    with station.act(operator, policies.CHARGE) as tx:
         invoice = _current_invoice(station, operator, invoice_no)
         patient(station, card_no)
         if visit_no and station.one("SELECT 1 FROM visits WHERE visit_no = ?", (visit_no,)) is None:
@@ -70,7 +70,7 @@ def cancel(station: Station, operator: Operator, charge_no: str, reason: str, ki
     if kind not in ("void", "refund"):
         raise StationRefused("kind", _("%(value)s is not one of %(choices)s") % {"value": kind,
                                                                                 "choices": "void, refund"})
-    with station.act(operator) as tx:
+    with station.act(operator, policies.CANCEL_CHARGE) as tx:
         row = station.one("SELECT status, total FROM charges WHERE charge_no = ?", (charge_no,))
         if row is None:
             raise StationRefused("charge_no", _("charge %(no)s was not made on this station") % {"no": charge_no})

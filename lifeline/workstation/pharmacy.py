@@ -5,7 +5,7 @@ Stock: a back-entered prescription took its drugs from the local stock when it w
 (`prescriptions`), so dispensing its charge takes nothing again; manual dispensing takes them.
 """
 from lifeline.his.wording import gettext as _
-from lifeline.workstation import stock
+from lifeline.workstation import policies, stock
 from lifeline.workstation.charging import PAID
 from lifeline.workstation.errors import StationRefused
 from lifeline.workstation.journal import Event
@@ -17,7 +17,7 @@ def dispense(station: Station, operator: Operator, charge_no: str, pharmacy_code
              receipt: dict | None = None) -> Event:
     """Dispense the drugs of charge `charge_no`: a charge made on this station, or one made at
     another, read from its receipt's code (`receipt`: charge_no, card_no and the drug lines)."""
-    with station.act(operator) as tx:
+    with station.act(operator, policies.DISPENSE) as tx:
         check_pharmacy(station, pharmacy_code)
         card_no, drugs = _charged_drugs(station, charge_no, receipt)
         slip = "charge:" + charge_no
@@ -32,7 +32,7 @@ def dispense_by_hand(station: Station, operator: Operator, slip_no: str, card_no
                      lines: list[dict]) -> Event:
     """Drugs given by hand against a paper prescription from before the downtime (slip kept and
     marked): its own event, the drugs taken from the local stock."""
-    with station.act(operator) as tx:
+    with station.act(operator, policies.DISPENSE) as tx:
         if not str(slip_no).strip():
             raise StationRefused("slip_no", _("required, but empty"))
         patient(station, card_no)

@@ -1,7 +1,7 @@
 """处方录入: the cashier back-enters a handwritten prescription against a visit registered on this
 station (seed 003 N), drugs from the dictionary, the pharmacy's local stock decremented."""
 from lifeline.his.wording import gettext as _
-from lifeline.workstation import numbering, stock
+from lifeline.workstation import numbering, policies, stock
 from lifeline.workstation.errors import StationRefused
 from lifeline.workstation.journal import Event
 from lifeline.workstation.station import Operator, Station, positive
@@ -10,7 +10,7 @@ from lifeline.workstation.station import Operator, Station, positive
 def enter(station: Station, operator: Operator, visit_no: str, doctor_code: str, pharmacy_code: str,
           lines: list[dict]) -> Event:
     """A prescription of `lines`, each {drug_code, quantity, dosage}. Returns the event."""
-    with station.act(operator) as tx:
+    with station.act(operator, policies.ENTER_PRESCRIPTION) as tx:
         visit = station.one("SELECT card_no FROM visits WHERE visit_no = ?", (visit_no,))
         if visit is None:
             raise StationRefused("visit_no", _("visit %(no)s was not registered on this station: register it "

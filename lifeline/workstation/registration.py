@@ -1,7 +1,7 @@
 """挂号办卡: register a visit to a clinic on the schedule, and issue temporary cards."""
 from lifeline.his.canonical import ENTITIES, InvalidValue
 from lifeline.his.wording import gettext as _
-from lifeline.workstation import numbering
+from lifeline.workstation import numbering, policies
 from lifeline.workstation.errors import StationRefused
 from lifeline.workstation.journal import Event
 from lifeline.workstation.station import Operator, Station, patient
@@ -12,7 +12,7 @@ _CARD_FIELDS = [f for f in ENTITIES["patient"].fields if f.name != "card_no"]
 def issue_card(station: Station, operator: Operator, details: dict) -> Event:
     """A new patient with a temporary card number (临时病历号) from this station's range; every
     field checked by the canonical model's rules. Returns the event."""
-    with station.act(operator) as tx:
+    with station.act(operator, policies.ISSUE_CARD) as tx:
         values = {}
         for field in _CARD_FIELDS:
             try:
@@ -31,7 +31,7 @@ def register_visit(station: Station, operator: Operator, card_no: str, schedule_
                    free_of_fee: bool = False) -> Event:
     """A visit to the clinic `schedule_id` at the schedule's fee (none when `free_of_fee`: seed
     003 N, a visit registered only to back-enter a prescription). Returns the event."""
-    with station.act(operator) as tx:
+    with station.act(operator, policies.REGISTER) as tx:
         patient(station, card_no)
         clinic = station.one("SELECT department_code, doctor_code, fee FROM base.clinic_schedule "
                              "WHERE schedule_id = ?", (schedule_id,))

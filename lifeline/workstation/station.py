@@ -1,7 +1,7 @@
 """A station at work: its journal, the base data it holds, and who is at the desk.
 
     station = Station.open(directory, key, in_force, clock)
-    with station.act(operator) as tx:   # refuses an expired credential before anything
+    with station.act(operator, policies.CHARGE) as tx:  # refuses a role, a credential, a mode first
         ...                             # read base data, take numbers, write rows, tx.record(...)
 
 DIR/station.sqlite3 is the journal with the station's own rows (visits, charges, …), and
@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from lifeline.his.wording import gettext as _
-from lifeline.workstation import numbering, records, search, store
+from lifeline.workstation import numbering, policies, records, search, store
 from lifeline.workstation.errors import StationRefused
 from lifeline.workstation.journal import READY, InForce, Journal
 from lifeline.workstation.leases import KINDS
@@ -55,12 +55,16 @@ class Station:
         return cls(journal, low_water)
 
     @contextmanager
-    def act(self, operator: Operator):
-        """A journal transaction on behalf of `operator`, whose credential must be valid now: an
-        emergency credential works only in downtime or a drill, never in ready mode."""
+    def act(self, operator: Operator, action: str):
+        """A journal transaction on behalf of `operator` doing `action` (a policy of `policies`):
+        the operator's role must allow it, and the credential be valid now; an emergency
+        credential works only in downtime or a drill, never in ready mode."""
         if self.journal.in_force.mode == READY:
             raise StationRefused("", _("the station is ready, not in downtime: lookups only until downtime (or a "
                                        "drill) is declared"))
+        if operator.role not in policies.MAY[action]:
+            raise StationRefused("operator", _("%(code)s (%(role)s) may not %(action)s at a station") % {
+                "code": operator.code, "role": operator.role, "action": action.replace("_", " ")})
         if self.journal.clock() > operator.valid_until:
             raise StationRefused("operator", _("the emergency credential of %(code)s expired at %(until)s; "
                                                "a supervisor renews it") % {"code": operator.code,

@@ -17,6 +17,7 @@ from lifeline.workstation.station import Operator, Station
 
 DESK = ("registration", "new_patient", "charge", "void", "refund", "prescription", "dispensing", "manual_dispensing")
 UNTIL = datetime(2099, 1, 1, tzinfo=UTC)
+PHARMACIST = Operator("0301", "药师", "pharmacist", UNTIL)
 ITEMS = [{"item_kind": "price_item", "item_code": "F001", "quantity": "1", "unit_price": "25.00"},
          {"item_kind": "drug", "item_code": "Y001", "quantity": "2", "unit_price": "12.50"}]
 
@@ -82,11 +83,11 @@ ACTIONS = {
         s, c, _last(s, "SELECT visit_no FROM visits ORDER BY seq DESC"), "0101", "PH1",
         [{"drug_code": "Y001", "quantity": "2", "dosage": "一次1粒"}]),
     "dispensing": lambda s, c, rng: pharmacy.dispense(
-        s, c, _last(s, "SELECT c.charge_no FROM charges c JOIN charge_lines l ON l.charge_no = c.charge_no "
+        s, PHARMACIST, _last(s, "SELECT c.charge_no FROM charges c JOIN charge_lines l ON l.charge_no = c.charge_no "
                        "AND l.item_kind = 'drug' WHERE c.status = 'paid' AND NOT EXISTS (SELECT 1 FROM dispensings "
                        "WHERE slip = 'charge:' || c.charge_no) ORDER BY c.seq DESC"), "PH1"),
-    "manual": lambda s, c, rng: pharmacy.dispense_by_hand(s, c, f"纸-{rng.getrandbits(48):x}", "C0001", "PH1",
-                                                          [{"drug_code": "Y002", "quantity": "1"}]),
+    "manual": lambda s, c, rng: pharmacy.dispense_by_hand(s, PHARMACIST, f"纸-{rng.getrandbits(48):x}", "C0001",
+                                                          "PH1", [{"drug_code": "Y002", "quantity": "1"}]),
 }
 
 if __name__ == "__main__":

@@ -217,3 +217,14 @@ def test_a_cashiers_takings_for_the_handover(cashier):
     assert (found["net"], found["pending_insurance"]) == (Decimal("100.00"), Decimal("50.00"))
     assert (found["invoices"], found["voided_invoices"]) == ((1000, 1003), [1001])
     assert charging.takings(cashier, "0202")["net"] == 0
+
+
+@pytest.mark.parametrize("operator, action, args", [
+    (PHARMACIST, charging.charge, ("C0001", "1000", LINES, "cash")),
+    (REGISTRAR, charging.cancel, ("100001", "x")),
+    (CASHIER, pharmacy.dispense, ("100001", "PH1")),
+    (PHARMACIST, registration.register_visit, ("C0001", "S-AM-1")),
+    (REGISTRAR, prescriptions.enter, ("100001", "0101", "PH1", [])),
+])
+def test_each_desk_action_is_for_its_roles(cashier, operator, action, args):
+    assert "may not" in _refused(cashier, "operator", action, operator, *args).message
