@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "lifeline.cutover",
     "lifeline.inspections",
     "lifeline.backups",
+    "lifeline.drills",
     "lifeline.site",  # on top: `lifeline demo`, which loads every app's demo data
 ]
 

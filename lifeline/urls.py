@@ -36,6 +36,7 @@ urlpatterns = [
     path("cutover/", include("lifeline.cutover.urls")),
     path("inspections/", include("lifeline.inspections.urls")),
     path("backups/", include("lifeline.backups.urls")),
+    path("drills/", include("lifeline.drills.urls")),
     path("status.json", status_views.feed, name="status_feed"),
 ]
 
