@@ -14,6 +14,7 @@ from lifeline.core import clock
 from lifeline.core import departments as organisation
 from lifeline.plans import coverage, preparedness, printing, services
 from lifeline.plans import departments as plan_departments
+from lifeline.plans.forms import DepartmentMapForm
 from lifeline.plans.models import PlanVersion
 
 CONTENT_TYPES = {
@@ -37,8 +38,17 @@ def plan_list(request):
 
 @signed_in.page
 def plan_detail(request, plan_id):
-    version = _active(plan_id)
+    return _detail_page(request, _active(plan_id))
+
+
+def _detail_page(request, version: PlanVersion, department_form: DepartmentMapForm | None = None):
+    """The plan; a refused department mapping keeps what was typed, its errors by their fields."""
     departments = plan_departments.table(version.plan_id, version.content)
+    may_edit = can_edit_plans(request.user)
+    if may_edit:
+        department_form = department_form or DepartmentMapForm(departments)
+        for n, row in enumerate(departments):
+            row["field"] = department_form[DepartmentMapForm.name_of(n)]
     p = printing.prepare(version.content)
     backed = preparedness.backings(version.plan_id, version.content.preparedness)
     for row in p.preparedness:
@@ -50,7 +60,7 @@ def plan_detail(request, plan_id):
         "unmatched_departments": [row["plan_department"] for row in departments if not row["matched"]],
         "known_departments": sorted(organisation.known()),
         "uncovered_roles": coverage.uncovered(version.content),
-        "may_edit": can_edit_plans(request.user),
+        "may_edit": may_edit,
     })
 
 
@@ -59,10 +69,11 @@ def plan_detail(request, plan_id):
 def departments(request, plan_id):
     """Map the plan's card departments to the hospital's own (one field per card department)."""
     version = _active(plan_id)
-    for n, plan_department in enumerate(plan_departments.card_departments(version.content)):
-        field = f"department-{n}"
-        if field in request.POST:
-            plan_departments.set_mapping(plan_id, plan_department, plan_departments.split(request.POST[field]))
+    form = DepartmentMapForm(plan_departments.table(plan_id, version.content), request.POST)
+    if not form.is_valid():
+        return _detail_page(request, version, form)
+    for plan_department, hospital_departments in form.mappings(request.POST):
+        plan_departments.set_mapping(plan_id, plan_department, hospital_departments)
     unmatched = plan_departments.unmatched(plan_id, version.content)
     if unmatched:
         messages.warning(request, _("Departments saved; these still reach nobody: %(departments)s")

@@ -120,3 +120,18 @@ def test_anonymous_visitor_is_sent_to_login(client, path):
     response = client.get(path)
     assert response.status_code == 302
     assert response["Location"].startswith(f"/accounts/login/?next={path}")
+
+
+def test_a_department_name_too_long_is_refused_beside_its_field(client, make_user, his):
+    from lifeline.plans import departments as plan_departments
+    from lifeline.plans.models import DepartmentMapping
+
+    client.force_login(make_user("boss", Role.COMMANDER))
+    index = plan_departments.card_departments(his.content).index("挂号处")
+    answer = client.post(f"/plans/{his.plan_id}/departments/", {f"department-{index}": "门诊部、" + "财" * 101},
+                         HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert answer.status_code == 200 and not DepartmentMapping.objects.exists()
+    html = answer.content.decode()
+    field = html[html.rindex('<div class="field', 0, html.index(f'name="department-{index}"')):]
+    assert field.startswith('<div class="field field-error">') and "最多 100 个字" in field.split("</div>")[0]
+    assert 'value="门诊部、' in field.split("</div>")[0]  # what was typed is kept
