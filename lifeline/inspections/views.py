@@ -137,28 +137,33 @@ def checklist_page(request, pk):
 
 @can_read.page
 def plan_offers(request):
+    return _offers_page(request)
+
+
+def _offers_page(request, sent: AdoptForm | None = None, status=200):
+    """Each offered measure with its form, filled from the plan; `sent` (refused) keeps what was typed."""
     checks, spares = from_plan.offers()
-    rows = [(offer, AdoptForm(prefix=f"{offer.plan_id}-{offer.measure.id}", initial={
-        "title": offer.measure.title, "frequency": offer.frequency,
-        "checklist": _("%(frequency)s inspection") % {"frequency": _frequency_label(offer.frequency)}
-        if offer.frequency else ""})) for offer in checks]
-    return _offers_page(request, rows, spares)
-
-
-def _frequency_label(value):
-    return Frequency(value).label
-
-
-def _offers_page(request, rows, spares, status=200):
+    rows = [(offer, sent if sent and sent.prefix == _prefix(offer.plan_id, offer.measure.id) else _offer_form(offer))
+            for offer in checks]
     return render(request, "inspections/plan_offers.html", {
         "rows": rows, "spares": spares, "names": AdoptForm.names(),
         "may_edit": can_manage_readiness(request.user)}, status=status)
 
 
+def _prefix(plan_id, measure_id) -> str:
+    return f"{plan_id}-{measure_id}"
+
+
+def _offer_form(offer) -> AdoptForm:
+    name = _("%(frequency)s inspection") % {"frequency": Frequency(offer.frequency).label} if offer.frequency else ""
+    return AdoptForm(prefix=_prefix(offer.plan_id, offer.measure.id), initial={
+        "title": offer.measure.title, "frequency": offer.frequency, "checklist": name})
+
+
 @require_POST
 @can_manage_readiness.page
 def adopt(request, plan_id, measure_id):
-    form = AdoptForm(request.POST, prefix=f"{plan_id}-{measure_id}")
+    form = AdoptForm(request.POST, prefix=_prefix(plan_id, measure_id))
     if form.is_valid():
         try:
             item = from_plan.adopt_check(plan_id, measure_id, **form.cleaned_data)
@@ -169,12 +174,7 @@ def adopt(request, plan_id, measure_id):
         else:
             messages.success(request, _("Confirmed as an item of %(checklist)s.") % {"checklist": item.checklist})
             return redirect("inspections:plan_offers")
-    checks, spares = from_plan.offers()
-    rows = [(o, form if (o.plan_id, o.measure.id) == (plan_id, measure_id) else
-             AdoptForm(prefix=f"{o.plan_id}-{o.measure.id}", initial={"title": o.measure.title,
-                                                                       "frequency": o.frequency}))
-            for o in checks]
-    return _offers_page(request, rows, spares, status=400)
+    return _offers_page(request, sent=form, status=400)
 
 
 @can_read.page
