@@ -87,6 +87,14 @@ API_EXPECTED = {
     ("GET", "/api/v1/backups/restore-tests/{test_id}/runs"): "C D A",
     ("POST", "/api/v1/backups/restore-tests/{test_id}/run"): "D",
     ("POST", "/api/v1/backups/dr/components/{component_id}/switchover"): "C D",
+    ("GET", "/api/v1/drills"): "C D A",
+    ("POST", "/api/v1/drills"): "C D",
+    ("GET", "/api/v1/drills/{drill_id}"): "C D A",
+    ("POST", "/api/v1/drills/{drill_id}/start"): "C D",
+    ("POST", "/api/v1/drills/{drill_id}/milestones"): "C D",
+    ("POST", "/api/v1/drills/{drill_id}/end"): "C D",
+    ("POST", "/api/v1/drills/{drill_id}/findings"): "C D",
+    ("POST", "/api/v1/drills/findings/{finding_id}/status"): "C D",
 }
 
 

@@ -212,6 +212,18 @@ EXPECTED = {
     "backups:switchover": "C D",
     "backups:plan_measures": "C D A",
     "backups:confirm_measure": "D",
+    # drills (commanders and IT on duty run them; auditors read the records)
+    "drills:list": "C D A",
+    "drills:schedules": "C D A",
+    "drills:findings": "C D A",
+    "drills:drill": "C D A",
+    "drills:start": "C D",
+    "drills:milestone": "C D",
+    "drills:end": "C D",
+    "drills:add_finding": "C D",
+    "drills:finding_status": "C D",
+    "drills:sign_off": "C D",
+    "drills:report_file": "C D A",
 }
 
 # An id nothing has: the view answers 404 once the policy has let the caller through.
@@ -303,6 +315,14 @@ ARGS = {
     "backups:switchover": lambda w: {"pk": MISSING},
     "backups:plan_measures": lambda w: {"plan_id": w.plan_id},
     "backups:confirm_measure": lambda w: {"plan_id": w.plan_id, "measure_id": "db_daily_backup"},
+    "drills:drill": lambda w: {"pk": MISSING},
+    "drills:start": lambda w: {"pk": MISSING},
+    "drills:milestone": lambda w: {"pk": MISSING},
+    "drills:end": lambda w: {"pk": MISSING},
+    "drills:add_finding": lambda w: {"pk": MISSING},
+    "drills:finding_status": lambda w: {"pk": MISSING},
+    "drills:sign_off": lambda w: {"pk": MISSING},
+    "drills:report_file": lambda w: {"pk": MISSING, "fmt": "docx"},
 }
 
 SKIPPED_NAMESPACES = {"api"}  # the API's own walk: API_EXPECTED
