@@ -118,7 +118,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--range-rows", type=int, default=2_000)
-    parser.add_argument("--leaf-rows", type=int, default=200)
+    parser.add_argument("--leaf-rows", type=int, default=1_000)
     args = parser.parse_args()
     name = f"lifeline_cmp_bench_{secrets.token_hex(3)}"
     old_url, new_url = MARIADB.format(name), POSTGRES.format(name)

@@ -104,7 +104,7 @@ class Spec(BaseModel):
 
     tables: list[Table] = Field(min_length=1)
     range_rows: int = Field(2_000, ge=2, description="rows per key range in the first pass")
-    leaf_rows: int = Field(200, ge=1, description="a differing range this small is compared row by row")
+    leaf_rows: int = Field(1_000, ge=1, description="a differing range this small is compared row by row")
     samples: int = Field(5, ge=0, description="differences of each kind shown per table")
     listed: int = Field(100_000, ge=0, description="differences kept per table for the full list")
 
