@@ -95,6 +95,19 @@ def claim_due_test(now: datetime) -> RestoreRun | None:
             return None
 
 
+# A run still "running" this long past its test's timeout was left by a worker that stopped.
+STALE_MARGIN = timedelta(minutes=10)
+
+
+def abandon_stale_runs(now: datetime) -> int:
+    """Mark runs whose worker stopped mid-restore (killed, restarted) as failed, saying so: the
+    command was killed at its timeout by that worker or died with it, and its result is lost."""
+    stale = [run.pk for run in RestoreRun.objects.filter(status=RestoreRun.Status.RUNNING).select_related("test")
+             if now - run.started_at > timedelta(seconds=run.test.timeout_seconds) + STALE_MARGIN]
+    return RestoreRun.objects.filter(pk__in=stale).update(
+        status=RestoreRun.Status.FAILED, reason=_("the worker running this restore stopped before it finished"))
+
+
 def queue_now(test: RestoreTest) -> RestoreTest:
     """Make the test due now (the button): the worker runs it at its next tick. Refused, changing
     nothing, when its target is a production database or its command names no copy."""

@@ -15,6 +15,13 @@ def check_backups(now):
     evidence.check_all(now)
 
 
+@job(every=300)
+def abandon_stale_restore_runs(now):
+    """A restore whose worker stopped shows as failed, not as running for ever."""
+    close_old_connections()
+    services.abandon_stale_runs(now)
+
+
 @job(every=60)
 def run_due_restore_test(now):
     """Start the restore test that is due on a thread: a restore takes minutes to hours, and the

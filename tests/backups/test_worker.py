@@ -54,3 +54,13 @@ def test_the_button_makes_a_manual_test_due_for_the_worker(sqlite_test, clock, m
     assert run is not None and restore.execute(run).status == RestoreRun.Status.PASSED
     sqlite_test.refresh_from_db()
     assert sqlite_test.next_due_at is None  # ran once, not rescheduled
+
+
+def test_a_run_left_by_a_stopped_worker_is_marked_failed(sqlite_test, clock):
+    run = services.claim_due_test(clock.now())  # the worker claims it, then is killed
+    clock.advance(seconds=sqlite_test.timeout_seconds + 60)
+    assert services.abandon_stale_runs(clock.now()) == 0  # within the margin: it may still finish
+    clock.advance(minutes=10)
+    assert services.abandon_stale_runs(clock.now()) == 1
+    run.refresh_from_db()
+    assert run.status == RestoreRun.Status.FAILED and "停止" in run.reason
