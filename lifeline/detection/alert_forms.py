@@ -42,6 +42,8 @@ class IntegrationForm(forms.ModelForm):
         # Read per form: the plans active now, not those of when the module was imported.
         plans = integrations.levels_of_active_plans()
         self.fields["plan_id"] = self._plan_choice(plans)
+        for name, of_plan in (("scenario_id", lambda p: p.scenarios), ("level_id", lambda p: p.levels)):
+            self.fields[name] = self._choice_by_plan(name, plans, of_plan)
         self.fields["severity_levels"].help_text = severity_help(plans)
 
     def _plan_choice(self, plans) -> forms.ChoiceField:
@@ -51,6 +53,17 @@ class IntegrationForm(forms.ModelForm):
                    *((p.plan_id, p.plan_name) for p in plans)]
         if self.instance.plan_id and self.instance.plan_id not in {p.plan_id for p in plans}:
             choices.append((self.instance.plan_id, self.instance.plan_id))
+        return forms.ChoiceField(label=model_field.verbose_name, help_text=model_field.help_text, choices=choices,
+                                 required=False)
+
+    def _choice_by_plan(self, name, plans, of_plan) -> forms.ChoiceField:
+        """A scenario or level by its name, grouped under its plan's (check_routing refuses one
+        of another plan than the integration's); a value already set stays choosable."""
+        model_field = Integration._meta.get_field(name)
+        choices = [("", "—"), *((p.plan_name, of_plan(p)) for p in plans)]
+        current = getattr(self.instance, name)
+        if current and not any(current == value for p in plans for value, _label in of_plan(p)):
+            choices.append((current, current))
         return forms.ChoiceField(label=model_field.verbose_name, help_text=model_field.help_text, choices=choices,
                                  required=False)
 

@@ -76,12 +76,14 @@ def _check_levels_of_active_plans(integration: Integration):
 
 @dataclass
 class PlanLevels:
-    """An active plan's levels for the integration form: ids with names, most severe first, and a
-    severity map its check accepts (critical → the most severe level, warning → the least)."""
+    """An active plan's levels and scenarios for the integration form: ids with names, levels
+    most severe first, and a severity map its check accepts (critical → the most severe level,
+    warning → the least)."""
 
     plan_id: str
     plan_name: str
     levels: list[tuple[str, str]]
+    scenarios: list[tuple[str, str]]
 
     @property
     def example(self) -> dict[str, str]:
@@ -93,7 +95,8 @@ def levels_of_active_plans() -> list[PlanLevels]:
     for version in PlanVersion.objects.filter(is_active=True).order_by("plan_id"):
         plan = version.content
         levels = sorted(plan.levels, key=lambda level: level.rank)
-        found.append(PlanLevels(plan.id, plan.name, [(level.id, level.name) for level in levels]))
+        found.append(PlanLevels(plan.id, plan.name, [(level.id, level.name) for level in levels],
+                                [(scenario.id, scenario.name) for scenario in plan.scenarios]))
     return found
 
 

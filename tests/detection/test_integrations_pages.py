@@ -11,6 +11,7 @@ from lifeline.accounts.roles import Role
 from lifeline.detection.models import Alert, Integration, Silence
 from lifeline.plans import services as plans
 from tests.detection.alerting import plan_001, registration, t0  # noqa: F401
+from tests.plans.seeds import bundled_file
 
 pytestmark = pytest.mark.django_db
 
@@ -42,11 +43,17 @@ def test_duty_creates_an_integration_and_sees_its_url_once(duty, plan_001, regis
 
 
 def test_the_form_names_a_level_the_plan_does_not_have(duty, plan_001):
-    answer = duty.post("/detection/integrations/", {
-        "name": "Zabbix", "kind": "zabbix", "plan_id": "internet_hospital", "level_id": "L7",
-        "component_label": "component", "severity_label": "severity", "severity_levels": "{}"})
+    plans.load_files([bundled_file("003")])  # a second plan: its levels are offered too, under its name
+    fields = {"name": "Zabbix", "kind": "zabbix", "plan_id": "internet_hospital",
+              "component_label": "component", "severity_label": "severity", "severity_levels": "{}"}
+    page = duty.get("/detection/integrations/").content.decode()
+    assert '<optgroup label="总医院信息系统应急方案">' in page and '<option value="level_1">一级故障</option>' in page
 
-    assert "预案 互联网医院系统瘫痪应急措施 中没有级别 L7" in answer.content.decode()
+    answer = duty.post("/detection/integrations/", {**fields, "level_id": "level_1"})
+    assert "预案 互联网医院系统瘫痪应急措施 中没有级别 level_1" in answer.content.decode()
+    answer = duty.post("/detection/integrations/", {**fields, "level_id": "L7"})
+    level = next(b for b in answer.content.decode().split('<div class="field') if 'name="level_id"' in b)
+    assert "field-error" in level and "L7" in level  # Django's own "not one of the choices", by the field
     assert not Integration.objects.exists()
 
 
