@@ -39,6 +39,15 @@ def scenario_of(plan_id: str, scenario_id: str):
     return plan, scenario
 
 
+def scenario_name(plan_id: str, scenario_id: str) -> str:
+    """"plan · scenario" in the plan's words; the ids while the plan is not loaded."""
+    try:
+        plan, scenario = scenario_of(plan_id, scenario_id)
+    except Refused:
+        return f"{plan_id} · {scenario_id}"
+    return f"{plan.name} · {scenario.name}"
+
+
 def plan_drill(*, plan_id, scenario_id, planned_at, title="", participants="", observers="", length_minutes=60,
                fault_target="", schedule=None, **targets) -> Drill:
     """A planned drill; targets left out (or None) default from the scenario (defaults.py)."""

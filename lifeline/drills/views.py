@@ -57,7 +57,8 @@ def _drill_page(request, drill, finding_form=None, status=200):
         services.sync_milestones(drill)
     rows = results.results(drill)
     return render(request, "drills/drill.html", {
-        "drill": drill, "rows": [(r, report.verdict(r)) for r in rows],
+        "drill": drill, "scenario": services.scenario_name(drill.plan_id, drill.scenario_id),
+        "rows": [(r, report.verdict(r)) for r in rows],
         "findings": [(f, f.is_overdue(_today()), FindingStatusForm(initial={"status": f.status}, prefix=f"f{f.pk}"))
                      for f in drill.findings.all()],
         "faults": drill.faults.all(), "to_record": [r for r in rows if r.at is None],
@@ -170,8 +171,11 @@ def schedule_list(request):
                 schedules.plan_next()
                 messages.success(request, _("Drill schedule saved; the next drill is planned."))
                 return redirect("drills:schedules")
+    found = list(Schedule.objects.all())
+    for schedule in found:
+        schedule.scenario_name = services.scenario_name(schedule.plan_id, schedule.scenario_id)
     return render(request, "drills/schedules.html", {
-        "schedules": Schedule.objects.prefetch_related("drills"), "form": form,
+        "schedules": found, "form": form,
         "may_edit": can_run_incidents(request.user)}, status=400 if form.errors else 200)
 
 
