@@ -4,7 +4,7 @@ import json
 import pytest
 
 from lifeline.accounts.roles import Role
-from lifeline.cutover import demo
+from lifeline.cutover import demo, services
 from lifeline.cutover.models import Cutover, Task
 from tests.cutover.board import go_live
 
@@ -73,3 +73,22 @@ def test_demo_cutover_predicts_from_its_rehearsals(client, make_user, clock):
     assert "根据 3 次迁移演练" in page and "小时" in page
     assert f'href="/plans/{demo.FALLBACK[0]}/scenarios/{demo.FALLBACK[1]}/"' in page
     assert "已完成 1 / 5 项任务" in page
+
+
+def test_api_signs_items_records_rehearsals_and_refuses_readers(client, make_user, board, clock):
+    check = services.add_check(board, "数据比对差异在容差内")
+    as_role(client, make_user, Role.AUDITOR)
+    sign = f"/api/v1/cutovers/{board.pk}/checks/{check.pk}/sign"
+    assert client.post(sign, json.dumps({"answer": True}), content_type="application/json").status_code == 403
+    as_role(client, make_user, Role.COMMANDER)
+    signed = client.post(sign, json.dumps({"answer": True, "note": "差异 0"}), content_type="application/json")
+    assert signed.status_code == 200 and signed.json()["signed_by"] == Role.COMMANDER.value
+    rehearsals = f"/api/v1/cutovers/{board.pk}/rehearsals"
+    bad = client.post(rehearsals, json.dumps({"started_at": "2022-08-10T20:00:00Z", "ended_at": "2022-08-10T19:00:00Z",
+                                              "table_rows": {"挂网目录": 1000}}), content_type="application/json")
+    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "ended_at"
+    made = client.post(rehearsals, json.dumps({"started_at": "2022-08-10T20:00:00Z", "ended_at": "2022-08-10T22:00:00Z",
+                                               "table_rows": {"挂网目录": 1000}}), content_type="application/json")
+    assert made.status_code == 201
+    prediction = client.get(f"/api/v1/cutovers/{board.pk}").json()["prediction"]
+    assert prediction == {"rehearsals": 1, "rows": 1000, "expected_seconds": 7200.0, "cautious_seconds": 7200.0}
