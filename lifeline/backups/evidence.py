@@ -76,15 +76,16 @@ def scan(destination: Destination) -> BackupCopy | None:
     for path in reversed(files):  # oldest first, so each copy's trend is the copies before it
         stat = path.stat()
         copy = known.get(path.name) or BackupCopy(destination=destination, name=path.name)
-        changed = copy.pk is None or copy.size != stat.st_size
-        copy.size = stat.st_size
-        copy.modified_at = datetime.fromtimestamp(stat.st_mtime, tz=UTC)
-        if changed:
+        modified_at = datetime.fromtimestamp(stat.st_mtime, tz=UTC)
+        # A file seen before as it is is judged already: a scan every few minutes writes nothing.
+        if copy.pk is None or (copy.size, copy.modified_at) != (stat.st_size, modified_at):
+            copy.size, copy.modified_at = stat.st_size, modified_at
             earlier = list(destination.copies.exclude(name=path.name).filter(modified_at__lt=copy.modified_at)
                            .order_by("-modified_at").values_list("size", flat=True)[:TREND_COPIES])
             copy.shrunk = _shrunk(destination.job, copy.size, earlier)
             copy.checksum = _checksum(path)
-        copy.save()
+            copy.proof, copy.proven_at = BackupCopy.Proof.UNTESTED, None  # new content: not proven yet
+            copy.save()
         newest = copy
     kept = [c.pk for c in destination.copies.order_by("-modified_at")[:KEEP_COPIES]]
     destination.copies.exclude(pk__in=kept).filter(runs__isnull=True).delete()
@@ -126,7 +127,9 @@ def check_job(job: BackupJob, now: datetime | None = None) -> BackupJob:
         with transaction.atomic():
             newest = scan(destination)
             destination.state, destination.state_reason = judge(destination, newest, now)
-            destination.save(update_fields=["state", "state_reason"])
+            # What the evidence says, not a change someone made: an update, like the job's below.
+            Destination.objects.filter(pk=destination.pk).update(state=destination.state,
+                                                                 state_reason=destination.state_reason)
         findings.append((destination.state, destination.state_reason))
         if newest:
             runs.append(newest.modified_at)
