@@ -5,9 +5,11 @@ or a drill), and the decorators the pages use.
     @operator_page(policy)     # signed in, mode not ready, the role allowed the action
 """
 from functools import wraps
+from urllib.parse import quote
 
 from django.contrib.auth.hashers import check_password
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from lifeline.workstation import modes, policies
@@ -71,6 +73,12 @@ def supervisor(code: str, pin: str):
     return credential.operator
 
 
+def safe_next(request, default="/") -> str:
+    """Where to go after a form: `next` when it is a path on this station."""
+    target = request.POST.get("next") or request.GET.get("next") or default
+    return target if url_has_allowed_host_and_scheme(target, allowed_hosts=None) else default
+
+
 def desk_page(view):
     @wraps(view)
     def wrapped(request, *args, **kwargs):
@@ -91,11 +99,11 @@ def operator_page(policy: str | None = None, prices: bool = False):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             if request.operator is None:
-                return redirect(f"/login/?next={request.path}")
+                return redirect(f"/login/?next={quote(request.get_full_path())}")
             if policy and request.operator.role not in policies.MAY[policy]:
                 return render(request, "workstation/not_allowed.html", {"policy": policy}, status=403)
             if prices and not modes.prices_confirmed(request.station):
-                return redirect(f"/prices/?next={request.path}")
+                return redirect(f"/prices/?next={quote(request.get_full_path())}")
             return view(request, *args, **kwargs)
         return wrapped
     return decorate

@@ -1,6 +1,8 @@
 """The desk pages: 挂号办卡, 收费, 处方录入, 发药, 收款汇总. Thin: each reads its form, calls the
 desk service, and on a refusal shows the message beside the field with what was typed kept
 (the service wrote nothing)."""
+from urllib.parse import quote
+
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -8,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from lifeline.workstation import charging, pharmacy, policies, prescriptions, receipt, registration, stock
 from lifeline.workstation.errors import StationRefused
-from lifeline.workstation.web.access import operator_page
+from lifeline.workstation.web.access import operator_page, safe_next
 from lifeline.workstation.web.desk import now
 from lifeline.workstation.web.forms import Form
 from lifeline.workstation.web.printing import qr_svg
@@ -85,12 +87,13 @@ def invoice(request):
     if request.method == "POST":
         try:
             charging.set_invoice_number(request.station, request.operator, form.value("invoice_no"))
-            return redirect("charge")
+            return redirect(safe_next(request, "/charge/"))
         except StationRefused as refusal:
             form.refuse(refusal)
     ranges = _rows(request.station, "SELECT range_id, first_no, last_no FROM base.invoice_range WHERE cashier_code = ?",
                    (request.operator.code,))
     return render(request, "workstation/invoice.html", {"form": form, "ranges": ranges,
+                                                        "next": safe_next(request, "/charge/"),
                                                         "current": _current_invoice(request.station,
                                                                                     request.operator)})
 
@@ -109,7 +112,7 @@ def charge(request):
     station = request.station
     current = _current_invoice(station, request.operator)
     if current is None:
-        return redirect("invoice")
+        return redirect(f"/invoice/?next={quote(request.get_full_path())}")
     data = request.POST if request.method == "POST" else request.GET
     form = Form(data, ["card_no", "invoice_no", "visit_no", "payment_method", "insurance_no", "insurance_unit"],
                 CHARGE_LINES, ("item_code", "quantity"))

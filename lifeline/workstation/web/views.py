@@ -1,7 +1,6 @@
 """The station's own pages: status, sign-in, mode, price confirmation, help, patient search."""
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -9,7 +8,7 @@ from lifeline.workstation import modes, search
 from lifeline.workstation.errors import StationRefused
 from lifeline.workstation.journal import DRILL, EMERGENCY, READY
 from lifeline.workstation.leases import KINDS
-from lifeline.workstation.web.access import SESSION_KEY, desk_page, operator_page, sign_in, supervisor
+from lifeline.workstation.web.access import SESSION_KEY, desk_page, operator_page, safe_next, sign_in, supervisor
 from lifeline.workstation.web.desk import desk, now
 from lifeline.workstation.web.forms import Form
 
@@ -38,11 +37,6 @@ def _age(held) -> str:
     return _("%(hours)d h %(minutes)d min") % {"hours": minutes // 60, "minutes": minutes % 60}
 
 
-def _next(request, default="/"):
-    target = request.POST.get("next") or request.GET.get("next") or default
-    return target if url_has_allowed_host_and_scheme(target, allowed_hosts=None) else default
-
-
 @desk_page
 def home(request):
     return render(request, "workstation/home.html", {
@@ -56,10 +50,10 @@ def login(request):
     if request.method == "POST":
         try:
             sign_in(request, form.value("code"), request.POST.get("password", ""))
-            return HttpResponseRedirect(_next(request))
+            return HttpResponseRedirect(safe_next(request))
         except StationRefused as refusal:
             form.refuse(refusal)
-    return render(request, "workstation/login.html", {"form": form, "next": _next(request)})
+    return render(request, "workstation/login.html", {"form": form, "next": safe_next(request)})
 
 
 @require_POST
@@ -91,8 +85,8 @@ def prices(request):
     """Seed 003 A: before first use the cashier confirms the price version with IT."""
     if request.method == "POST" and request.POST.get("confirm") == "yes":
         modes.confirm_prices(request.station, request.operator.code)
-        return HttpResponseRedirect(_next(request))
-    return render(request, "workstation/prices.html", {"next": _next(request)})
+        return HttpResponseRedirect(safe_next(request))
+    return render(request, "workstation/prices.html", {"next": safe_next(request)})
 
 
 @desk_page
