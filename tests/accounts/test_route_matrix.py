@@ -24,6 +24,7 @@ from lifeline.accounts import permissions
 from lifeline.accounts.roles import Role
 from lifeline.cutover.models import Cutover
 from lifeline.detection.models import Probe
+from lifeline.drills.models import Drill
 from lifeline.incidents import intake, lifecycle
 from lifeline.incidents import views as incident_views
 from lifeline.incidents.models import Report
@@ -315,7 +316,8 @@ ARGS = {
     "backups:switchover": lambda w: {"pk": MISSING},
     "backups:plan_measures": lambda w: {"plan_id": w.plan_id},
     "backups:confirm_measure": lambda w: {"plan_id": w.plan_id, "measure_id": "db_daily_backup"},
-    "drills:drill": lambda w: {"pk": MISSING},
+    # the demo's last drill where the walk loaded it, else a made-up id
+    "drills:drill": lambda w: {"pk": Drill.objects.values_list("pk", flat=True).first() or MISSING},
     "drills:start": lambda w: {"pk": MISSING},
     "drills:milestone": lambda w: {"pk": MISSING},
     "drills:end": lambda w: {"pk": MISSING},

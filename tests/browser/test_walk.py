@@ -21,6 +21,7 @@ from lifeline.accounts.roles import Role, assign_role
 from lifeline.core.actor import acting_as
 from lifeline.cutover import demo as cutover_demo
 from lifeline.detection.models import Probe
+from lifeline.drills import demo as drills_demo
 from lifeline.incidents import intake, lifecycle
 from lifeline.incidents.models import Report
 from lifeline.notify import links
@@ -40,7 +41,7 @@ VIEWPORTS = ({"width": 1440, "height": 900}, {"width": 390, "height": 844})
 NOT_PAGES = {"logout", "set_language", "healthz", "metrics", "status_feed", "status:banner_js",
              "status:wall_feed", "plans:binder", "people:export", "incidents:tracking_xlsx",
              "incidents:vendors_xlsx", "analysis:analysis_file",
-             "inspections:report_file", "inspections:parts_export", "backups:export"}
+             "inspections:report_file", "inspections:parts_export", "backups:export", "drills:report_file"}
 ROLE_LETTERS = {"admin": Role.ADMIN, "C": Role.COMMANDER, "D": Role.DUTY, "P": Role.DEPARTMENT,
                 "A": Role.AUDITOR}
 
@@ -85,6 +86,7 @@ def demo_world(db, clock):
         demo = people_demo.load_demo(clock.now().astimezone().date(), password=PASSWORD)
         status_demo.load_demo()
         cutover_demo.load_demo()
+        drills_demo.load_demo()
     logins = {"admin": _admin()}
     for letter, role in ROLE_LETTERS.items():
         if letter != "admin":

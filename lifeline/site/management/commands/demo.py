@@ -16,6 +16,7 @@ from lifeline.core import clock
 from lifeline.core.actor import acting_as
 from lifeline.cutover import demo as cutover_demo
 from lifeline.detection import demo as detection_demo
+from lifeline.drills import demo as drills_demo
 from lifeline.inspections import demo as inspections_demo
 from lifeline.people import demo as people_demo
 from lifeline.plans import departments as plan_departments
@@ -42,6 +43,7 @@ class Command(BaseCommand):
             inspections = inspections_demo.load_demo()
             backups = backups_demo.load_demo(settings.DATA_DIR)
             cutover = cutover_demo.load_demo()
+            drills = drills_demo.load_demo()
         self.stdout.write(f"Plans loaded: {', '.join(f'{v.plan_id} v{v.number}' for v in versions)}")
         self.stdout.write(f"Members: {people['members']}; status page components: {components}; probes: {probes}")
         self.stdout.write(f"Inspection checklists: {', '.join(inspections['checklists'])}; "
@@ -50,6 +52,7 @@ class Command(BaseCommand):
                           f"{backups['restore_test']}; DR components: {backups['components']}")
         self.stdout.write(f"Go-live cutover: {cutover.name} ({cutover.tasks.count()} tasks, "
                           f"{cutover.rehearsals.count()} migration rehearsals)")
+        self.stdout.write(f"Drills: {drills['drills']} (seed 001's monthly network-outage drill)")
         self.stdout.write(f"Demo HIS mapping: {snapshots['mapping']}; snapshot packages: "
                           f"{snapshots['full'].path}, {snapshots['incremental'].path}")
         self.stdout.write(self.logins(admin.username, people["users"], password))
