@@ -167,7 +167,11 @@ def run_restore_test(request, pk):
 
 @can_read.page
 def topology(request):
-    components = DrComponent.objects.select_related("primary_site", "standby_site")
+    components = list(DrComponent.objects.select_related("primary_site", "standby_site"))
+    names = {plan_id: dict(dr.scenarios(plan_id)) for plan_id in {c.procedure_plan_id for c in components} if plan_id}
+    for c in components:  # the procedures by their names in the plan
+        c.failover_name = names.get(c.procedure_plan_id, {}).get(c.failover_scenario_id, "")
+        c.failback_name = names.get(c.procedure_plan_id, {}).get(c.failback_scenario_id, "")
     return render(request, "backups/dr.html", {
         "sites": Site.objects.all(), "components": components, "may_manage": can_manage_readiness(request.user)})
 

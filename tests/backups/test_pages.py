@@ -90,6 +90,7 @@ def test_a_failover_drill_starts_from_the_component_page_with_the_steps_as_a_che
     page = clients["C"].get(f"/backups/dr/components/{db_cluster.pk}/").content.decode()
     assert "数据库服务器集群单台故障" in page and "开始切换演练" in page and "开始回切演练" not in page
     assert "开始切换演练" not in clients["A"].get(f"/backups/dr/components/{db_cluster.pk}/").content.decode()
+    assert "切换：数据库服务器集群单台故障" in clients["A"].get("/backups/dr/").content.decode()
     assert clients["A"].post(f"/backups/dr/components/{db_cluster.pk}/switchover/",
                              {"direction": "failover", "drill": "1"}).status_code == 403
 
