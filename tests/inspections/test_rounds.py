@@ -102,6 +102,7 @@ def test_yesterdays_undone_round_stays_on_todays_page_first(morning, daily):
     assert [r.pk for r in rounds][0] == yesterday.pk and len(rounds) == 2
 
 
+@pytest.mark.django_db(transaction=True)  # the job closes old connections, as in the worker
 def test_the_worker_job_opens_the_round_and_its_overdue_alarm_becomes_a_detection_alert(morning, daily, it):
     from lifeline.detection.models import Alert
     from lifeline.inspections import tasks
