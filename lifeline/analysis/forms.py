@@ -15,6 +15,8 @@ class AnalysisForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields.update(forms.fields_for_model(FaultAnalysis, fields=FaultAnalysis.TEXT_FIELDS))
+        for field in self.fields.values():
+            field.widget.attrs["rows"] = 4  # five of them on one page: Django's ten rows each is a long scroll
 
 
 class OwnerChoice(forms.ModelChoiceField):
