@@ -277,7 +277,7 @@ def transition(incident: Incident, status: str, user=None, note="", confirmed=Fa
     incident.save(update_fields=["status", f"{status}_at"])
     with in_plan_language(incident):
         text = _("Status %(old)s → %(new)s") % {"old": S(old).label, "new": S(status).label}
-        record(incident, TimelineEntry.Kind.STATUS, f"{text}: {note}" if note else text, user,
+        record(incident, TimelineEntry.Kind.STATUS, _with_note(text, note), user,
                old=old, new=status, note=note)
         if left:
             record(incident, TimelineEntry.Kind.STATUS, _("Confirmed with these still open: %(what)s")
@@ -291,6 +291,11 @@ def transition(incident: Incident, status: str, user=None, note="", confirmed=Fa
         elif status == S.RESOLVED:
             cancel_after(incident, status, user)
     return incident
+
+
+def _with_note(text: str, note: str) -> str:
+    """A timeline line with the note given with it, punctuated as its language writes it (：)."""
+    return _("%(text)s: %(note)s") % {"text": text, "note": note} if note else text
 
 
 # --- roles -------------------------------------------------------------------------------
@@ -339,7 +344,7 @@ def assign(incident: Incident, role: str, member: Member, user=None, note="") ->
                     "role": title, "old": current.member, "new": member}
             else:
                 text = _("%(member)s is %(role)s") % {"role": title, "member": member}
-            record(incident, TimelineEntry.Kind.ROLE, f"{text}: {note}" if note else text, user,
+            record(incident, TimelineEntry.Kind.ROLE, _with_note(text, note), user,
                    role=role, member=member.pk, previous=current.member_id if current else None)
     return assignment
 

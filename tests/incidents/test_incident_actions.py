@@ -71,9 +71,9 @@ def test_the_domain_refuses_to_resolve_with_work_open_naming_it_and_changes_noth
 
 def test_a_confirmed_resolution_writes_what_it_left_open_on_the_timeline(downtime):
     lifecycle.transition(downtime, "acknowledged")
-    lifecycle.transition(downtime, "resolved", confirmed=True)
+    lifecycle.transition(downtime, "resolved", confirmed=True, note="已切换到桌面应急系统")
     moved, left = downtime.timeline.filter(kind="status").order_by("-pk")[:2][::-1]
-    assert moved.data["new"] == "resolved" and moved.text == "状态 已确认 → 已解决"
+    assert moved.data["new"] == "resolved" and moved.text == "状态 已确认 → 已解决：已切换到桌面应急系统"
     assert FIRST_STEP in left.data["left_steps"] and "挂号处" in left.data["left_cards"]
     assert left.text.startswith("经确认后继续。检查单中仍未完成的步骤：") and "挂号处" in left.text
     with pytest.raises(Refused):  # closing asks again: the record is final
