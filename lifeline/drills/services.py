@@ -11,6 +11,7 @@ import logging
 from datetime import timedelta
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lifeline.core import alarms, clock
@@ -56,7 +57,8 @@ def plan_drill(*, plan_id, scenario_id, planned_at, title="", participants="", o
         faults.check_target(fault_target)
     found = defaults.for_scenario(plan, scenario)
     values = {f"target_{m}": targets.get(f"target_{m}", getattr(found, m)) for m in Milestone.values}
-    drill = Drill(title=title.strip() or _("Drill: %(scenario)s") % {"scenario": scenario.name},
+    day = timezone.localtime(planned_at).strftime("%Y-%m-%d")
+    drill = Drill(title=title.strip() or _("%(scenario)s drill %(day)s") % {"scenario": scenario.name, "day": day},
                   plan_id=plan_id, scenario_id=scenario_id, planned_at=planned_at, participants=participants,
                   observers=observers, length_minutes=length_minutes, fault_target=fault_target,
                   schedule=schedule, **values)

@@ -11,7 +11,7 @@ import pytest
 from django.test import override_settings
 
 from lifeline.core.errors import Refused
-from lifeline.drills import services, tasks
+from lifeline.drills import services
 from lifeline.drills.models import Drill, FaultInjection
 from tests.drills.conftest import PLAN, SCENARIO
 
@@ -61,9 +61,9 @@ def test_the_fault_lasts_the_drill_and_the_timer_undoes_it(plan_001, morning, pe
     services.start(drill, people["zhangwei"])
     assert until(lambda: not accepts(lab_server))
     morning.advance(minutes=29)
-    assert tasks.undo_faults(morning.now()) is None and FaultInjection.objects.get().undone_at is None
+    assert services.undo_due() == 0 and FaultInjection.objects.get().undone_at is None
     morning.advance(minutes=1)
-    tasks.undo_faults(morning.now())  # what the worker runs, from the row alone (a restarted worker too)
+    assert services.undo_due() == 1  # the worker's job (tasks.undo_faults): from the row alone, restart or not
     assert until(lambda: accepts(lab_server))
     injection = FaultInjection.objects.get()
     assert injection.undone_at == morning.now() and "ok" in injection.outcome

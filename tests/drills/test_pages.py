@@ -18,7 +18,7 @@ def test_it_plans_a_drill_with_the_plans_targets(plan_001, morning, it_client):
     response = it_client.post("/drills/", FORM)
     drill = Drill.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/drills/{drill.pk}/"
-    assert (drill.title, drill.target_emergency, drill.target_restore) == ("演练：网络中断", 5, 30)
+    assert (drill.title, drill.target_emergency, drill.target_restore) == ("网络中断演练 2026-12-08", 5, 30)
 
 
 @pytest.mark.parametrize("change, message", [
