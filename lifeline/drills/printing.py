@@ -25,8 +25,9 @@ def _local(at) -> str:
 
 
 def milestone_rows(report: Report) -> list[list[str]]:
-    return [[r.label, "—" if r.target is None else f"≤ {r.target} min", _local(r.at),
-             "—" if r.minutes is None else f"{r.minutes:g} min", verdict(r), r.source] for r in report.milestones]
+    unit = _("min")
+    return [[r.label, "—" if r.target is None else f"≤ {r.target} {unit}", _local(r.at),
+             "—" if r.minutes is None else f"{r.minutes:g} {unit}", verdict(r), r.source] for r in report.milestones]
 
 
 def finding_rows(report: Report) -> list[list[str]]:
