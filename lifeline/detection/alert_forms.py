@@ -45,6 +45,7 @@ class IntegrationForm(forms.ModelForm):
         for name, of_plan in (("scenario_id", lambda p: p.scenarios), ("level_id", lambda p: p.levels)):
             self.fields[name] = self._choice_by_plan(name, plans, of_plan)
         self.fields["severity_levels"].help_text = severity_help(plans)
+        self.fields["severity_levels"].widget.attrs["rows"] = 3  # a line or two of JSON
 
     def _plan_choice(self, plans) -> forms.ChoiceField:
         """The plan by its name; an inactive plan the integration already names stays choosable."""
