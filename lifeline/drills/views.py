@@ -2,6 +2,7 @@
 drill is an incident practised); auditors read (can_read); department staff see none."""
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -22,6 +23,8 @@ from lifeline.drills.forms import (
     SignOffForm,
 )
 from lifeline.drills.models import Drill, Finding, Milestone, Schedule
+
+OPEN_FINDINGS = Count("findings", filter=~Q(findings__status=Finding.Status.DONE))
 
 
 def _may_change(request):
@@ -48,7 +51,8 @@ def drill_list(request):
                 messages.success(request, _("Drill planned: %(drill)s") % {"drill": drill})
                 return redirect("drills:drill", pk=drill.pk)
     return render(request, "drills/list.html", {
-        "drills": Drill.objects.all()[:100], "form": form, "may_edit": can_run_incidents(request.user),
+        "drills": Drill.objects.annotate(open_findings=OPEN_FINDINGS)[:100], "form": form,
+        "may_edit": can_run_incidents(request.user),
         "chart": report.year_chart(_today().year)}, status=400 if form.errors else 200)
 
 
