@@ -63,7 +63,7 @@ def test_cashier_confirms_prices_sets_the_invoice_and_charges(stations):
     desk.sign_in("0201")
     assert "/prices/" in desk.get("/charge/").url
     desk.post("/prices/", {"confirm": "yes", "next": "/charge/"})
-    assert desk.get("/charge/").url.endswith("/invoice/")
+    assert desk.get("/charge/").url.endswith("/invoice/?next=/charge/")
     bad = desk.post("/invoice/", {"invoice_no": "5000"})
     assert _error_beside(bad.text, "invoice_no")
     assert desk.post("/invoice/", {"invoice_no": "1000"}).url.endswith("/charge/")
