@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from lifeline.accounts.permissions import can_read, can_reclassify, can_report, can_run_incidents, signed_in
 from lifeline.core import clock
-from lifeline.core.errors import Refused, add_to_form
+from lifeline.core.errors import Problem, Refused, add_to_form
 from lifeline.incidents import cards, checklist, intake, levels, lifecycle, timers, tracking
 from lifeline.incidents.models import (
     PEOPLE_AFFECTED_MAX,
@@ -130,12 +130,30 @@ def _outcome(incident) -> str:
 
 # --- triage ------------------------------------------------------------------------------
 
+class TriageForm(forms.Form):
+    """The triage form's fields, to hold its refusals: the page draws the inputs itself (the plans'
+    scenarios and levels grouped by plan) and shows each refusal beside the field it names."""
+
+    reports = forms.CharField(required=False)
+    incident = forms.CharField(required=False)
+    title = forms.CharField(required=False)
+    scenario = forms.CharField(required=False)
+    scope = forms.CharField(required=False)
+    users_pct = forms.CharField(required=False)
+    level = forms.CharField(required=False)
+    category = forms.CharField(required=False)
+
+
+# The plan is chosen with its scenario: a refusal about the plan is shown beside that field.
+TRIAGE_FIELD_OF = {"plan": "scenario"}
+
+
 @can_read.page
 def triage(request):
     """Untriaged reports: attach the chosen ones to an open incident, or open a new one (after
     asking, if they like, what level the plan's criteria suggest for the facts so far)."""
     versions = list(PlanVersion.objects.filter(is_active=True).select_related("plan").defer("source"))
-    suggestion, errors = None, {}
+    form, suggestion = TriageForm(request.POST or None), None
     if request.method == "POST":
         if not can_run_incidents(request.user):
             raise PermissionDenied(str(can_run_incidents.refusal))
@@ -145,28 +163,15 @@ def triage(request):
             else:
                 return redirect("incidents:detail", incident_id=_triage(request).pk)
         except Refused as exc:
-            errors = _beside_fields(request, exc)
+            add_to_form(form, Refused.of([Problem(TRIAGE_FIELD_OF.get(p.field, p.field), p.message)
+                                          for p in exc.problems]))
     return render(request, "incidents/triage.html", {
         "reports": Report.objects.filter(incident__isnull=True)[:200],
         "incidents": Incident.objects.open()[:200], "versions": versions, "scopes": Incident.Scope.choices,
         "may_act": can_run_incidents(request.user), "chosen": request.POST.getlist("reports"),
-        "data": request.POST, "suggestion": suggestion, "errors": errors,
+        "data": request.POST, "suggestion": suggestion, "form": form,
         "users_pct_max": lifecycle.USERS_PCT_MAX,
     })
-
-
-# The triage form's typed fields: a refusal naming one is shown beside it, the rest above the form.
-TRIAGE_FIELDS = {"title", "users_pct"}
-
-
-def _beside_fields(request, exc: Refused) -> dict[str, str]:
-    errors = {}
-    for problem in exc.problems:
-        if problem.field in TRIAGE_FIELDS:
-            errors[problem.field] = problem.message
-        else:
-            messages.error(request, problem.message)
-    return errors
 
 
 def _triage(request) -> Incident:
@@ -195,7 +200,7 @@ def _suggest(data, versions) -> dict:
     plan_id, _slash, scenario_id = data.get("scenario", "").partition("/")
     version = next((v for v in versions if v.plan_id == plan_id), None)
     if version is None:
-        raise Refused("plan", _("choose a plan and scenario"))
+        raise Refused("scenario", _("choose a plan and scenario"))
     plan = version.content
     level_id, matched = levels.suggest_level(plan, data.get("scope", ""), _users_pct(data))
     scenario = next((s for s in plan.scenarios if s.id == scenario_id), None)
@@ -304,7 +309,9 @@ def _transition(request, incident):
             raise
         return render(request, "incidents/confirm_move.html", {
             "incident": incident, "status": status, "note": note, "button": move_name(incident, status),
-            "left": lifecycle.left_open(incident), "status_name": S(status).label})
+            "left": lifecycle.left_open(incident), "status_name": S(status).label,
+            # The page answers a POST: switching language goes back to the incident page.
+            "language_next": reverse("incidents:detail", args=[incident.pk])})
     return None
 
 
