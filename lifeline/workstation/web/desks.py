@@ -1,6 +1,7 @@
 """The desk pages: 挂号办卡, 收费, 处方录入, 发药, 收款汇总. Thin: each reads its form, calls the
 desk service, and on a refusal shows the message beside the field with what was typed kept
 (the service wrote nothing)."""
+from datetime import datetime
 from urllib.parse import quote
 
 from django.http import Http404
@@ -23,6 +24,11 @@ def _rows(station, sql, params=()):
     cursor = station.db.execute(sql, params)
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _local_time(row: dict) -> dict:
+    """The event's time as a datetime, which templates show in the hospital's zone."""
+    return {**row, "recorded_at": datetime.fromisoformat(row["recorded_at"])}
 
 
 def _schedule(station):
@@ -60,7 +66,7 @@ def slip(request, visit_no):
                  "LEFT JOIN base.staff st ON st.code = v.doctor_code WHERE v.visit_no = ?", (visit_no,))
     if not rows:
         raise Http404(visit_no)
-    return render(request, "workstation/slip.html", {"visit": rows[0]})
+    return render(request, "workstation/slip.html", {"visit": _local_time(rows[0])})
 
 
 @operator_page(policies.ISSUE_CARD)
@@ -147,7 +153,7 @@ def _charge(station, charge_no):
                  "LEFT JOIN new_patients n ON n.card_no = c.card_no WHERE c.charge_no = ?", (charge_no,))
     if not rows:
         raise Http404(charge_no)
-    found = rows[0]
+    found = _local_time(rows[0])
     event = next(station.journal.events(after=found["seq"] - 1))
     found["lines"] = event.payload["lines"]
     found["code"] = receipt.code(event)
