@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from lifeline.his.canonical import SESSION
 from lifeline.workstation import charging, pharmacy, policies, prescriptions, receipt, registration, stock
 from lifeline.workstation.errors import StationRefused
 from lifeline.workstation.web.access import operator_page, safe_next
@@ -37,7 +38,10 @@ def _schedule(station):
            "st.name AS doctor FROM base.clinic_schedule s LEFT JOIN base.department d ON d.code = s.department_code "
            "LEFT JOIN base.staff st ON st.code = s.doctor_code {} ORDER BY s.clinic_date, d.name, s.session LIMIT 300")
     today = _rows(station, sql.format("WHERE s.clinic_date = ?"), (now().astimezone().date().isoformat(),))
-    return today or _rows(station, sql.format(""))
+    clinics = today or _rows(station, sql.format(""))
+    for clinic in clinics:  # 上午, not AM: the Chinese half of the canonical code's label
+        clinic["session"] = SESSION.get(clinic["session"], clinic["session"]).split(" ")[0]
+    return clinics
 
 
 def _pharmacies(station):
