@@ -1,16 +1,19 @@
 """Fault injection for lab drills: stop a named local service or block a port, and undo it.
 
-Only targets listed in settings.DRILL_TARGETS with `drill_safe: True` are touched:
+Only targets listed with `drill_safe: True` are touched. The list is the file
+<data dir>/drill_targets.json, written on the server by whoever runs it (never from a page, so
+no web user can declare a production system drill-safe), or settings.DRILL_TARGETS where set:
 
-    DRILL_TARGETS = {
-        "lab-his-web": {"drill_safe": True, "service": "nginx"},          # systemctl stop/start
-        "lab-insurance": {"drill_safe": True, "port": 9443},              # iptables REJECT, then delete
-        "lab-interface": {"drill_safe": True, "stop": [...], "start": [...]},  # configured argv
+    {
+        "lab-his-web": {"drill_safe": true, "service": "nginx"},          # systemctl stop/start
+        "lab-insurance": {"drill_safe": true, "port": 9443},              # iptables REJECT, then delete
+        "lab-interface": {"drill_safe": true, "stop": [...], "start": [...]},  # configured argv
     }
 
 `Fault` is the small interface; `CommandFault` the one real implementation (argv run without a
 shell, with a timeout). Anything else is refused naming the field `fault_target`.
 """
+import json
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -21,6 +24,7 @@ from django.utils.translation import gettext as _
 from lifeline.core.errors import Refused
 
 TIMEOUT_SECONDS = 30
+TARGETS_FILE = "drill_targets.json"
 
 
 class Fault:
@@ -67,9 +71,23 @@ def _port_argv(port: int, flag: str) -> tuple[str, ...]:
     return ("iptables", flag, "INPUT", "-p", "tcp", "--dport", str(port), "-j", "REJECT")
 
 
+def configured_targets() -> dict:
+    """settings.DRILL_TARGETS, else the data directory's drill_targets.json, else none."""
+    if getattr(settings, "DRILL_TARGETS", None) is not None:
+        return settings.DRILL_TARGETS
+    path = settings.DATA_DIR / TARGETS_FILE
+    if not path.exists():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise Refused("fault_target", _("%(file)s is not valid JSON: %(error)s")
+                      % {"file": path.name, "error": exc}) from exc
+
+
 def check_target(name: str) -> dict:
     """The target's configuration, or a refusal naming `fault_target` (unknown or not drill-safe)."""
-    targets = getattr(settings, "DRILL_TARGETS", {})
+    targets = configured_targets()
     spec = targets.get(name)
     if spec is None:
         listed = ", ".join(sorted(targets)) or _("none")

@@ -41,18 +41,25 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def lab_server(tmp_path):
-    """A local HTTP server with stop and start commands, as a lab service would be configured."""
+def lab(tmp_path):
+    """A local HTTP server with stop and start commands, as a lab service would be configured:
+    (port, start argv, stop argv)."""
     port, pidfile = free_port(), tmp_path / "lab.pid"
     serve = f"{sys.executable} -m http.server {port} --bind 127.0.0.1"
     start = ["sh", "-c", f"{serve} >/dev/null 2>&1 & echo $! > {pidfile}"]
     stop = ["sh", "-c", f"kill $(cat {pidfile})"]
     subprocess.run(start, check=True)
     assert until(lambda: accepts(port))
+    yield port, start, stop
+    subprocess.run(stop, check=False)
+
+
+@pytest.fixture
+def lab_server(lab):
+    port, start, stop = lab
     with override_settings(DRILL_TARGETS={"lab-web": {"drill_safe": True, "stop": stop, "start": start},
                                           "his-production": {"service": "his"}}):
         yield port
-    subprocess.run(stop, check=False)
 
 
 def test_the_fault_lasts_the_drill_and_the_timer_undoes_it(plan_001, morning, people, lab_server):
@@ -84,3 +91,10 @@ def test_targets_not_listed_as_drill_safe_are_refused(plan_001, morning, lab_ser
         services.plan_drill(plan_id=PLAN, scenario_id=SCENARIO, planned_at=morning.now(), fault_target=target)
     assert refused.value.field == "fault_target" and words in refused.value.message
     assert not Drill.objects.exists() and accepts(lab_server)
+
+
+def test_the_data_directorys_target_list_when_broken_is_a_refusal_naming_the_field(plan_001, morning, tmp_path):
+    (tmp_path / "drill_targets.json").write_text("{lab-web: drill_safe}")
+    with override_settings(DRILL_TARGETS=None, DATA_DIR=tmp_path), pytest.raises(Refused) as refused:
+        services.plan_drill(plan_id=PLAN, scenario_id=SCENARIO, planned_at=morning.now(), fault_target="lab-web")
+    assert refused.value.field == "fault_target" and "drill_targets.json 不是有效的 JSON" in refused.value.message
