@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from lifeline.package.keys import KeyStore
 from lifeline.workstation import receipt
 from tests.workstation.served import Browser, Served, journal_count, station_dir
 
@@ -135,3 +136,31 @@ def test_prescription_out_of_stock_is_refused_beside_the_line(stations):
     done = desk.post("/prescription/", {"visit_no": visit_no, "doctor_code": "0101", "pharmacy_code": "PH1",
                                         "lines.0.drug_code": "Y001", "lines.0.quantity": "1"})
     assert done.status_code == 200 and journal_count(directory) == before + 1
+
+
+def test_a_drill_marks_every_page_and_back_to_ready_signs_everyone_out(stations):
+    (served, directory), _ = stations
+    supervisor, cashier = Browser(served), Browser(served)
+    cashier.sign_in("0201")
+    drill = supervisor.post("/mode/", {"mode": "drill", "code": "0901", "pin": "应急-2026", "reason": "季度演练"})
+    assert "mode-drill" in drill.text and "drill-banner" in drill.text
+    assert "/prices/" in cashier.get("/charge/").url  # a new mode: the price version confirmed again
+    cashier.post("/prices/", {"confirm": "yes"})
+    charged = cashier.post("/charge/", {"card_no": "C0003", "invoice_no": "1002", "payment_method": "cash",
+                                        "lines.0.item_code": "F002", "lines.0.quantity": "1"})
+    assert "门诊收费收据 · 演练" in charged.text
+    supervisor.post("/mode/", {"mode": "ready", "code": "0901", "pin": "应急-2026"})
+    assert "/login/" in cashier.get("/charge/").url
+    assert "张三" in cashier.get("/patients/", way="card_no", q="C0001").text  # lookups still work
+
+
+def test_a_station_without_a_package_says_so(tmp_path):
+    directory = tmp_path / "S9"
+    directory.mkdir()
+    KeyStore(file=directory / "station-keys.json").create()
+    served = Served(directory, "S9")
+    try:
+        answer = Browser(served).get("/")
+        assert answer.status_code == 503 and "station pull" in answer.text
+    finally:
+        served.stop()
