@@ -38,9 +38,9 @@ django.setup()
 import sqlalchemy as sa  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
-from lifeline.continuity import storage  # noqa: E402
-from lifeline.continuity.models import SnapshotBuild  # noqa: E402
 from lifeline.his import demo_his, mapping  # noqa: E402
+from lifeline.snapshots import storage  # noqa: E402
+from lifeline.snapshots.models import SnapshotBuild  # noqa: E402
 
 SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/{}"
 LIFELINE = str(Path(sys.executable).with_name("lifeline"))

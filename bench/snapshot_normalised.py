@@ -43,9 +43,9 @@ django.setup()
 import sqlalchemy as sa  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
-from lifeline.continuity import storage  # noqa: E402
-from lifeline.continuity.models import SnapshotBuild  # noqa: E402
 from lifeline.his import mapping  # noqa: E402
+from lifeline.snapshots import storage  # noqa: E402
+from lifeline.snapshots.models import SnapshotBuild  # noqa: E402
 from tests.continuity import normalised_his  # noqa: E402
 
 SERVERS = {

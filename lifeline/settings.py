@@ -98,7 +98,9 @@ INSTALLED_APPS = [
     "lifeline.plans",
     "lifeline.people",
     "lifeline.incidents",
-    "lifeline.continuity",
+    "lifeline.continuity",  # only the migration history from before the split (its __init__ says why)
+    "lifeline.snapshots",
+    "lifeline.stations",
     "lifeline.analysis",
     "lifeline.detection",
     "lifeline.notify",
@@ -242,7 +244,7 @@ METRICS_ALLOW = env("METRICS_ALLOW", "")
 # Shown on pages and printed documents.
 SITE_TITLE = _("Lifeline")
 
-# Snapshot packages of the HIS base data (lifeline/continuity/builder.py). No schedule
+# Snapshot packages of the HIS base data (lifeline/snapshots/builder.py). No schedule
 # without a mapping file; keys in <data dir>/keys unless one key file is named.
 SNAPSHOT_DIR = Path(env("SNAPSHOT_DIR", DATA_DIR / "snapshots"))
 SNAPSHOT_KEY_FILE = env("SNAPSHOT_KEY_FILE")

@@ -28,7 +28,8 @@ urlpatterns = [
     path("plans/", include("lifeline.plans.urls")),
     path("people/", include("lifeline.people.urls")),
     path("incidents/", include("lifeline.incidents.urls")),
-    path("continuity/", include("lifeline.continuity.urls")),
+    path("continuity/", include("lifeline.stations.urls")),  # the overview page (应急数据) and stations
+    path("continuity/builds/", include("lifeline.snapshots.urls")),
     path("analysis/", include("lifeline.analysis.urls")),
     path("detection/", include("lifeline.detection.urls")),
     path("notify/", include("lifeline.notify.urls")),

@@ -16,12 +16,13 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_sa
 from lifeline.audit import services
 from lifeline.audit.models import AuditEntry
 
-AUDITED_APPS = ["plans", "people", "incidents", "continuity", "analysis", "detection", "notify", "status", "inspections"]
+AUDITED_APPS = ["plans", "people", "incidents", "snapshots", "stations", "analysis", "detection", "notify", "status",
+                "inspections"]
 # Machine records written many times a second (probe readings, received alerts, delivery
 # attempts) are not changes someone made: the apps list them here to keep them out of the log.
 UNAUDITED_MODELS: set[str] = {"detection.alert", "detection.alertgroup", "notify.delivery", "notify.deliveryattempt",
                              "detection.proberesult", "detection.proberollup", "detection.probechange",
-                             "continuity.stationcheckin", "continuity.buildproblem"}
+                             "stations.stationcheckin", "snapshots.buildproblem"}
 # Accounts and their role groups (users' group membership is how people get their roles), and
 # API tokens (issued and revoked; never their key, only its masked hash).
 AUDITED_MODELS = ["auth.User", "auth.Group", "accounts.ApiToken"]

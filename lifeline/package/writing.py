@@ -133,7 +133,10 @@ class DatabaseWriter:
 
     def finish(self):
         self._send(b"E")
-        self.process.stdin.close()
+        try:
+            self.process.stdin.close()  # flushes what is still buffered
+        except BrokenPipeError:  # the writer ended before reading it all: _outcome says why
+            pass
         self._outcome()
 
     def close(self):

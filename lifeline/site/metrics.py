@@ -45,13 +45,13 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from lifeline.accounts.permissions import public
-from lifeline.continuity import services as continuity
-from lifeline.continuity import stations
 from lifeline.core import clock, workdays
 from lifeline.core.models import WorkerBeat
 from lifeline.detection import unrouted
 from lifeline.incidents.models import Timer
 from lifeline.notify.models import Delivery, DeliveryAttempt
+from lifeline.snapshots import services as snapshot_services
+from lifeline.stations import registry
 
 # A due timer not fired within this long means no worker is firing timers.
 OVERDUE_AFTER = timedelta(seconds=60)
@@ -129,7 +129,7 @@ class LifelineCollector:
                      Delivery.objects.filter(status=Delivery.Status.PENDING).count())
 
     def _snapshots(self, now):
-        fresh = continuity.freshness(now)
+        fresh = snapshot_services.freshness(now)
         yield _gauge("lifeline_snapshot_configured", "1 when a HIS mapping is set.", float(fresh.configured))
         age = _gauge("lifeline_snapshot_age_seconds", "Age of the newest published snapshot package's data.")
         if fresh.age is not None:
@@ -138,7 +138,7 @@ class LifelineCollector:
         yield _gauge("lifeline_snapshot_stale", "1 when the newest package is too old or missing.", float(fresh.stale))
 
     def _stations(self, now):
-        found = [s for s in stations.states(now) if s.station.revoked_at is None]
+        found = [s for s in registry.states(now) if s.station.revoked_at is None]
         yield _gauge("lifeline_stations", "Emergency workstations in service.", len(found))
         yield _gauge("lifeline_stations_stale", "Workstations in service holding nothing or stale data.",
                      sum(1 for s in found if s.stale))

@@ -17,9 +17,9 @@ from django.views.decorators.vary import vary_on_cookie
 
 from lifeline.accounts import permissions
 from lifeline.accounts.permissions import can_read
-from lifeline.continuity import services as continuity
 from lifeline.core import clock
 from lifeline.incidents.models import DRILL_MARK
+from lifeline.snapshots import services as snapshot_services
 from lifeline.status import services, sources
 
 State = services.State
@@ -145,7 +145,7 @@ def wall_feed(request):
 
 def _snapshot(now) -> dict | None:
     """How old the HIS data the emergency workstations get is; None when snapshots are not used."""
-    state = continuity.freshness(now)
+    state = snapshot_services.freshness(now)
     if not state.configured and state.package_id is None:
         return None
     if state.age is None:

@@ -215,9 +215,9 @@ def _bad_body(operation: dict) -> tuple[str, str] | None:
 
 @pytest.fixture
 def station_token(db):
-    from lifeline.continuity import stations
+    from lifeline.stations import registry
 
-    return stations.create(name="收费 1 号", department="收费处")[1]
+    return registry.create(name="收费 1 号", department="收费处")[1]
 
 
 def test_every_write_refuses_a_bad_request_in_the_one_shape_naming_the_field(clients, station_token):

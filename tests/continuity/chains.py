@@ -2,8 +2,9 @@
 package and an incremental), an emergency workstation with its token."""
 import pytest
 
-from lifeline.continuity import builder, stations
 from lifeline.his import demo_his
+from lifeline.snapshots import builder
+from lifeline.stations import registry
 from tests.continuity.conftest import build_demo
 
 PATIENTS = 300
@@ -25,7 +26,7 @@ def chain(small_his, snapshot_dir):
 @pytest.fixture
 def station():
     """(station, token) of 门诊挂号's workstation."""
-    return stations.create(name="挂号-01", department="门诊挂号", location="门诊楼一层")
+    return registry.create(name="挂号-01", department="门诊挂号", location="门诊楼一层")
 
 
 def bearer(token: str) -> dict:

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from lifeline.continuity import builder, storage
 from lifeline.his import reader
 from lifeline.package import applying
 from lifeline.package.tables import TABLES
+from lifeline.snapshots import builder, storage
 
 LIFELINE = str(Path(sys.executable).with_name("lifeline"))
 

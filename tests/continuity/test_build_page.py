@@ -8,8 +8,8 @@ import openpyxl
 import pytest
 
 from lifeline.accounts.roles import Role
-from lifeline.continuity import builder
-from lifeline.continuity.build_views import PAGE_SIZE
+from lifeline.snapshots import builder
+from lifeline.snapshots.views import PAGE_SIZE
 from tests.continuity.chains import small_his  # noqa: F401
 from tests.continuity.snapshots import snapshot_dir  # noqa: F401
 
@@ -68,7 +68,7 @@ def test_the_problems_export_as_csv_and_excel(client, make_user, refused):
 
 
 def test_csv_cells_are_never_formulas():
-    from lifeline.continuity.build_views import csv_text
+    from lifeline.snapshots.views import csv_text
 
     text = csv_text(["a", "b"], [("=HYPERLINK(\"x\")", "+86 138"), ("@cmd", "正常")])
     assert list(csv.reader(io.StringIO(text))) == [["a", "b"], ["'=HYPERLINK(\"x\")", "'+86 138"], ["'@cmd", "正常"]]

@@ -3,7 +3,7 @@ builds and their charts."""
 import pytest
 
 from lifeline.accounts.roles import Role
-from lifeline.continuity import stations
+from lifeline.stations import registry
 from tests.continuity.chains import chain, small_his  # noqa: F401
 from tests.continuity.snapshots import snapshot_dir  # noqa: F401
 
@@ -12,7 +12,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_duty_opens_emergency_data_from_the_menu_and_sees_builds_and_charts(page, live_server, login, make_user,
                                                                               chain):
-    stations.create(name="挂号-01", department="门诊挂号")
+    registry.create(name="挂号-01", department="门诊挂号")
     make_user("zhangwei", Role.DUTY)
     login(page, "zhangwei")
     page.click("nav >> text=应急数据")

@@ -8,8 +8,9 @@ import pytest
 from django.utils import timezone
 
 from lifeline.accounts.roles import Role
-from lifeline.continuity import stations
-from lifeline.continuity.models import SnapshotBuild, Station
+from lifeline.snapshots.models import SnapshotBuild
+from lifeline.stations import registry
+from lifeline.stations.models import Station
 from tests.continuity.chains import chain, small_his  # noqa: F401
 from tests.continuity.snapshots import snapshot_dir  # noqa: F401
 
@@ -32,10 +33,10 @@ def test_the_page_shows_the_chain_the_builds_with_charts_and_each_stations_data_
     SnapshotBuild.objects.create(kind="incremental", status="failed", trigger="worker", started_at=clock.now(),
                                  finished_at=clock.now(), duration_seconds=2.5, package_id="failed-1",
                                  mapping_path="his.yaml", error="patient 1001: HIS unreachable (timeout)")
-    current, _t = stations.create(name="挂号-01", department="门诊挂号")
-    stations.record_holding(current, package_ids=[full.package_id, incremental.package_id],
+    current, _t = registry.create(name="挂号-01", department="门诊挂号")
+    registry.record_holding(current, package_ids=[full.package_id, incremental.package_id],
                             applied=incremental.package_id, now=clock.now())
-    stations.create(name="药房-01", department="门诊药房")
+    registry.create(name="药房-01", department="门诊药房")
     client.force_login(make_user("zhangwei", Role.DUTY))
 
     html = client.get(PAGE).content.decode()
@@ -81,7 +82,7 @@ def test_duty_adds_a_station_sees_its_token_once_and_revokes_it(client, make_use
     created = client.post("/continuity/stations/new/", {"name": "收费-03", "department": "门诊收费",
                                                          "location": "急诊楼"})
     token = re.search(r'<code id="token">(st_[\w-]+)</code>', created.content.decode()).group(1)
-    station = stations.find(token)
+    station = registry.find(token)
     assert (station.name, station.department, station.location) == ("收费-03", "门诊收费", "急诊楼")
     assert token not in client.get(PAGE).content.decode()
 
@@ -90,43 +91,43 @@ def test_duty_adds_a_station_sees_its_token_once_and_revokes_it(client, make_use
 
     revoked = client.post(f"/continuity/stations/{station.pk}/revoke/", follow=True)
     assert "工作站 收费-03 已吊销：其令牌已失效。" in revoked.content.decode()
-    assert stations.find(token) is None
+    assert registry.find(token) is None
     assert 'class="revoked"' in row(revoked.content.decode(), "收费-03")
 
 
 def test_commanders_add_stations_in_the_admin_and_see_the_token_once(client, make_user, snapshot_dir):
     client.force_login(make_user("wangjun", Role.COMMANDER))
-    added = client.post("/admin/continuity/station/add/", {"name": "药房-02", "department": "门诊药房",
+    added = client.post("/admin/stations/station/add/", {"name": "药房-02", "department": "门诊药房",
                                                            "location": ""}, follow=True)
     message = re.search(r"工作站 药房-02 的令牌，仅此一次显示：(st_[\w-]+)", added.content.decode())
-    assert stations.find(message.group(1)).name == "药房-02"
+    assert registry.find(message.group(1)).name == "药房-02"
     station = Station.objects.get()
-    replaced = client.post("/admin/continuity/station/", {"action": "new_token", "_selected_action": [station.pk]},
+    replaced = client.post("/admin/stations/station/", {"action": "new_token", "_selected_action": [station.pk]},
                            follow=True)
     new = re.search(r"工作站 药房-02 的令牌，仅此一次显示：(st_[\w-]+)", replaced.content.decode()).group(1)
-    assert stations.find(message.group(1)) is None and stations.find(new) == station
-    client.post("/admin/continuity/station/", {"action": "revoke", "_selected_action": [station.pk]})
-    assert stations.find(new) is None
+    assert registry.find(message.group(1)) is None and registry.find(new) == station
+    client.post("/admin/stations/station/", {"action": "revoke", "_selected_action": [station.pk]})
+    assert registry.find(new) is None
 
 
 def test_auditors_cannot_revoke_or_replace_tokens_in_the_admin(client, make_user, snapshot_dir):
-    station, token = stations.create(name="药房-02", department="门诊药房")
+    station, token = registry.create(name="药房-02", department="门诊药房")
     client.force_login(make_user("auditor", Role.AUDITOR))
-    assert client.get("/admin/continuity/station/").status_code == 200
+    assert client.get("/admin/stations/station/").status_code == 200
     for action in ("revoke", "new_token"):
-        client.post("/admin/continuity/station/", {"action": action, "_selected_action": [station.pk]})
-    assert stations.find(token) == station
+        client.post("/admin/stations/station/", {"action": action, "_selected_action": [station.pk]})
+    assert registry.find(token) == station
 
 
 def test_station_check_ins_are_read_only_in_the_admin(client, make_user, snapshot_dir):
     client.force_login(make_user("wangjun", Role.COMMANDER))
-    assert client.get("/admin/continuity/stationcheckin/").status_code == 200
-    assert client.get("/admin/continuity/stationcheckin/add/").status_code == 403
+    assert client.get("/admin/stations/stationcheckin/").status_code == 200
+    assert client.get("/admin/stations/stationcheckin/add/").status_code == 403
 
 
 def test_a_station_never_checked_in_and_a_revoked_one(clock, client, make_user, snapshot_dir):
-    revoked, _t = stations.create(name="旧机-01", department="信息中心")
-    stations.revoke(revoked, clock.now() - timedelta(days=1))
+    revoked, _t = registry.create(name="旧机-01", department="信息中心")
+    registry.revoke(revoked, clock.now() - timedelta(days=1))
     client.force_login(make_user("auditor", Role.AUDITOR))
     html = client.get(PAGE).content.decode()
     assert 'class="revoked"' in row(html, "旧机-01") and "已吊销" in row(html, "旧机-01")

@@ -6,10 +6,11 @@ import pytest
 from lifeline.accounts.models import ApiToken
 from lifeline.accounts.roles import Role
 from lifeline.audit.models import AuditEntry
-from lifeline.continuity import builder, downloads, stations
-from lifeline.continuity.models import Station, StationCheckIn
 from lifeline.core import clock as lifeline_clock
 from lifeline.package import container
+from lifeline.snapshots import builder
+from lifeline.stations import downloads, registry
+from lifeline.stations.models import Station, StationCheckIn
 from tests.continuity.chains import bearer, chain, small_his, station  # noqa: F401
 from tests.continuity.snapshots import snapshot_dir  # noqa: F401
 from tests.errors import problems
@@ -101,9 +102,9 @@ def test_without_a_valid_station_token_nothing_is_served(client, chain, station,
         for url in (LATEST, target):
             answer = client.get(url, **headers)
             assert answer.status_code == 401 and container.MAGIC not in answer.content
-    revoked, token = stations.create(name="收费-02", department="门诊收费")
+    revoked, token = registry.create(name="收费-02", department="门诊收费")
     assert client.get(target, **bearer(token)).status_code == 200
-    stations.revoke(revoked, lifeline_clock.now())
+    registry.revoke(revoked, lifeline_clock.now())
     assert client.get(target, **bearer(token)).status_code == 401
 
 
@@ -151,7 +152,7 @@ def test_a_station_checks_in_with_what_it_holds(clock, client, chain, station):
     assert list(record.check_ins.all()) == [check_in]
     # What the station holds changed: one audit entry, by the station; the times are not in it.
     entry = AuditEntry.objects.get(seq__gt=audited_head)
-    assert (entry.action, entry.object_type, entry.actor_label) == ("update", "continuity.station",
+    assert (entry.action, entry.object_type, entry.actor_label) == ("update", "stations.station",
                                                                     f"station:{record.name}")
     assert set(entry.changes) == {"package_id", "package_built_at", "client_version"}
     assert entry.changes["package_id"][1] == incremental.package_id
@@ -187,9 +188,9 @@ def test_a_users_token_cannot_check_in_for_a_station(client, chain, make_user):
 
 
 def test_readers_list_the_stations_with_the_age_of_their_data(clock, client, chain, station, make_user):
-    stations.record_holding(station[0], package_ids=[chain[0].package_id], applied=chain[0].package_id,
+    registry.record_holding(station[0], package_ids=[chain[0].package_id], applied=chain[0].package_id,
                             now=clock.now())
-    stations.create(name="药房-01", department="门诊药房")
+    registry.create(name="药房-01", department="门诊药房")
     client.force_login(make_user("auditor", Role.AUDITOR))
     clock.advance(minutes=90)
     listed = {s["name"]: s for s in client.get("/api/v1/continuity/stations").json()}

@@ -8,8 +8,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import translation
 
-from lifeline.continuity import storage
 from lifeline.package.keys import KeyStore, KeyStoreError
+from lifeline.snapshots import storage
 
 pytestmark = pytest.mark.usefixtures("english")  # reasons are matched as worded in English
 

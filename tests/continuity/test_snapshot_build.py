@@ -3,10 +3,10 @@ verified, applied as a chain, and compared row by row with the HIS."""
 import pytest
 
 from lifeline.audit.services import history
-from lifeline.continuity import builder, publishing, storage
-from lifeline.continuity.models import SnapshotBuild
 from lifeline.his import demo_his
 from lifeline.package import container
+from lifeline.snapshots import builder, publishing, storage
+from lifeline.snapshots.models import SnapshotBuild
 from tests.continuity.conftest import build_demo
 from tests.continuity.snapshots import applied_rows, assert_same_rows, source_rows
 

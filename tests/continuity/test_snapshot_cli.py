@@ -7,9 +7,9 @@ import subprocess
 
 import pytest
 
-from lifeline.continuity import storage
 from lifeline.his import demo_his
 from lifeline.package import container
+from lifeline.snapshots import storage
 from tests.continuity.conftest import build_demo
 from tests.continuity.snapshots import LIFELINE, cli_env, lifeline
 

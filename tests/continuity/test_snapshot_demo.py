@@ -3,9 +3,9 @@ import io
 
 from django.core.management import call_command
 
-from lifeline.continuity import builder, storage
 from lifeline.his.mapping import load as load_mapping
 from lifeline.package import container
+from lifeline.snapshots import builder, storage
 from tests.continuity.snapshots import applied_rows, assert_same_rows, source_rows
 
 

@@ -6,10 +6,10 @@ import datetime
 import pytest
 import sqlalchemy as sa
 
-from lifeline.continuity import builder, publishing, storage
-from lifeline.continuity.models import SnapshotBuild
 from lifeline.his import demo_his, mapping
 from lifeline.package import container
+from lifeline.snapshots import builder, publishing, storage
+from lifeline.snapshots.models import SnapshotBuild
 from tests.continuity.conftest import build_demo
 from tests.continuity.snapshots import applied_rows, assert_same_rows, source_rows
 

@@ -7,9 +7,9 @@ import subprocess
 
 import pytest
 
-from lifeline.continuity import builder, publishing, storage
 from lifeline.his import demo_his
 from lifeline.package import container
+from lifeline.snapshots import builder, publishing, storage
 from tests.continuity.conftest import build_demo
 from tests.continuity.snapshots import LIFELINE, applied_rows, assert_same_rows, cli_env, lifeline, source_rows
 

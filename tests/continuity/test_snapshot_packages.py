@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from lifeline.continuity import builder, storage
 from lifeline.package import applying, container, tables, writing
 from lifeline.package.keys import Key, KeyStore, KeyStoreError
 from lifeline.package.tables import PackageInvalid
+from lifeline.snapshots import builder, storage
 from tests.continuity.conftest import build_demo
 
 pytestmark = pytest.mark.usefixtures("english")  # reasons are matched as worded in English

@@ -5,10 +5,10 @@ import zoneinfo
 
 import pytest
 
-from lifeline.continuity import services, tasks
-from lifeline.continuity.models import SnapshotBuild
 from lifeline.detection.models import Alert
 from lifeline.his import demo_his
+from lifeline.snapshots import services, tasks
+from lifeline.snapshots.models import SnapshotBuild
 from tests.continuity.conftest import build_demo
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")

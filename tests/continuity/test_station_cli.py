@@ -6,9 +6,10 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from lifeline.audit.models import AuditEntry
-from lifeline.continuity import stations, storage
-from lifeline.continuity.models import Station
 from lifeline.package.keys import KeyStore
+from lifeline.snapshots import storage
+from lifeline.stations import registry
+from lifeline.stations.models import Station
 from tests.continuity.snapshots import snapshot_dir  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -26,8 +27,8 @@ def test_create_prints_the_token_last_and_stores_only_its_digest():
     assert lines[0] == "已创建工作站 挂号-01（门诊挂号）；其令牌仅此一次显示："
     assert token.startswith("st_") and len(token) > 40
     station = Station.objects.get()
-    assert stations.find(token) == station and token not in station.token_hash
-    entry = AuditEntry.objects.filter(object_type="continuity.station").get()
+    assert registry.find(token) == station and token not in station.token_hash
+    entry = AuditEntry.objects.filter(object_type="stations.station").get()
     assert entry.changes["token_hash"] == "***" and token not in json.dumps(entry.changes)
 
 
@@ -37,7 +38,7 @@ def test_create_prints_the_token_last_and_stores_only_its_digest():
     (["--name", "挂号-02", "--department", ""], "--department: 此字段不能为空。"),
 ])
 def test_create_names_the_bad_field_and_adds_nothing(args, message):
-    stations.create(name="挂号-01", department="门诊挂号")
+    registry.create(name="挂号-01", department="门诊挂号")
     with pytest.raises(CommandError) as refused:
         run("create", *args)
     assert str(refused.value) == message
@@ -45,12 +46,12 @@ def test_create_names_the_bad_field_and_adds_nothing(args, message):
 
 
 def test_list_and_revoke(clock):
-    _s, token = stations.create(name="挂号-01", department="门诊挂号")
-    stations.create(name="药房-01", department="门诊药房", location="门诊楼二层")
+    _s, token = registry.create(name="挂号-01", department="门诊挂号")
+    registry.create(name="药房-01", department="门诊药房", location="门诊楼二层")
     listed = run("list")
     assert listed == ["挂号-01\t门诊挂号\t-\t-\t-\t-\t过期", "药房-01\t门诊药房\t门诊楼二层\t-\t-\t-\t过期"]
     assert run("revoke", "挂号-01") == ["工作站 挂号-01 已吊销：其令牌已失效。"]
-    assert stations.find(token) is None
+    assert registry.find(token) is None
     assert run("list")[-1] == "挂号-01\t门诊挂号\t-\t-\t-\t-\t已吊销"
     with pytest.raises(CommandError, match="没有名为 '挂号-01' 的在用工作站"):
         run("revoke", "挂号-01")

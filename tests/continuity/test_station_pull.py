@@ -10,11 +10,12 @@ from urllib.parse import urlsplit
 import pytest
 from django.core.management import call_command
 
-from lifeline.continuity import builder, distribution, downloads, stations, storage
-from lifeline.continuity.models import Station, StationCheckIn
 from lifeline.core import clock as lifeline_clock
 from lifeline.his import demo_his
 from lifeline.package.keys import Key, KeyStore
+from lifeline.snapshots import builder, storage
+from lifeline.stations import distribution, downloads, registry
+from lifeline.stations.models import Station, StationCheckIn
 from tests.continuity.chains import chain, small_his, station  # noqa: F401
 from tests.continuity.cutting_proxy import CuttingProxy
 from tests.continuity.snapshots import (
@@ -144,7 +145,7 @@ def test_a_wrong_or_revoked_token_gets_nothing(live_server, chain, workstation, 
     wrong = workstation(live_server.url, token="st_" + "x" * 43)
     assert wrong.returncode == 1 and "服务器拒绝了工作站令牌（错误或已吊销）：" in wrong.stderr
     assert not (workstation.dir / "packages").exists() or held_files(workstation.dir) == []
-    stations.revoke(station[0], lifeline_clock.now())
+    registry.revoke(station[0], lifeline_clock.now())
     revoked = workstation(live_server.url)
     assert revoked.returncode == 1 and "HTTP 401" in revoked.stderr
     assert not (workstation.dir / "base.sqlite3").exists() and not StationCheckIn.objects.exists()

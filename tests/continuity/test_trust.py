@@ -15,11 +15,11 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from lifeline.continuity import builder, guard, storage
-from lifeline.continuity.models import BuildProblem, SnapshotBuild
 from lifeline.core import alarms
 from lifeline.his.canonical import id_card_check_digit
 from lifeline.package import container
+from lifeline.snapshots import builder, guard, storage
+from lifeline.snapshots.models import BuildProblem, SnapshotBuild
 from tests.continuity import normalised_his
 from tests.continuity.snapshots import applied_rows, assert_same_rows, source_rows
 

@@ -124,7 +124,7 @@ def test_bad_fields_limits_and_lookback_name_line_and_field(good):
 
 
 def test_limits_and_lookback_keep_the_chain_row_rules_do_not(good, tmp_path):
-    from lifeline.continuity.builder import mapping_hash
+    from lifeline.snapshots.builder import mapping_hash
 
     before = mapping_hash(mapping.load(good))
     add(good, "patient", "    watermark_lookback: 1h\n    limits: {max_skipped: 10%}\n")

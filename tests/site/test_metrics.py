@@ -7,13 +7,14 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from lifeline.accounts.roles import Role
-from lifeline.continuity.models import SnapshotBuild, Station
 from lifeline.core.models import WorkerBeat
 from lifeline.detection.models import AlertGroup
 from lifeline.incidents import lifecycle
 from lifeline.incidents.models import OutboxMessage, Timer
 from lifeline.notify.models import Delivery, DeliveryAttempt
 from lifeline.plans import services as plans
+from lifeline.snapshots.models import SnapshotBuild
+from lifeline.stations.models import Station
 from tests.plans.seeds import bundled_file
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from lifeline.accounts.roles import Role
-from lifeline.continuity.models import SnapshotBuild
+from lifeline.snapshots.models import SnapshotBuild
 
 FEED = "/status/wall.json"
 

@@ -11,7 +11,6 @@ from django.db import transaction
 
 from lifeline.accounts.roles import Role, assign_role
 from lifeline.backups import demo as backups_demo
-from lifeline.continuity import demo as continuity_demo
 from lifeline.core import clock
 from lifeline.core.actor import acting_as
 from lifeline.cutover import demo as cutover_demo
@@ -21,6 +20,7 @@ from lifeline.inspections import demo as inspections_demo
 from lifeline.people import demo as people_demo
 from lifeline.plans import departments as plan_departments
 from lifeline.plans import services as plans
+from lifeline.snapshots import demo as snapshot_demo
 from lifeline.status import demo as status_demo
 
 
@@ -38,7 +38,7 @@ class Command(BaseCommand):
             components = status_demo.load_demo()
             admin = self._admin(password)
         with acting_as("demo"):
-            snapshots = continuity_demo.load_demo(settings.DATA_DIR)
+            snapshots = snapshot_demo.load_demo(settings.DATA_DIR)
             probes = detection_demo.load_demo(snapshots["his_database"])
             inspections = inspections_demo.load_demo()
             backups = backups_demo.load_demo(settings.DATA_DIR)

@@ -1,0 +1,48 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from lifeline.core import clock
+from lifeline.core.admin import ReadOnlyAdmin
+from lifeline.stations import registry
+from lifeline.stations.models import Station, StationCheckIn
+
+
+@admin.register(Station)
+class StationAdmin(admin.ModelAdmin):
+    list_display = ["name", "department", "location", "package_id", "package_built_at", "last_seen_at", "revoked_at"]
+    list_filter = ["department"]
+    search_fields = ["name", "department", "location"]
+    fields = ["name", "department", "location", "created_at", "revoked_at", "last_seen_at", "package_id",
+              "package_built_at", "checked_in_at", "client_version"]
+    readonly_fields = ["created_at", "revoked_at", "last_seen_at", "package_id", "package_built_at", "checked_in_at",
+                       "client_version"]
+    actions = ["revoke", "new_token"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        self._show_token(request, obj, registry.save_new(obj))
+
+    @admin.action(permissions=["change"], description=gettext_lazy("Revoke (the station's token stops working)"))
+    def revoke(self, request, queryset):
+        for station in queryset.filter(revoked_at__isnull=True):
+            registry.revoke(station, clock.now())
+
+    @admin.action(permissions=["change"], description=gettext_lazy("Replace the token (the old one stops working)"))
+    def new_token(self, request, queryset):
+        for station in queryset:
+            token = registry.new_token(station)
+            station.save(update_fields=["token_hash"])
+            self._show_token(request, station, token)
+
+    def _show_token(self, request, station, token):
+        messages.warning(request, _("Token of station %(name)s, shown only now: %(token)s")
+                         % {"name": station.name, "token": token})
+
+
+@admin.register(StationCheckIn)
+class StationCheckInAdmin(ReadOnlyAdmin):
+    list_display = ["at", "station", "applied", "client_version", "address"]
+    list_filter = ["station"]
+    date_hierarchy = "at"

@@ -1,0 +1,57 @@
+"""Emergency workstations (应急工作站) and what each holds; distribution is in distribution.py
+and api.py. The tables keep the names they had before continuity was split (the models moved,
+the data did not)."""
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from lifeline.core import clock
+
+
+class Station(models.Model):
+    """An emergency workstation that downloads the newest snapshot chain with its own token and
+    checks in with the packages it holds (StationCheckIn)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    department = models.CharField(_("department"), max_length=100)
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    token_hash = models.CharField(_("token digest"), max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=clock.now, editable=False)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False,
+                                      help_text=_("a revoked station's token no longer works"))
+    last_seen_at = models.DateTimeField(_("last seen at"), null=True, blank=True, editable=False)
+    package_id = models.CharField(_("package applied"), max_length=64, blank=True, editable=False,
+                                  help_text=_("the newest package the station applied to its base data"))
+    package_built_at = models.DateTimeField(_("data as of"), null=True, blank=True, editable=False,
+                                            help_text=_("when that package read the HIS"))
+    checked_in_at = models.DateTimeField(_("last check-in"), null=True, blank=True, editable=False)
+    client_version = models.CharField(_("client version"), max_length=40, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("emergency workstation")
+        verbose_name_plural = _("emergency workstations")
+        db_table = "continuity_station"
+        ordering = ["department", "name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.department})"
+
+
+class StationCheckIn(models.Model):
+    """What a station said it holds, each time it checked in (machine records: not audited)."""
+
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="check_ins",
+                                verbose_name=_("emergency workstation"))
+    at = models.DateTimeField(_("checked in at"), db_index=True)
+    package_ids = models.JSONField(_("packages held"), default=list)
+    applied = models.CharField(_("package applied"), max_length=64, blank=True)
+    client_version = models.CharField(_("client version"), max_length=40, blank=True)
+    address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("station check-in")
+        verbose_name_plural = _("station check-ins")
+        db_table = "continuity_stationcheckin"
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.station} {self.at:%Y-%m-%d %H:%M} {self.applied}"

@@ -1,0 +1,212 @@
+"""The workstation's side of distribution: `lifeline station pull`.
+
+    base = station_client.pull(Server(url, token), directory, keystore, say=print)
+
+downloads the newest chain (a download cut off continues from its `.part` file with a Range
+request), checks each file's SHA-256 against the listing, applies the chain into
+DIR/base.sqlite3 (applying verifies every package: signature, decryption, row counts and
+checksums, as `container.verify` does) and reports what the station holds. A chain that does
+not verify never replaces the base data the station has.
+
+    DIR/packages/<id>.llsnap        downloaded packages, checked
+    DIR/packages/<id>.llsnap.part   a download under way; the next attempt continues it
+    DIR/base.sqlite3                the chain applied: the station's base data (plaintext, 0600)
+    DIR/holding.json                which package base.sqlite3 holds
+
+DIR is made 0700: base.sqlite3 is patient data in clear.
+"""
+import http.client
+import json
+import os
+import secrets
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+from urllib.parse import urljoin
+
+from django.utils.translation import gettext as _
+
+from lifeline.package import applying, container, tables
+from lifeline.package.keys import KeyStore, KeyStoreError
+from lifeline.snapshots.publishing import SUFFIX
+
+API = "api/v1/continuity/"
+CHUNK = 256 * 1024
+ATTEMPTS = 3
+
+
+class PullFailed(Exception):
+    pass
+
+
+class Interrupted(Exception):
+    """Worth another attempt at once: the connection broke, or the chain changed meanwhile."""
+
+
+class RangeRefused(Interrupted):
+    """416: the partial file is not a start of the package."""
+
+
+def client_version() -> str:
+    return f"lifeline {version('lifeline')}"
+
+
+@dataclass
+class Server:
+    url: str
+    token: str
+    timeout: float = 30
+
+    def open(self, path_or_url: str, headers: dict | None = None, body: dict | None = None):
+        """The response (a file to read); PullFailed for a refusal, Interrupted for a broken network."""
+        url = urljoin(self.url.rstrip("/") + "/", path_or_url)
+        request = urllib.request.Request(url, headers={
+            "Authorization": f"Bearer {self.token}", "User-Agent": client_version(), **(headers or {})})
+        if body is not None:
+            request.data = json.dumps(body).encode()
+            request.add_header("Content-Type", "application/json")
+        try:
+            return urllib.request.urlopen(request, timeout=self.timeout)
+        except urllib.error.HTTPError as refused:
+            raise self._refusal(refused, url) from None
+        except (urllib.error.URLError, OSError, http.client.HTTPException) as broken:
+            raise Interrupted(_("%(url)s: %(reason)s") % {"url": url, "reason": getattr(broken, "reason", broken)}) \
+                from None
+
+    def _refusal(self, refused: urllib.error.HTTPError, url: str) -> Exception:
+        try:
+            detail = json.loads(refused.read()).get("detail", "")
+        except (ValueError, AttributeError, OSError):
+            detail = ""
+        if refused.code == 401:
+            return PullFailed(_("the server refused the station token (wrong or revoked): HTTP 401 from %s") % url)
+        if refused.code == 410:  # pruned since the listing: the next attempt lists the chain again
+            return Interrupted(f"HTTP 410: {detail}")
+        if refused.code == 416:
+            return RangeRefused(f"HTTP 416: {detail}")
+        return PullFailed(_("HTTP %(code)s from %(url)s: %(detail)s") % {"code": refused.code, "url": url,
+                                                                          "detail": detail or refused.reason})
+
+    def json(self, path: str, body: dict | None = None) -> dict:
+        with self.open(path, body=body) as response:
+            return json.loads(response.read())
+
+
+def pull(server: Server, directory: Path, keystore: KeyStore, say=lambda text: None,
+         attempts: int = ATTEMPTS) -> Path:
+    """Make DIR/base.sqlite3 the newest chain; returns its path. PullFailed saying why."""
+    directory = _private(Path(directory))
+    (directory / "packages").mkdir(exist_ok=True)
+    for attempt in range(1, attempts + 1):
+        try:
+            chain = server.json(API + "packages/latest")["packages"]
+            if not chain:
+                raise PullFailed(_("the server has no snapshot package published yet"))
+            paths = [_fetch(server, package, directory / "packages", say) for package in chain]
+            break
+        except Interrupted as broken:
+            if attempt == attempts:
+                raise PullFailed(_("download interrupted: %s; what arrived is kept, run again to continue")
+                                 % broken) from None
+            say(_("interrupted (%s); trying again") % broken)
+    base = _apply(paths, chain[-1]["id"], directory, keystore, say)
+    _tidy(directory / "packages", {p.name for p in paths})
+    try:
+        server.json(API + "stations/holding", body={"package_ids": [p["id"] for p in chain],
+                                                    "applied": chain[-1]["id"], "client_version": client_version()})
+    except (PullFailed, Interrupted) as failed:
+        say(_("warning: could not report what this station holds (%s); the next pull reports it") % failed)
+    return base
+
+
+def _private(directory: Path) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    directory.chmod(0o700)
+    return directory
+
+
+def _fetch(server: Server, package: dict, into: Path, say) -> Path:
+    """The package's file, downloaded or continued, with the SHA-256 the listing states."""
+    final = into / f"{package['id']}{SUFFIX}"
+    if final.exists() and container.file_sha256(final) == package["sha256"]:
+        return final
+    part = final.with_name(final.name + ".part")
+    have = part.stat().st_size if part.exists() else 0
+    if have > package["size"]:
+        part.unlink()
+        have = 0
+    if have < package["size"]:
+        _download(server, package, part, have, say)
+    if container.file_sha256(part) != package["sha256"]:
+        part.unlink()
+        raise Interrupted(_("%s arrived damaged (its SHA-256 differs from the listing); downloading it again")
+                          % package["id"])
+    os.replace(part, final)
+    return final
+
+
+def _download(server: Server, package: dict, part: Path, have: int, say):
+    headers = {"Range": f"bytes={have}-", "If-Range": f'"{package["sha256"]}"'} if have else {}
+    if have:
+        say(_("%(id)s: continuing at byte %(at)s of %(size)s") % {
+            "id": package["id"], "at": f"{have:,}", "size": f"{package['size']:,}"})
+    else:
+        say(_("%(id)s: downloading %(kind)s package, %(size)s bytes") % {
+            "id": package["id"], "kind": _(package["kind"]), "size": f"{package['size']:,}"})
+    try:
+        response = server.open(package["url"], headers=headers)
+    except RangeRefused:
+        part.unlink()  # not the start of this package: begin again
+        raise
+    with response:
+        resumed = response.status == 206
+        if resumed and not response.headers.get("Content-Range", "").startswith(f"bytes {have}-"):
+            raise Interrupted(_("%s: the server answered another range than asked") % package["id"])
+        expected, written = int(response.headers["Content-Length"]), 0
+        try:
+            with open(part, "ab" if resumed else "wb") as out:
+                while chunk := response.read(CHUNK):
+                    out.write(chunk)
+                    written += len(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+        except (OSError, http.client.HTTPException) as broken:
+            reason = broken
+        else:
+            reason = None if written == expected else _("the answer ended early")
+        if reason is not None:  # what arrived stays in the .part file for the next attempt
+            raise Interrupted(_("%(id)s: the connection broke after %(at)s bytes (%(reason)s)") % {
+                "id": package["id"], "at": f"{part.stat().st_size:,}", "reason": reason})
+
+
+def _apply(paths: list[Path], newest: str, directory: Path, keystore: KeyStore, say) -> Path:
+    """Apply the chain into a new file and put it in place of base.sqlite3 in one step."""
+    base, holding = directory / "base.sqlite3", directory / "holding.json"
+    if base.exists() and holding.exists() and json.loads(holding.read_text())["applied"] == newest:
+        say(_("base data already current: %s") % newest)
+        return base
+    temp = directory / f".base-{secrets.token_hex(4)}.sqlite3"
+    try:
+        applying.apply(paths, temp, keystore)
+    except (tables.PackageInvalid, KeyStoreError) as bad:
+        temp.unlink(missing_ok=True)
+        raise PullFailed(_("the chain does not verify, the base data stays as it was: %s") % bad) from None
+    os.replace(temp, base)
+    _write(holding, {"applied": newest, "packages": [p.stem for p in paths]})
+    say(_("applied %(count)d packages up to %(id)s") % {"count": len(paths), "id": newest})
+    return base
+
+
+def _write(path: Path, data: dict):
+    temp = path.with_name(f".{path.name}.tmp")
+    temp.write_text(json.dumps(data, indent=1), encoding="utf-8")
+    os.replace(temp, path)
+
+
+def _tidy(into: Path, keep: set[str]):
+    """Packages of older chains, and downloads they left, are not needed any more."""
+    for path in into.iterdir():
+        if path.name not in keep:
+            path.unlink(missing_ok=True)
