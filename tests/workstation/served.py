@@ -12,6 +12,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -67,14 +68,15 @@ def free_port() -> int:
 class Served:
     """`python -m lifeline.workstation.serve --dir DIR` on a free port, stopped by `stop`."""
 
-    def __init__(self, directory: Path, code: str):
+    def __init__(self, directory: Path, code: str, *extra: str, env: dict | None = None):
+        self.log = tempfile.TemporaryFile()  # not a pipe: nobody reads it while the pages run
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
             [sys.executable, "-m", "lifeline.workstation.serve", "--dir", str(directory), "--bind",
-             f"127.0.0.1:{self.port}", "--station", code, "--workers", "1"],
-            env={k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"},
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+             f"127.0.0.1:{self.port}", "--station", code, "--workers", "1", *extra],
+            env={**{k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}, **(env or {})},
+            stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -82,9 +84,14 @@ class Served:
                 return
             except (requests.ConnectionError, requests.Timeout):
                 if self.process.poll() is not None:
-                    raise RuntimeError(self.process.stderr.read().decode()) from None
+                    raise RuntimeError(self.output()) from None
                 time.sleep(0.1)
         raise RuntimeError("the station did not start")
+
+    def output(self) -> str:
+        """What the process printed (its access log, pull messages)."""
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
 
     def stop(self):
         self.process.terminate()
