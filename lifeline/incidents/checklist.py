@@ -10,6 +10,7 @@ those, never lifecycle or firing (which call `start_scenario`).
 """
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from lifeline.core import clock
 from lifeline.core.errors import Refused
@@ -117,8 +118,9 @@ def _close_item(incident, item, status, reason, user):
     with in_plan_language(incident):
         text = (_("Step done: %(title)s") if status == ChecklistItem.Status.DONE
                 else _("Step skipped: %(title)s")) % {"title": item.title}
-        record(incident, TimelineEntry.Kind.CHECKLIST, f"{text} ({reason})" if reason else text, user,
-               step=item.step_id, status=status)
+        if reason:  # the reason in brackets, as the plan's language writes them (full-width in Chinese)
+            text = pgettext("a name with a note", "%(name)s (%(note)s)") % {"name": text, "note": reason}
+        record(incident, TimelineEntry.Kind.CHECKLIST, text, user, step=item.step_id, status=status)
     return item
 
 

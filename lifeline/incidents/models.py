@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import pgettext, pgettext_lazy
 
 from lifeline.core import clock
 from lifeline.incidents.wording import role_title
@@ -413,7 +413,7 @@ class DutyCardActivation(models.Model):
         constraints = [models.UniqueConstraint(fields=["incident", "card_id"], name="incidents_one_card_activation")]
 
     def __str__(self):
-        return f"{self.card_id} ({self.department})"
+        return pgettext("a name with a note", "%(name)s (%(note)s)") % {"name": self.card_id, "note": self.department}
 
 
 class VendorCommitment(models.Model):

@@ -11,7 +11,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import pgettext, pgettext_lazy
 
 APPRISE_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$")
 
@@ -166,7 +166,10 @@ class Team(models.Model):
         verbose_name_plural = _("teams")
 
     def __str__(self):
-        return f"{self.name} ({self.plan_name or self.plan})" if self.plan else self.name
+        if not self.plan:
+            return self.name
+        return pgettext("a name with a note", "%(name)s (%(note)s)") % {
+            "name": self.name, "note": self.plan_name or self.plan}
 
     @property
     def key(self) -> str:
@@ -192,7 +195,9 @@ class TeamMembership(models.Model):
         verbose_name_plural = _("team memberships")
 
     def __str__(self):
-        return f"{self.team.code}: {self.member} ({self.get_kind_display()})"
+        member = pgettext("a name with a note", "%(name)s (%(note)s)") % {
+            "name": self.member, "note": self.get_kind_display()}
+        return f"{self.team.code}: {member}"
 
 
 class DutyKind(models.TextChoices):
