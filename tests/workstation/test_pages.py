@@ -2,6 +2,7 @@
 (its own Django settings) and driven over HTTP: modes, sign-in, the desks, refusals beside their
 field with nothing written."""
 import re
+import sqlite3
 
 import pytest
 
@@ -162,5 +163,17 @@ def test_a_station_without_a_package_says_so(tmp_path):
     try:
         answer = Browser(served).get("/")
         assert answer.status_code == 503 and "station pull" in answer.text
+    finally:
+        served.stop()
+
+
+def test_base_data_the_stations_key_does_not_open_is_a_clear_page_not_a_500(tmp_path):
+    directory = station_dir(tmp_path / "S8")
+    (directory / "base.sqlite3").unlink()
+    sqlite3.connect(directory / "base.sqlite3").execute("CREATE TABLE patient (card_no TEXT)").connection.close()
+    served = Served(directory, "S8")
+    try:
+        answer = Browser(served).get("/patients/", way="card_no", q="C0001")
+        assert answer.status_code == 503 and "file is not a database" in answer.text
     finally:
         served.stop()

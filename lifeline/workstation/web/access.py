@@ -84,8 +84,8 @@ def desk_page(view):
     def wrapped(request, *args, **kwargs):
         try:
             request.station = desk().station()
-        except NoPackage:
-            return render(request, "workstation/no_package.html", status=503)
+        except NoPackage as missing:
+            return render(request, "workstation/no_package.html", {"reason": str(missing)}, status=503)
         request.operator = operator(request)
         return view(request, *args, **kwargs)
     return wrapped

@@ -24,7 +24,8 @@ from lifeline.workstation.station import BASE, Station
 
 
 class NoPackage(Exception):
-    """The station holds no base data yet: run `station pull` while the server is reachable."""
+    """The station holds no base data yet, or none this station's key opens (a chain applied but
+    not sealed with it, another station's files): run `station pull` while the server is reachable."""
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,11 @@ class Desk:
                 if self._station is not None:
                     self._station.close()
                 in_force = InForce(self.code, held.package_id, held.price_version, READY)
-                self._station = Station.open(self.directory, store.data_key(self.keys_file), in_force, now)
+                try:
+                    self._station = Station.open(self.directory, store.data_key(self.keys_file), in_force, now)
+                except (store.Error, store.WrongKey) as unreadable:
+                    self._station = None
+                    raise NoPackage(f"{self.directory}: {unreadable}") from None
                 self._held = held
             modes.follow(self._station)
             return self._station
