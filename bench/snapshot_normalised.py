@@ -1,7 +1,7 @@
 """A full snapshot build of a normalised HIS against a plain SELECT of the same queries, in the
 same run (issue 14).
 
-The HIS is the tests' normalised schema (tests/continuity/normalised_his.py: a patient spread
+The HIS is the tests' normalised schema (tests/his/normalised_his.py: a patient spread
 over person, person_name, identifier and person_attribute, the current price the latest dated
 row, voided rows), so most of the database's work is the joins of the patient query.
 
@@ -46,7 +46,7 @@ from django.core.management import call_command  # noqa: E402
 from lifeline.his import mapping  # noqa: E402
 from lifeline.snapshots import storage  # noqa: E402
 from lifeline.snapshots.models import SnapshotBuild  # noqa: E402
-from tests.continuity import normalised_his  # noqa: E402
+from tests.his import normalised_his  # noqa: E402
 
 SERVERS = {
     "postgresql": ("postgresql+psycopg://postgres@127.0.0.1:5432/{}", "postgres", ""),

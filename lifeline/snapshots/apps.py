@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class SnapshotsConfig(AppConfig):
     name = "lifeline.snapshots"
     label = "snapshots"
-    verbose_name = _("Snapshots of the HIS base data")
+    verbose_name = _("snapshot builds")
 
     def ready(self):
         from django.utils.translation import gettext

@@ -23,7 +23,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
-SUFFIX = ".llsnap"
+from lifeline.package.container import SUFFIX
+
 # Any fixed 64-bit number: the PostgreSQL advisory lock held by the one snapshot build running.
 BUILD_LOCK = 0x4C4C_534E_4150_0001  # "LLSNAP"
 

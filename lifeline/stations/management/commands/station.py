@@ -1,5 +1,5 @@
-"""`lifeline station create|list|revoke|keys|pull`: emergency workstations and their packages."""
-import os
+"""`lifeline station create|list|revoke|keys`: the server's side of the emergency workstations.
+`lifeline station pull` runs on a workstation: lifeline/cli.py hands it to lifeline.workstation.cli."""
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -10,14 +10,14 @@ from django.utils.translation import gettext as _
 from lifeline.core import clock
 from lifeline.package.keys import KeyStore, KeyStoreError
 from lifeline.snapshots import storage
-from lifeline.stations import registry, station_client
+from lifeline.stations import registry
 from lifeline.stations.models import Station
 
 
 class Command(BaseCommand):
     help = ("Emergency workstations: on the server `create` (prints the station's token on its last line), "
-            "`list`, `revoke` and `keys` (the key file a station needs); on a workstation `pull` downloads and "
-            "applies the newest snapshot chain.")
+            "`list`, `revoke` and `keys` (the key file a station needs); on a workstation `lifeline station pull` "
+            "(lifeline.workstation, no server settings needed) downloads and applies the newest snapshot chain.")
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -31,14 +31,6 @@ class Command(BaseCommand):
         keys = sub.add_parser("keys", help="write the station's copy of the key store (decrypts and verifies, "
                                            "cannot sign); prints its path last")
         keys.add_argument("--out", required=True, type=Path)
-        pull = sub.add_parser("pull", help="download the newest chain (resuming), verify and apply it into "
-                                           "DIR/base.sqlite3, check in; prints the path last")
-        pull.add_argument("--server", required=True, help="Lifeline's address, e.g. https://lifeline.hospital")
-        pull.add_argument("--token", default=os.environ.get("LIFELINE_STATION_TOKEN"),
-                          help="the station's token (default: LIFELINE_STATION_TOKEN, which keeps it out of "
-                               "the process list)")
-        pull.add_argument("--dir", required=True, type=Path, help="the station's data directory")
-        pull.add_argument("--keys", type=Path, help="the station's key file (default: this installation's key store)")
 
     def handle(self, *args, action, **options):
         getattr(self, f"do_{action}")(**options)
@@ -91,17 +83,3 @@ class Command(BaseCommand):
         self.stdout.write(_("%(count)d keys written for stations (they decrypt and verify, they cannot sign); copy "
                             "the file to each station, readable by its user only:") % {"count": len(keys)})
         self.stdout.write(str(out))
-
-    def do_pull(self, server, token, dir, keys, **options):
-        if not token:
-            raise CommandError(_("--token: the station's token is needed (or LIFELINE_STATION_TOKEN)"))
-        keystore = KeyStore(file=keys) if keys else storage.keystore()
-        try:
-            base = station_client.pull(station_client.Server(server, token), dir, keystore, say=self._say)
-        except station_client.PullFailed as failed:
-            raise CommandError(str(failed)) from None
-        self.stdout.write(str(base))
-
-    def _say(self, text: str):
-        self.stdout.write(text)
-        self.stdout.flush()

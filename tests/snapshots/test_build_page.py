@@ -10,8 +10,8 @@ import pytest
 from lifeline.accounts.roles import Role
 from lifeline.snapshots import builder
 from lifeline.snapshots.views import PAGE_SIZE
-from tests.continuity.chains import small_his  # noqa: F401
-from tests.continuity.snapshots import snapshot_dir  # noqa: F401
+from tests.snapshots.helpers import snapshot_dir  # noqa: F401
+from tests.stations.chains import small_his  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

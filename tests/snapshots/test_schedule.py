@@ -9,7 +9,7 @@ from lifeline.detection.models import Alert
 from lifeline.his import demo_his
 from lifeline.snapshots import services, tasks
 from lifeline.snapshots.models import SnapshotBuild
-from tests.continuity.conftest import build_demo
+from tests.his.conftest import build_demo
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 # 10:00 in the hospital, 02:00 UTC.

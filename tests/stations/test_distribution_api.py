@@ -11,9 +11,9 @@ from lifeline.package import container
 from lifeline.snapshots import builder
 from lifeline.stations import downloads, registry
 from lifeline.stations.models import Station, StationCheckIn
-from tests.continuity.chains import bearer, chain, small_his, station  # noqa: F401
-from tests.continuity.snapshots import snapshot_dir  # noqa: F401
 from tests.errors import problems
+from tests.snapshots.helpers import snapshot_dir  # noqa: F401
+from tests.stations.chains import bearer, chain, small_his, station  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.utils import translation
 from lifeline.his import demo_his, mapping
 from lifeline.his.canonical import ENTITIES, NULLED, InvalidRow
 from lifeline.his.checking import BatchChecker
-from tests.continuity.test_checking import PATIENT, id_no, patient
+from tests.his.test_checking import PATIENT, id_no, patient
 
 
 def test_a_nullable_field_is_emptied_and_the_row_kept_column_by_column(english):

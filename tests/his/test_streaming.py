@@ -4,7 +4,7 @@ import tracemalloc
 import pytest
 
 from lifeline.his import reader
-from tests.continuity.conftest import build_demo
+from tests.his.conftest import build_demo
 
 PATIENTS = 50_000
 

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 
 from lifeline.his import demo_his, mapping, reader
 from lifeline.his.canonical import ENTITIES, id_card_check_digit
-from tests.continuity.conftest import build_demo
+from tests.his.conftest import build_demo
 
 pytestmark = pytest.mark.usefixtures("english")  # reasons are matched as worded in English
 

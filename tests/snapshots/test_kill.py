@@ -10,8 +10,8 @@ import pytest
 from lifeline.his import demo_his
 from lifeline.package import container
 from lifeline.snapshots import builder, publishing, storage
-from tests.continuity.conftest import build_demo
-from tests.continuity.snapshots import LIFELINE, applied_rows, assert_same_rows, cli_env, lifeline, source_rows
+from tests.his.conftest import build_demo
+from tests.snapshots.helpers import LIFELINE, applied_rows, assert_same_rows, cli_env, lifeline, source_rows
 
 READING_PATIENTS = "正在读取 patient"
 

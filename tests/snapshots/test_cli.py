@@ -10,8 +10,8 @@ import pytest
 from lifeline.his import demo_his
 from lifeline.package import container
 from lifeline.snapshots import storage
-from tests.continuity.conftest import build_demo
-from tests.continuity.snapshots import LIFELINE, cli_env, lifeline
+from tests.his.conftest import build_demo
+from tests.snapshots.helpers import LIFELINE, cli_env, lifeline
 
 
 @pytest.fixture(scope="module")

@@ -20,8 +20,8 @@ from lifeline.his.canonical import id_card_check_digit
 from lifeline.package import container
 from lifeline.snapshots import builder, guard, storage
 from lifeline.snapshots.models import BuildProblem, SnapshotBuild
-from tests.continuity import normalised_his
-from tests.continuity.snapshots import applied_rows, assert_same_rows, source_rows
+from tests.his import normalised_his
+from tests.snapshots.helpers import applied_rows, assert_same_rows, source_rows
 
 pytestmark = pytest.mark.usefixtures("english")  # reasons are matched as worded in English
 
@@ -64,9 +64,9 @@ def raised():
     def receive(sender, *, source, fingerprint, firing, summary, labels, **kwargs):
         found.append((source, fingerprint, firing, summary))
 
-    alarms.alarm.connect(receive, dispatch_uid="tests.continuity.test_trust")
+    alarms.alarm.connect(receive, dispatch_uid="tests.snapshots.test_trust")
     yield found
-    alarms.alarm.disconnect(dispatch_uid="tests.continuity.test_trust")
+    alarms.alarm.disconnect(dispatch_uid="tests.snapshots.test_trust")
 
 
 def last(raised, which) -> tuple:

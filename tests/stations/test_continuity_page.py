@@ -11,8 +11,8 @@ from lifeline.accounts.roles import Role
 from lifeline.snapshots.models import SnapshotBuild
 from lifeline.stations import registry
 from lifeline.stations.models import Station
-from tests.continuity.chains import chain, small_his  # noqa: F401
-from tests.continuity.snapshots import snapshot_dir  # noqa: F401
+from tests.snapshots.helpers import snapshot_dir  # noqa: F401
+from tests.stations.chains import chain, small_his  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,6 @@
-"""The workstation's side of distribution: `lifeline station pull`.
+"""The workstation's side of distribution: `lifeline station pull` (workstation/cli.py).
 
-    base = station_client.pull(Server(url, token), directory, keystore, say=print)
+    base = pull.pull(Server(url, token), directory, keystore, say=print)
 
 downloads the newest chain (a download cut off continues from its `.part` file with a Range
 request), checks each file's SHA-256 against the listing, applies the chain into
@@ -13,7 +13,8 @@ not verify never replaces the base data the station has.
     DIR/base.sqlite3                the chain applied: the station's base data (plaintext, 0600)
     DIR/holding.json                which package base.sqlite3 holds
 
-DIR is made 0700: base.sqlite3 is patient data in clear.
+DIR is made 0700: base.sqlite3 is patient data in clear. Django-free: only the package format
+and the wording of the HIS side.
 """
 import http.client
 import json
@@ -26,11 +27,10 @@ from importlib.metadata import version
 from pathlib import Path
 from urllib.parse import urljoin
 
-from django.utils.translation import gettext as _
-
+from lifeline.his.wording import gettext as _
 from lifeline.package import applying, container, tables
+from lifeline.package.container import SUFFIX
 from lifeline.package.keys import KeyStore, KeyStoreError
-from lifeline.snapshots.publishing import SUFFIX
 
 API = "api/v1/continuity/"
 CHUNK = 256 * 1024

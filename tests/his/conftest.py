@@ -103,4 +103,4 @@ def english():
         yield
 
 
-from tests.continuity.snapshots import cli_home, migrated_home, snapshot_dir  # noqa: E402,F401 - snapshot fixtures
+from tests.snapshots.helpers import cli_home, migrated_home, snapshot_dir  # noqa: E402,F401 - snapshot fixtures

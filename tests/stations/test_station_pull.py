@@ -16,9 +16,7 @@ from lifeline.package.keys import Key, KeyStore
 from lifeline.snapshots import builder, storage
 from lifeline.stations import distribution, downloads, registry
 from lifeline.stations.models import Station, StationCheckIn
-from tests.continuity.chains import chain, small_his, station  # noqa: F401
-from tests.continuity.cutting_proxy import CuttingProxy
-from tests.continuity.snapshots import (
+from tests.snapshots.helpers import (
     LIFELINE,
     assert_same_rows,
     cli_env,
@@ -26,8 +24,12 @@ from tests.continuity.snapshots import (
     snapshot_dir,  # noqa: F401 (a fixture)
     source_rows,
 )
+from tests.stations.chains import chain, small_his, station  # noqa: F401
+from tests.stations.cutting_proxy import CuttingProxy
 
 pytestmark = pytest.mark.django_db(transaction=True)
+# A workstation has no server settings: were `station pull` to set Django up, it would fail.
+NO_SERVER_SETTINGS = {"DJANGO_SETTINGS_MODULE": "lifeline.no_server_settings_on_a_workstation"}
 
 
 @pytest.fixture
@@ -60,9 +62,9 @@ def workstation(tmp_path, station, station_keys):
     directory = home / "data"
 
     def pull(server_url, token=station[1], keys=station_keys):
+        env = cli_env(home, LIFELINE_STATION_TOKEN=token, **NO_SERVER_SETTINGS)
         done = subprocess.run([LIFELINE, "station", "pull", "--server", server_url, "--dir", str(directory),
-                               "--keys", str(keys)], env=cli_env(home, LIFELINE_STATION_TOKEN=token),
-                              capture_output=True, text=True, timeout=300)
+                               "--keys", str(keys)], env=env, capture_output=True, text=True, timeout=300)
         return done
 
     pull.dir = directory

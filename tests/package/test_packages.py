@@ -11,7 +11,7 @@ from lifeline.package import applying, container, tables, writing
 from lifeline.package.keys import Key, KeyStore, KeyStoreError
 from lifeline.package.tables import PackageInvalid
 from lifeline.snapshots import builder, storage
-from tests.continuity.conftest import build_demo
+from tests.his.conftest import build_demo
 
 pytestmark = pytest.mark.usefixtures("english")  # reasons are matched as worded in English
 

@@ -4,8 +4,8 @@ import pytest
 
 from lifeline.accounts.roles import Role
 from lifeline.stations import registry
-from tests.continuity.chains import chain, small_his  # noqa: F401
-from tests.continuity.snapshots import snapshot_dir  # noqa: F401
+from tests.snapshots.helpers import snapshot_dir  # noqa: F401
+from tests.stations.chains import chain, small_his  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

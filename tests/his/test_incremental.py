@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from lifeline.his import demo_his, mapping, reader
 from lifeline.his.canonical import ENTITIES
-from tests.continuity.conftest import build_demo
+from tests.his.conftest import build_demo
 
 pytestmark = pytest.mark.usefixtures("english")  # reasons are matched as worded in English
 

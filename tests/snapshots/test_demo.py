@@ -6,7 +6,7 @@ from django.core.management import call_command
 from lifeline.his.mapping import load as load_mapping
 from lifeline.package import container
 from lifeline.snapshots import builder, storage
-from tests.continuity.snapshots import applied_rows, assert_same_rows, source_rows
+from tests.snapshots.helpers import applied_rows, assert_same_rows, source_rows
 
 
 def test_the_demo_builds_a_full_and_an_incremental_package_from_a_demo_his(snapshot_dir, tmp_path, db):

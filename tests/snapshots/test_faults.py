@@ -10,8 +10,8 @@ from lifeline.his import demo_his, mapping
 from lifeline.package import container
 from lifeline.snapshots import builder, publishing, storage
 from lifeline.snapshots.models import SnapshotBuild
-from tests.continuity.conftest import build_demo
-from tests.continuity.snapshots import applied_rows, assert_same_rows, source_rows
+from tests.his.conftest import build_demo
+from tests.snapshots.helpers import applied_rows, assert_same_rows, source_rows
 
 pytestmark = pytest.mark.usefixtures("english")  # reasons are matched as worded in English
 

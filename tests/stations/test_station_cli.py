@@ -10,7 +10,7 @@ from lifeline.package.keys import KeyStore
 from lifeline.snapshots import storage
 from lifeline.stations import registry
 from lifeline.stations.models import Station
-from tests.continuity.snapshots import snapshot_dir  # noqa: F401
+from tests.snapshots.helpers import snapshot_dir  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -72,8 +72,3 @@ def test_keys_without_a_key_says_how_to_make_one(tmp_path, settings):
     settings.DATA_DIR, settings.SNAPSHOT_KEY_FILE = tmp_path, None
     with pytest.raises(CommandError, match="lifeline snapshot key create"):
         run("keys", "--out", str(tmp_path / "k.json"))
-
-
-def test_pull_needs_a_token(tmp_path, monkeypatch):
-    with pytest.raises(CommandError, match="--token：需要工作站令牌"):
-        call_command("station", "pull", "--server", "http://127.0.0.1:9", "--dir", str(tmp_path), "--token", "")

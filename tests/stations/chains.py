@@ -5,7 +5,7 @@ import pytest
 from lifeline.his import demo_his
 from lifeline.snapshots import builder
 from lifeline.stations import registry
-from tests.continuity.conftest import build_demo
+from tests.his.conftest import build_demo
 
 PATIENTS = 300
 
