@@ -4,12 +4,22 @@ browsers (seed 003's 门诊应急服务器): one codebase, both modes.
 
 Runs the same WSGI server as `lifeline serve` (gunicorn) on the workstation's own Django project
 (`lifeline.workstation.settings`): no server, no database, no network needed once DIR holds a
-package. Until the station command dispatches `serve`, run `python -m lifeline.workstation.serve`.
+package. Also `python -m lifeline.workstation.serve`.
+
+With --server (and the token, as `station pull` takes them) it keeps pulling newer packages by
+itself every --every seconds while the server is reachable, no outside cron: the pages follow
+the new package on their next request (`web.desk`). Unreachable, it goes on serving what it holds.
 """
 import argparse
 import os
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
+
+from lifeline.package.keys import KeyStore, KeyStoreError
+from lifeline.workstation import pull
 
 DEFAULT_BIND = "127.0.0.1:8765"
 
@@ -21,12 +31,18 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--keys", type=Path, help="the station's key store file (default DIR/station-keys.json)")
     p.add_argument("--station", default="", help="the station's code in its events (default: the directory's name)")
     p.add_argument("--workers", type=int, default=2, help="web worker processes (default 2)")
+    p.add_argument("--server", default="", help="Lifeline's address: keep pulling newer packages from it")
+    p.add_argument("--token", default=os.environ.get("LIFELINE_STATION_TOKEN"),
+                   help="the station's token (default: LIFELINE_STATION_TOKEN)")
+    p.add_argument("--every", type=float, default=30, help="seconds between pulls (default 30)")
     return p
 
 
 def main(argv=None):
     args = parser().parse_args(argv)
     directory = args.dir.resolve()
+    if args.server:
+        directory.mkdir(parents=True, exist_ok=True)  # the first pull fills it; the pages wait for it
     if not directory.is_dir():
         sys.exit(f"--dir: {directory} is not a directory (run station pull first)")
     keys = (args.keys or directory / "station-keys.json").resolve()
@@ -37,9 +53,33 @@ def main(argv=None):
            "LIFELINE_STATION_CODE": args.station or directory.name}
     print(f"Emergency workstation on http://{args.bind}/ (station {env['LIFELINE_STATION_CODE']}, data in "
           f"{directory})", flush=True)
-    os.execve(sys.executable, [sys.executable, "-m", "gunicorn", "lifeline.workstation.web.wsgi:application",
-                               "--bind", args.bind, "--workers", str(args.workers), "--timeout", "60",
-                               "--access-logfile", "-"], env)
+    command = [sys.executable, "-m", "gunicorn", "lifeline.workstation.web.wsgi:application", "--bind", args.bind,
+               "--workers", str(args.workers), "--timeout", "60", "--access-logfile", "-"]
+    if not args.server:
+        os.execve(sys.executable, command, env)
+    if not args.token:
+        sys.exit("--token: the station's token is needed to pull (or LIFELINE_STATION_TOKEN)")
+    web = subprocess.Popen(command, env=env)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stopping serve stops its pages too
+    try:
+        keep_pulling(args.server, args.token, directory, keys, args.every, web)
+    finally:
+        web.terminate()
+        web.wait()
+
+
+def keep_pulling(server: str, token: str, directory: Path, keys: Path, every: float, web):
+    """Pull while the pages run; a failed pull is said and tried again at the next turn."""
+    while web.poll() is None:
+        try:
+            pull.pull(pull.Server(server, token), directory, KeyStore(file=keys), say=_say)
+        except (pull.PullFailed, KeyStoreError) as failed:
+            _say(f"pull failed, serving the package held: {failed}")
+        time.sleep(every)
+
+
+def _say(text: str):
+    print(text, flush=True)
 
 
 if __name__ == "__main__":
