@@ -18,6 +18,7 @@ from pathlib import Path
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 
 from lifeline.analysis import printing as analysis_printing
 from lifeline.analysis import services as analysis
@@ -68,7 +69,7 @@ def parse_period(start: str, end: str) -> Period:
         try:
             dates.append(date.fromisoformat((text or "").strip()))
         except ValueError:
-            raise Refused(name, _("write a date as YYYY-MM-DD, not %(text)r") % {"text": text}) from None
+            raise Refused(name, _("write a date as YYYY-MM-DD, not “%(text)s”") % {"text": text}) from None
     if dates[1] < dates[0]:
         raise Refused("to", _("the period ends before it starts"))
     return Period(*dates)
@@ -105,14 +106,15 @@ def _plans(period: Period):
         yield Item("plan", f"plans/{version.plan_id}-v{version.number}.pdf", plan.name,
                    {"version": version.number, "plan_version": plan.version, "sha256": version.sha256,
                     "effective_date": plan.effective_date.isoformat(),
-                    "review_date": plan.review_date.isoformat()}), plan_printing.render_binder(plan, "pdf")
+                    "review_date": plan.review_date.isoformat(), "review_due": plan.review_date <= period.end}), \
+            plan_printing.render_binder(plan, "pdf")
 
 
 def _drills(period: Period):
     drills = Drill.objects.filter(started_at__gte=period.since, started_at__lt=period.until).order_by("started_at")
     for drill in drills:
         yield Item("drill", f"drills/{timezone.localtime(drill.started_at):%Y-%m-%d}-{drill.pk}.pdf", drill.title,
-                   {"started_at": _local(drill.started_at), "status": drill.status}), \
+                   {"started_at": _local(drill.started_at), "status": drill.get_status_display()}), \
             drill_printing.render(drill_report.build(drill), "pdf")
 
 
@@ -129,9 +131,10 @@ def _inspections(period: Period):
         .select_related("checklist").order_by("period_start", "checklist__name")
     rows = [[r.checklist.name, f"{r.period_start:%Y-%m-%d}", f"{r.period_end:%Y-%m-%d}", _local(r.due_at),
              _local(r.completed_at)] for r in rounds]
-    yield Item("inspection", "inspections/rounds.pdf", _("Inspection rounds"), {"rounds": len(rows)}), \
-        _table_pdf(_("Inspection rounds"), period,
-                   [_("Checklist"), _("Period from"), _("Period to"), _("Due at"), _("Completed at")], rows)
+    done = sum(r.completed_at is not None for r in rounds)
+    yield Item("inspection", "inspections/rounds.pdf", _("Inspection rounds"), {"rounds": len(rows), "done": done}), \
+        _table_pdf(_("Inspection rounds"), period, [pgettext("evidence pack", "Checklist"), _("Period from"),
+                                                    _("Period to"), _("Due at"), _("Completed at")], rows)
     for quarter in _quarters(period):
         report = inspection_report.build(quarter)
         yield Item("inspection", f"inspections/quarterly-{quarter}.pdf", report.title, {"quarter": quarter}), \
@@ -151,9 +154,11 @@ def _backups(period: Period):
     rows = [[r.test.name, _local(r.started_at), r.get_status_display(),
              "—" if r.minutes is None else f"{r.minutes:.1f}", f"{r.test.destination.job.system.rto_minutes}",
              r.backup_name] for r in runs]
-    yield Item("restore", "backups/restore-runs.pdf", _("Restore tests"), {"runs": len(rows)}), \
-        _table_pdf(_("Restore tests"), period, [_("Restore test"), _("Started at"), _("Result"),
-                                                _("Restore time (min)"), _("RTO objective (min)"), _("Backup")], rows)
+    passed = sum(r.status == RestoreRun.Status.PASSED for r in runs)
+    yield Item("restore", "backups/restore-runs.pdf", _("Restore tests"), {"runs": len(rows), "passed": passed}), \
+        _table_pdf(_("Restore tests"), period, [_("Restore test"), _("Started at"), pgettext("evidence pack", "Result"),
+                                                _("Restore time (min)"), _("RTO objective (min)"),
+                                                pgettext("evidence pack", "Backup")], rows)
 
 
 def _incidents(period: Period):
@@ -161,7 +166,7 @@ def _incidents(period: Period):
         .order_by("opened_at")
     for incident in incidents:
         yield Item("incident", f"incidents/{incident.pk}-analysis.pdf", f"#{incident.pk} {incident.title}",
-                   {"opened_at": _local(incident.opened_at), "status": incident.status}), \
+                   {"opened_at": _local(incident.opened_at), "status": incident.get_status_display()}), \
             analysis_printing.render(analysis.build(incident), "pdf")
 
 
@@ -172,7 +177,8 @@ def _audit(period: Period):
     else:
         verdict = _("Chain BROKEN at entry %(seq)s: %(reason)s (%(checked)d entries before it intact)") % {
             "seq": result.broken_seq or "—", "reason": result.reason, "checked": result.checked}
-    text = "\n".join([verdict, f"head hash: {result.head_hash}", f"verified at: {_local(clock.now())}", ""])
+    text = "\n".join([verdict, f"{_('Head hash')}: {result.head_hash}", f"{_('Verified at')}: {_local(clock.now())}",
+                      ""])
     yield Item("audit", "audit/verification.txt", verdict,
                {"ok": result.ok, "checked": result.checked, "broken_seq": result.broken_seq,
                 "reason": result.reason, "head_hash": result.head_hash}), text.encode()
@@ -197,8 +203,28 @@ def _index_pdf(period: Period, items: list[Item]) -> bytes:
         for clause in clauses_of(item.kind):
             clauses[clause].append(item.path)
     return _pdf("site/evidence/index.html", {"period": period, "built_at": _local(clock.now()),
-                                             "items": [(i, clauses_of(i.kind)) for i in items],
+                                             "items": [(i, _facts(i), clauses_of(i.kind)) for i in items],
                                              "clauses": list(clauses.items())})
+
+
+# What the index PDF calls each fact of an item (index.json keeps the keys).
+FACT_LABELS = {
+    "version": gettext_lazy("Version"), "plan_version": gettext_lazy("Version in the plan"),
+    "sha256": gettext_lazy("SHA-256"), "effective_date": gettext_lazy("Effective date"),
+    "review_date": gettext_lazy("Review date"), "review_due": gettext_lazy("Review due"),
+    "started_at": gettext_lazy("Started at"), "opened_at": gettext_lazy("Opened at"),
+    "status": gettext_lazy("Status"), "quarter": gettext_lazy("Quarter"),
+    "rounds": gettext_lazy("Rounds in the period"), "done": gettext_lazy("Done"), "jobs": gettext_lazy("Jobs"),
+    "runs": gettext_lazy("Restore runs"), "passed": gettext_lazy("Passed"), "ok": gettext_lazy("Chain intact"),
+    "checked": gettext_lazy("Entries checked"), "broken_seq": gettext_lazy("First bad entry"),
+    "reason": gettext_lazy("Reason"), "head_hash": gettext_lazy("Head hash"),
+}
+
+
+def _facts(item: Item) -> list[tuple[str, str]]:
+    shown = {True: _("yes"), False: _("no"), None: "—"}
+    return [(str(FACT_LABELS[key]), shown.get(value, value) if isinstance(value, bool | None) else str(value))
+            for key, value in item.facts.items() if value != ""]
 
 
 def _pdf(template: str, context: dict) -> bytes:

@@ -77,11 +77,12 @@ def test_the_pack_of_a_demo_month_lists_every_item_where_it_is_in_the_zip(demo_m
     (["--from", "2026-11-30", "--to", "2026-11-01"], "--to"),
     (["--from", "2026-13-01", "--to", "2026-11-30"], "--from"),
     (["--from", "2026-11-01", "--to", "next week"], "--to"),
+    (["--from", "2026-11-01", "--to", "2026-11-30", "-o", "/no/such/dir/pack.zip"], "--output"),
 ])
 def test_bad_dates_name_the_option_exit_2_and_write_nothing(tmp_path, args, named):
     target = tmp_path / "pack.zip"
     with pytest.raises(CommandError) as refused:
-        run(*args, "-o", str(target))
+        run(*args, *([] if "-o" in args else ["-o", str(target)]))
     assert str(refused.value).startswith(named) and refused.value.returncode == 2
     assert list(tmp_path.iterdir()) == []
 
@@ -97,3 +98,18 @@ def test_a_failure_half_way_leaves_no_file(db, tmp_path, monkeypatch):
     with pytest.raises(RuntimeError):
         run("--from", "2026-11-01", "--to", "2026-11-30", "-o", str(tmp_path / "pack.zip"))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_broken_chain_names_the_first_bad_entry(db, tmp_path, monkeypatch):
+    from lifeline.audit import services as audit
+    from lifeline.site import evidence
+
+    monkeypatch.setattr(evidence, "COLLECTORS", [evidence._audit])
+    monkeypatch.setattr(audit, "verify", lambda: audit.VerifyResult(False, 41, broken_seq=42,
+                                                                  reason="hash mismatch (row changed)"))
+    run("--from", "2026-11-01", "--to", "2026-11-30", "-o", str(tmp_path / "pack.zip"))
+    with zipfile.ZipFile(tmp_path / "pack.zip") as pack:
+        verification = pack.read("audit/verification.txt").decode()
+        facts = json.loads(pack.read("index.json"))["items"][0]["facts"]
+    assert "42" in verification and "hash mismatch (row changed)" in verification
+    assert facts["ok"] is False and facts["broken_seq"] == 42 and facts["checked"] == 41
