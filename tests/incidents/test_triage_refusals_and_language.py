@@ -48,9 +48,12 @@ def test_each_triage_refusal_renders_beside_its_field(client, duty, waiting, fie
     errors = re.findall(r'<span class="errorlist" id="([a-z_]+)-error">', html)
     assert errors == [field]  # beside its field, and only there
     assert '<ul class="messages">' not in html and 'class="errorlist nonfield"' not in html
-    # The message follows its own control, before the next field's label.
+    # The message sits in its field's paragraph, whose first control is that field's (forms.js
+    # scrolls to the first message and puts the cursor in its paragraph's first control).
     at = html.index(f'id="{field}-error"')
-    assert html.rindex(control, 0, at) > html.rindex("<label", 0, at) or field in ("reports", "incident")
+    if field not in ("reports", "incident"):  # after the reports' table; in the attach box
+        paragraph = html[html.rindex("<p>", 0, at):at]
+        assert re.findall(r'<(?:input|select)[^>]* name="([a-z_]+)"', paragraph)[0] == field
     if field != "reports":
         assert re.search(rf'{control}[^>]*aria-invalid="true" aria-describedby="{field}-error"', html)
     assert "lifeline/forms.js" in html  # brings the first .errorlist into view and focuses its field
