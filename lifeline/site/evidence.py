@@ -105,6 +105,7 @@ def _plans(period: Period):
         plan = version.content
         yield Item("plan", f"plans/{version.plan_id}-v{version.number}.pdf", plan.name,
                    {"version": version.number, "plan_version": plan.version, "sha256": version.sha256,
+                    "activated_at": _local(version.activated_at),
                     "effective_date": plan.effective_date.isoformat(),
                     "review_date": plan.review_date.isoformat(), "review_due": plan.review_date <= period.end}), \
             plan_printing.render_binder(plan, "pdf")
@@ -153,21 +154,29 @@ def _backups(period: Period):
         .select_related("test__destination__job__system").order_by("started_at")
     rows = [[r.test.name, _local(r.started_at), r.get_status_display(),
              "—" if r.minutes is None else f"{r.minutes:.1f}", f"{r.test.destination.job.system.rto_minutes}",
-             r.backup_name] for r in runs]
+             _within_rto(r), r.backup_name] for r in runs]
     passed = sum(r.status == RestoreRun.Status.PASSED for r in runs)
     yield Item("restore", "backups/restore-runs.pdf", _("Restore tests"), {"runs": len(rows), "passed": passed}), \
         _table_pdf(_("Restore tests"), period, [_("Restore test"), _("Started at"), pgettext("evidence pack", "Result"),
                                                 _("Restore time (min)"), _("RTO objective (min)"),
-                                                pgettext("evidence pack", "Backup")], rows)
+                                                _("Within RTO"), pgettext("evidence pack", "Backup")], rows)
+
+
+def _within_rto(run: RestoreRun) -> str:
+    """Only a passed run's time counts against the objective: a failed restore recovered nothing."""
+    if run.status != RestoreRun.Status.PASSED or run.minutes is None:
+        return "—"
+    return _("yes") if run.minutes <= run.test.destination.job.system.rto_minutes else _("no")
 
 
 def _incidents(period: Period):
     incidents = Incident.objects.filter(is_drill=False, opened_at__gte=period.since, opened_at__lt=period.until) \
         .order_by("opened_at")
     for incident in incidents:
+        report = analysis.build(incident)
         yield Item("incident", f"incidents/{incident.pk}-analysis.pdf", f"#{incident.pk} {incident.title}",
-                   {"opened_at": _local(incident.opened_at), "status": incident.get_status_display()}), \
-            analysis_printing.render(analysis.build(incident), "pdf")
+                   {"opened_at": _local(incident.opened_at), "status": incident.get_status_display(),
+                    "analysis_written": report.analysis.pk is not None}), analysis_printing.render(report, "pdf")
 
 
 def _audit(period: Period):
@@ -212,6 +221,7 @@ FACT_LABELS = {
     "version": gettext_lazy("Version"), "plan_version": gettext_lazy("Version in the plan"),
     "sha256": gettext_lazy("SHA-256"), "effective_date": gettext_lazy("Effective date"),
     "review_date": gettext_lazy("Review date"), "review_due": gettext_lazy("Review due"),
+    "activated_at": gettext_lazy("Activated at"), "analysis_written": gettext_lazy("Fault analysis written"),
     "started_at": gettext_lazy("Started at"), "opened_at": gettext_lazy("Opened at"),
     "status": gettext_lazy("Status"), "quarter": gettext_lazy("Quarter"),
     "rounds": gettext_lazy("Rounds in the period"), "done": gettext_lazy("Done"), "jobs": gettext_lazy("Jobs"),
@@ -221,9 +231,10 @@ FACT_LABELS = {
 }
 
 
-def _facts(item: Item) -> list[tuple[str, str]]:
+def _facts(item: Item) -> list[str]:
     shown = {True: _("yes"), False: _("no"), None: "—"}
-    return [(str(FACT_LABELS[key]), shown.get(value, value) if isinstance(value, bool | None) else str(value))
+    return [_("%(label)s: %(value)s") % {"label": FACT_LABELS[key],
+                                         "value": shown[value] if isinstance(value, bool | None) else value}
             for key, value in item.facts.items() if value != ""]
 
 

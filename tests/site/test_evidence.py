@@ -64,6 +64,8 @@ def test_the_pack_of_a_demo_month_lists_every_item_where_it_is_in_the_zip(demo_m
     plan = next(item for item in items if item["kind"] == "plan")
     assert {"version", "sha256", "review_date"} <= set(plan["facts"])
     assert f"incidents/{demo_month.pk}-analysis.pdf" in names
+    restores = next(item for item in items if item["kind"] == "restore")
+    assert restores["facts"]["runs"] >= 4 and 0 < restores["facts"]["passed"] < restores["facts"]["runs"]
     assert sum(item["kind"] == "drill" for item in items) == 1
     assert "完整" in verification or "intact" in verification
     audit = next(item for item in items if item["kind"] == "audit")
