@@ -10,11 +10,14 @@ not verify never replaces the base data the station has.
 
     DIR/packages/<id>.llsnap        downloaded packages, checked
     DIR/packages/<id>.llsnap.part   a download under way; the next attempt continues it
-    DIR/base.sqlite3                the chain applied: the station's base data (plaintext, 0600)
+    DIR/base.sqlite3                the chain applied: the station's base data, encrypted (SQLCipher,
+                                    keyed from the station's key file; store.py)
     DIR/holding.json                which package base.sqlite3 holds
 
-DIR is made 0700: base.sqlite3 is patient data in clear. Django-free: only the package format
-and the wording of the HIS side.
+Patient data never rests in clear: the chain is applied into a temporary file, sealed into
+base.sqlite3 and the plaintext removed before the new base data takes the old one's place (DIR
+is 0700 for the moment between). Django-free: only the package format, the wording of the HIS
+side and the workstation's own store.
 """
 import http.client
 import json
@@ -31,6 +34,7 @@ from lifeline.his.wording import gettext as _
 from lifeline.package import applying, container, tables
 from lifeline.package.container import SUFFIX
 from lifeline.package.keys import KeyStore, KeyStoreError
+from lifeline.workstation import basedata, store
 
 API = "api/v1/continuity/"
 CHUNK = 256 * 1024
@@ -187,13 +191,20 @@ def _apply(paths: list[Path], newest: str, directory: Path, keystore: KeyStore, 
     if base.exists() and holding.exists() and json.loads(holding.read_text())["applied"] == newest:
         say(_("base data already current: %s") % newest)
         return base
+    if keystore.file is None:
+        raise PullFailed(_("the station's key file is needed to encrypt its base data"))
     temp = directory / f".base-{secrets.token_hex(4)}.sqlite3"
+    sealed = temp.with_suffix(".sealed")
     try:
         applying.apply(paths, temp, keystore)
+        basedata.seal(temp, sealed, store.data_key(keystore.file))
     except (tables.PackageInvalid, KeyStoreError) as bad:
-        temp.unlink(missing_ok=True)
+        sealed.unlink(missing_ok=True)
         raise PullFailed(_("the chain does not verify, the base data stays as it was: %s") % bad) from None
-    os.replace(temp, base)
+    finally:
+        temp.unlink(missing_ok=True)
+    os.chmod(sealed, 0o600)
+    os.replace(sealed, base)
     _write(holding, {"applied": newest, "packages": [p.stem for p in paths]})
     say(_("applied %(count)d packages up to %(id)s") % {"count": len(paths), "id": newest})
     return base

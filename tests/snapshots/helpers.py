@@ -13,6 +13,7 @@ from lifeline.his import reader
 from lifeline.package import applying
 from lifeline.package.tables import TABLES
 from lifeline.snapshots import builder, storage
+from lifeline.workstation import store
 
 LIFELINE = str(Path(sys.executable).with_name("lifeline"))
 
@@ -37,8 +38,9 @@ def source_rows(mapping) -> dict[str, set]:
     return found
 
 
-def database_rows(path) -> dict[str, set]:
-    db = sqlite3.connect(path)
+def database_rows(path, key: bytes | None = None) -> dict[str, set]:
+    """The rows of an applied chain; `key`: a station's base data, encrypted at rest."""
+    db = store.connect(path, key, durable=False) if key else sqlite3.connect(path)
     try:
         return {name: set(db.execute(table.select_sql())) for name, table in TABLES.items()}
     finally:

@@ -16,6 +16,7 @@ from lifeline.package.keys import Key, KeyStore
 from lifeline.snapshots import builder, storage
 from lifeline.stations import distribution, downloads, registry
 from lifeline.stations.models import Station, StationCheckIn
+from lifeline.workstation import store
 from tests.snapshots.helpers import (
     LIFELINE,
     assert_same_rows,
@@ -68,6 +69,7 @@ def workstation(tmp_path, station, station_keys):
         return done
 
     pull.dir = directory
+    pull.rows = lambda: database_rows(directory / "base.sqlite3", key=store.data_key(station_keys))
     return pull
 
 
@@ -83,7 +85,7 @@ def test_a_station_pulls_the_chain_applies_it_and_checks_in(live_server, chain, 
     assert done.stdout.splitlines()[-1] == str(base)
     assert f"{full.package_id}：正在下载全量包，{full.size_bytes:,} 字节" in done.stdout
     assert f"已应用 2 个包，至 {incremental.package_id}" in done.stdout
-    assert_same_rows(database_rows(base), source_rows(small_his.mapping))
+    assert_same_rows(workstation.rows(), source_rows(small_his.mapping))
     assert workstation.dir.stat().st_mode & 0o777 == 0o700 and base.stat().st_mode & 0o777 == 0o600
     assert held_files(workstation.dir) == sorted([f"{full.package_id}.llsnap", f"{incremental.package_id}.llsnap"])
 
@@ -101,7 +103,7 @@ def test_a_station_pulls_the_chain_applies_it_and_checks_in(live_server, chain, 
     third = workstation(live_server.url)
     assert third.returncode == 0, third.stderr
     assert third.stdout.count("正在下载") == 1 and f"{newer.package_id}：正在下载增量包" in third.stdout
-    assert_same_rows(database_rows(base), source_rows(small_his.mapping))
+    assert_same_rows(workstation.rows(), source_rows(small_his.mapping))
     assert Station.objects.get().package_id == newer.package_id
 
 
@@ -118,7 +120,7 @@ def test_a_download_cut_off_continues_where_it_stopped(live_server, chain, works
     start = int(ranges[0].removeprefix("bytes=").removesuffix("-"))
     assert 100_000 < start < 120_000  # what arrived before the cut (less the response's headers)
     assert f"{chain[0].package_id}：从第 {start:,} 字节续传" in done.stdout
-    assert_same_rows(database_rows(workstation.dir / "base.sqlite3"), source_rows(small_his.mapping))
+    assert_same_rows(workstation.rows(), source_rows(small_his.mapping))
 
 
 def test_a_partial_file_left_behind_continues_with_a_range(live_server, chain, workstation, ranges, small_his):
@@ -130,7 +132,7 @@ def test_a_partial_file_left_behind_continues_with_a_range(live_server, chain, w
     assert done.returncode == 0, done.stderr
     assert ranges == ["bytes=100000-"] and "从第 100,000 字节续传" in done.stdout
     assert not part.exists()
-    assert_same_rows(database_rows(workstation.dir / "base.sqlite3"), source_rows(small_his.mapping))
+    assert_same_rows(workstation.rows(), source_rows(small_his.mapping))
 
 
 def test_a_damaged_partial_file_is_fetched_again(live_server, chain, workstation, ranges, small_his):
@@ -140,7 +142,7 @@ def test_a_damaged_partial_file_is_fetched_again(live_server, chain, workstation
     done = workstation(live_server.url)
     assert done.returncode == 0, done.stderr
     assert ranges == ["bytes=100000-"] and "下载后已损坏（SHA-256 与清单不符）" in done.stdout
-    assert_same_rows(database_rows(workstation.dir / "base.sqlite3"), source_rows(small_his.mapping))
+    assert_same_rows(workstation.rows(), source_rows(small_his.mapping))
 
 
 def test_a_wrong_or_revoked_token_gets_nothing(live_server, chain, workstation, station):
@@ -190,4 +192,4 @@ def test_a_package_pruned_while_pulling_makes_the_station_list_the_chain_again(l
     assert done.returncode == 0, done.stderr
     assert "HTTP 410" in done.stdout and "正在重试" in done.stdout
     assert asked == [chain[0].package_id, chain[0].package_id, chain[1].package_id]
-    assert_same_rows(database_rows(workstation.dir / "base.sqlite3"), source_rows(small_his.mapping))
+    assert_same_rows(workstation.rows(), source_rows(small_his.mapping))
