@@ -186,11 +186,14 @@ def _audit(period: Period):
     else:
         verdict = _("Chain BROKEN at entry %(seq)s: %(reason)s (%(checked)d entries before it intact)") % {
             "seq": result.broken_seq or "—", "reason": result.reason, "checked": result.checked}
-    text = "\n".join([verdict, f"{_('Head hash')}: {result.head_hash}", f"{_('Verified at')}: {_local(clock.now())}",
-                      ""])
-    yield Item("audit", "audit/verification.txt", verdict,
-               {"ok": result.ok, "checked": result.checked, "broken_seq": result.broken_seq,
-                "reason": result.reason, "head_hash": result.head_hash}), text.encode()
+    last = result.last_anchor
+    item = Item("audit", "audit/verification.txt", verdict,
+                {"ok": result.ok, "checked": result.checked, "broken_seq": result.broken_seq,
+                 "reason": result.reason, "head_hash": result.head_hash,
+                 "anchored_through": last.seq if last else None, "unanchored": result.unanchored})
+    lines = [verdict, *_facts(item), _("%(label)s: %(value)s") % {"label": _("Verified at"),
+                                                                   "value": _local(clock.now())}]
+    yield item, "\n".join([*lines, ""]).encode()
 
 
 COLLECTORS = [_plans, _drills, _inspections, _backups, _incidents, _audit]
@@ -228,6 +231,8 @@ FACT_LABELS = {
     "runs": gettext_lazy("Restore runs"), "passed": gettext_lazy("Passed"), "ok": gettext_lazy("Chain intact"),
     "checked": gettext_lazy("Entries checked"), "broken_seq": gettext_lazy("First bad entry"),
     "reason": gettext_lazy("Reason"), "head_hash": gettext_lazy("Head hash"),
+    "anchored_through": gettext_lazy("Anchored through entry"),
+    "unanchored": gettext_lazy("Newer entries not anchored yet"),
 }
 
 
