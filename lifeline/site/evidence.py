@@ -109,6 +109,18 @@ def _plans(period: Period):
                     "effective_date": plan.effective_date.isoformat(),
                     "review_date": plan.review_date.isoformat(), "review_due": plan.review_date <= period.end}), \
             plan_printing.render_binder(plan, "pdf")
+    yield from _plan_versions(period)
+
+
+def _plan_versions(period: Period):
+    """Every version loaded up to the period's end: the plans' revision history (定期修订)."""
+    versions = PlanVersion.objects.filter(loaded_at__lt=period.until).order_by("plan_id", "number")
+    rows = [[v.plan_id, f"{v.number}", v.data.get("version", ""), _local(v.loaded_at), _local(v.activated_at),
+             _("yes") if v.is_active else _("no"), v.sha256] for v in versions]
+    in_period = sum(v.loaded_at >= period.since for v in versions)
+    yield Item("plan", "plans/versions.pdf", _("Plan versions"), {"versions": len(rows), "loaded": in_period}), \
+        _table_pdf(_("Plan versions"), period, [_("Plan"), _("Version"), _("Version in the plan"), _("Loaded at"),
+                                                _("Activated at"), _("Active"), _("SHA-256")], rows)
 
 
 def _drills(period: Period):
@@ -227,6 +239,7 @@ FACT_LABELS = {
     "activated_at": gettext_lazy("Activated at"), "analysis_written": gettext_lazy("Fault analysis written"),
     "started_at": gettext_lazy("Started at"), "opened_at": gettext_lazy("Opened at"),
     "status": gettext_lazy("Status"), "quarter": gettext_lazy("Quarter"),
+    "versions": gettext_lazy("Versions"), "loaded": gettext_lazy("Loaded in the period"),
     "rounds": gettext_lazy("Rounds in the period"), "done": gettext_lazy("Done"), "jobs": gettext_lazy("Jobs"),
     "runs": gettext_lazy("Restore runs"), "passed": gettext_lazy("Passed"), "ok": gettext_lazy("Chain intact"),
     "checked": gettext_lazy("Entries checked"), "broken_seq": gettext_lazy("First bad entry"),

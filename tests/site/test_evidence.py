@@ -63,6 +63,7 @@ def test_the_pack_of_a_demo_month_lists_every_item_where_it_is_in_the_zip(demo_m
     assert kinds == set(ANSWERS)  # plans, a drill, inspections, backups, restore runs, the incident, the audit log
     plan = next(item for item in items if item["kind"] == "plan")
     assert {"version", "sha256", "review_date"} <= set(plan["facts"])
+    assert "plans/versions.pdf" in names
     assert f"incidents/{demo_month.pk}-analysis.pdf" in names
     restores = next(item for item in items if item["kind"] == "restore")
     assert restores["facts"]["runs"] >= 4 and 0 < restores["facts"]["passed"] < restores["facts"]["runs"]
