@@ -1,6 +1,7 @@
 """`lifeline evidence --from DATE --to DATE -o FILE.zip`: the evidence pack (评审材料) for an audit."""
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
@@ -13,10 +14,11 @@ class Command(BaseCommand):
             "incidents with fault analyses, the audit log's verification, and an index (PDF and JSON).")
 
     def add_arguments(self, parser):
-        parser.add_argument("--from", dest="start", required=True, help="first day, YYYY-MM-DD")
-        parser.add_argument("--to", dest="end", required=True, help="last day, YYYY-MM-DD (included)")
-        parser.add_argument("-o", "--output", required=True, help="the zip file to write")
-        parser.add_argument("--language", default="zh-hans", help="language of the index (default zh-hans)")
+        parser.add_argument("--from", dest="start", required=True, metavar="DATE", help="first day, YYYY-MM-DD")
+        parser.add_argument("--to", dest="end", required=True, metavar="DATE", help="last day, YYYY-MM-DD (included)")
+        parser.add_argument("-o", "--output", required=True, metavar="FILE.zip", help="the zip file to write")
+        parser.add_argument("--language", default="zh-hans", choices=[code for code, _name in settings.LANGUAGES],
+                            help="language of the index and the tables (default zh-hans)")
 
     def handle(self, *args, start, end, output, language, **options):
         try:
