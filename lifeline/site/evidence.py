@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+from django.db.models import Count, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -141,13 +142,15 @@ def _quarters(period: Period) -> list[str]:
 
 def _inspections(period: Period):
     rounds = Round.objects.filter(period_start__gte=period.start, period_start__lte=period.end) \
-        .select_related("checklist").order_by("period_start", "checklist__name")
+        .select_related("checklist").order_by("period_start", "checklist__name") \
+        .annotate(checked=Count("results"), failed=Count("results", filter=Q(results__passed=False)))
     rows = [[r.checklist.name, f"{r.period_start:%Y-%m-%d}", f"{r.period_end:%Y-%m-%d}", _local(r.due_at),
-             _local(r.completed_at)] for r in rounds]
+             _local(r.completed_at), f"{r.checked}", f"{r.failed}"] for r in rounds]
     done = sum(r.completed_at is not None for r in rounds)
     yield Item("inspection", "inspections/rounds.pdf", _("Inspection rounds"), {"rounds": len(rows), "done": done}), \
         _table_pdf(_("Inspection rounds"), period, [pgettext("evidence pack", "Checklist"), _("Period from"),
-                                                    _("Period to"), _("Due at"), _("Completed at")], rows)
+                                                    _("Period to"), _("Due at"), _("Completed at"),
+                                                    _("Items checked"), _("Items failed")], rows)
     for quarter in _quarters(period):
         report = inspection_report.build(quarter)
         yield Item("inspection", f"inspections/quarterly-{quarter}.pdf", report.title, {"quarter": quarter}), \
@@ -227,6 +230,7 @@ def _index_pdf(period: Period, items: list[Item]) -> bytes:
         for clause in clauses_of(item.kind):
             clauses[clause].append(item.path)
     return _pdf("site/evidence/index.html", {"period": period, "built_at": _local(clock.now()),
+                                             "audit": [i.title for i in items if i.kind == "audit"],
                                              "items": [(i, _facts(i), clauses_of(i.kind)) for i in items],
                                              "clauses": list(clauses.items())})
 
