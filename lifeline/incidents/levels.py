@@ -8,6 +8,7 @@ A leaf: imports only the models and the plan schema.
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from lifeline.core.errors import Refused
 from lifeline.incidents.models import Incident
@@ -17,7 +18,7 @@ from lifeline.plans import schema
 @dataclass
 class Classification:
     level: str | None  # the suggested level id
-    matched: list[str] = field(default_factory=list)  # why: the criteria that matched
+    matched: list[str] = field(default_factory=list)  # why: the criteria that matched, in words
     reports: int = 0
     departments: list[str] = field(default_factory=list)
 
@@ -32,15 +33,19 @@ def level_matches(level: schema.Level, scope: str, users_pct: float | None, serv
     criteria = level.criteria
     lost = sorted(set(services or ()) & set(criteria.services))
     if lost:
-        return [f"services: {', '.join(lost)}"]
+        return [_("services lost: %s") % pgettext("list separator", ", ").join(lost)]
     checks = []
     if criteria.scope and scope:
-        checks.append((f"scope: {scope}", scope in {s.value for s in criteria.scope}))
+        checks.append((_("scope: %s") % _scope_words(scope), scope in {s.value for s in criteria.scope}))
     if criteria.users_pct is not None and users_pct is not None:
-        checks.append((f"users_pct: {users_pct:g}", criteria.users_pct.contains(users_pct)))
+        checks.append((_("users affected: %s%%") % f"{users_pct:g}", criteria.users_pct.contains(users_pct)))
     if checks and all(ok for _label, ok in checks):
         return [label for label, _ok in checks]
     return []
+
+
+def _scope_words(scope: str) -> str:
+    return Incident.Scope(scope).label if scope in Incident.Scope.values else scope
 
 
 def suggest_level(plan: schema.Plan, scope="", users_pct=None, services=()) -> tuple[str | None, list[str]]:

@@ -273,7 +273,8 @@ def detail(request, incident_id):
     return render(request, "incidents/detail.html", {
         "incident": incident, "plan": plan, "now": clock.now(),
         "category": next((c for c in plan.problem_categories if c.id == incident.category_id), None),
-        "classification": levels.classify(incident),
+        "classification": (found := levels.classify(incident)),
+        "suggested_level": next((lv for lv in plan.levels if lv.id == found.level), None),
         "holders": incident.assignments.filter(ends_at__isnull=True).select_related("member"),
         "role_choices": [*Assignment.Kind.choices, *((r.id, r.title) for r in plan.roles),
                          *((g.id, g.name) for g in plan.groups)],

@@ -20,12 +20,13 @@ def test_seed_001_level_by_share_of_users(load_seed, t0, users_pct, level, name)
     assert incident.level_id == level and incident.level.name == name
 
 
-@pytest.mark.parametrize("scope, level", [("whole", "class_1"), ("region", "class_2"), ("terminal", "class_3")])
-def test_seed_004_level_by_scope(load_seed, t0, scope, level):
+@pytest.mark.parametrize("scope, level, words", [("whole", "class_1", "全院"), ("region", "class_2", "区域或部门"),
+                                                 ("terminal", "class_3", "单个终端")])
+def test_seed_004_level_by_scope(load_seed, t0, scope, level, words):
     plan = load_seed("004")
     incident = lifecycle.open_incident(plan_id=plan, title="HIS fault", scope=scope)
     found = levels.classify(incident)
-    assert (found.level, found.matched) == (level, [f"scope: {scope}"])
+    assert (found.level, found.matched) == (level, [f"影响范围：{words}"])
 
 
 def test_losing_a_service_of_a_level_is_enough(load_seed, t0):
@@ -33,7 +34,7 @@ def test_losing_a_service_of_a_level_is_enough(load_seed, t0):
     incident = lifecycle.open_incident(plan_id=plan, title="Database down", scope="region",
                                        services=["Server database"])
     assert incident.level_id == "class_1"
-    assert levels.classify(incident).matched == ["services: Server database"]
+    assert levels.classify(incident).matched == ["停用的服务：Server database"]
 
 
 def test_without_facts_the_scenario_level_applies(load_seed, t0):

@@ -138,7 +138,7 @@ def test_triage_suggests_a_level_from_the_facts_without_opening_anything(client,
                                               "scenario": "his_failure/terminal_fault", "scope": "whole",
                                               "title": "全院白屏"})
     suggestion = page.context["suggestion"]
-    assert (suggestion["level"].id, suggestion["matched"]) == ("class_1", ["scope: whole"])
+    assert (suggestion["level"].id, suggestion["matched"]) == ("class_1", ["scope: whole hospital"])
     assert (suggestion["reports"], suggestion["departments"]) == (2, ["挂号处", "收费处"])
     assert 'value="全院白屏"' in page.content.decode()
     assert not Incident.objects.exists()
