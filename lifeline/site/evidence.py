@@ -79,7 +79,7 @@ def parse_period(start: str, end: str) -> Period:
 def write_pack(period: Period, target: Path) -> list[Item]:
     """Build the pack for the period into `target` (replaced only when complete); its items."""
     target = Path(target)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent or ".")
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     os.close(handle)
     try:
         with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as pack:
