@@ -28,7 +28,8 @@ class CommandField(forms.CharField):
         try:
             parsed = json.loads(value) if value else None
         except json.JSONDecodeError:
-            raise forms.ValidationError(_('write the command as a JSON list of words, for example ["pg_restore", "{backup}"]')) from None
+            raise forms.ValidationError(
+                _('write the command as a JSON list of words, for example ["pg_restore", "{backup}"]')) from None
         return parsed
 
 
