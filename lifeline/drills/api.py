@@ -53,7 +53,7 @@ class DrillOut(Schema):
     @staticmethod
     def resolve_milestones(drill):
         return [{"milestone": r.milestone, "target_minutes": r.target, "reached_at": r.at, "minutes": r.minutes,
-                 "met": r.met, "verdict": report.verdict(r)} for r in results.results(drill)]
+                 "met": r.met, "verdict": report.verdict(r, drill)} for r in results.results(drill)]
 
     @staticmethod
     def resolve_findings(drill):

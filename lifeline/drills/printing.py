@@ -27,7 +27,8 @@ def _local(at) -> str:
 def milestone_rows(report: Report) -> list[list[str]]:
     unit = _("min")
     return [[r.label, "—" if r.target is None else f"≤ {r.target} {unit}", _local(r.at),
-             "—" if r.minutes is None else f"{r.minutes:g} {unit}", verdict(r), r.source] for r in report.milestones]
+             "—" if r.minutes is None else f"{r.minutes:g} {unit}", verdict(r, report.drill), r.source]
+            for r in report.milestones]
 
 
 def finding_rows(report: Report) -> list[list[str]]:

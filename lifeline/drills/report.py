@@ -25,9 +25,10 @@ class Report:
     printed: str
 
 
-def verdict(result: results.Result) -> str:
+def verdict(result: results.Result, drill: Drill) -> str:
+    """A milestone not reached is only missed once the drill is over; before, it is still to come."""
     if result.minutes is None:
-        return _("not reached")
+        return _("not reached") if drill.status in (Drill.Status.ENDED, Drill.Status.SIGNED) else _("not yet")
     if result.target is None:
         return _("no target")
     if result.met:

@@ -62,7 +62,7 @@ def _drill_page(request, drill, finding_form=None, status=200):
     rows = results.results(drill)
     return render(request, "drills/drill.html", {
         "drill": drill, "scenario": services.scenario_name(drill.plan_id, drill.scenario_id),
-        "rows": [(r, report.verdict(r)) for r in rows],
+        "rows": [(r, report.verdict(r, drill)) for r in rows],
         "findings": [(f, f.is_overdue(_today()), FindingStatusForm(initial={"status": f.status}, prefix=f"f{f.pk}"))
                      for f in drill.findings.all()],
         "faults": drill.faults.all(), "to_record": [r for r in rows if r.at is None],

@@ -34,6 +34,8 @@ def test_a_bad_plan_is_refused_under_its_field_and_nothing_is_written(plan_001, 
 
 
 def test_starting_the_drill_and_recording_a_milestone(drill, morning, it_client):
+    before = it_client.get(f"/drills/{drill.pk}/").content.decode()
+    assert "尚未记录" in before and "未达成" not in before  # nothing is missed before the drill has run
     assert it_client.post(f"/drills/{drill.pk}/start/").status_code == 302
     drill.refresh_from_db()
     assert drill.status == Drill.Status.RUNNING and drill.incident.is_drill
