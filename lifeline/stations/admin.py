@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy
 from lifeline.core import clock
 from lifeline.core.admin import ReadOnlyAdmin
 from lifeline.stations import registry
-from lifeline.stations.models import Station, StationCheckIn
+from lifeline.stations.models import NumberLease, Station, StationCheckIn
 
 
 @admin.register(Station)
@@ -46,3 +46,11 @@ class StationCheckInAdmin(ReadOnlyAdmin):
     list_display = ["at", "station", "applied", "client_version", "address"]
     list_filter = ["station"]
     date_hierarchy = "at"
+
+
+@admin.register(NumberLease)
+class NumberLeaseAdmin(ReadOnlyAdmin):
+    """Leases are granted only by the allocator (leasing.py), never typed in."""
+
+    list_display = ["kind", "first", "last", "station", "leased_at"]
+    list_filter = ["kind", "station"]

@@ -3,6 +3,7 @@
     GET  packages/latest     the newest complete chain (station token, or a reader's token/session)
     GET  packages/{id}       one package file, resumable (station token only)
     POST stations/holding    the station checks in: what it holds (station token)
+    POST stations/leases     the station's number leases, renewed when it runs low (station token)
     GET  stations            every station and how old its data is (readers)
 
 Stations authenticate with their own bearer token (st_…), separate from users' API tokens.
@@ -20,8 +21,9 @@ from ninja.security import HttpBearer
 from lifeline.accounts.permissions import can_read, signed_in
 from lifeline.core import clock
 from lifeline.core.errors import Refused
-from lifeline.stations import distribution, downloads, registry
+from lifeline.stations import distribution, downloads, leasing, registry
 from lifeline.stations.models import Station
+from lifeline.workstation import leases
 
 router = Router(tags=["continuity"])
 
@@ -128,3 +130,29 @@ def holding(request, payload: HoldingIn):
             auth=can_read.api)
 def station_list(request):
     return [_station_out(state) for state in registry.states(clock.now())]
+
+
+class LeasesIn(Schema):
+    held: list[str] = Field(description="the lease ids the station holds")
+    remaining: dict[str, int] = Field(description="numbers left of each kind (visit, charge, prescription, card)")
+
+
+class LeaseOut(Schema):
+    lease_id: str
+    kind: str
+    first: int
+    last: int
+    leased_at: datetime
+
+
+@router.post("/stations/leases", auth=station_auth, response=list[LeaseOut], url_name="continuity_leases",
+             summary="The station's number leases (号段), with a new range of each kind it runs low on")
+def number_leases(request, payload: LeasesIn):
+    """200 with every lease granted to the station; 400 naming the field for an unknown kind."""
+    for kind in payload.remaining:
+        if kind not in leases.KINDS:
+            raise Refused(f"remaining.{kind}", _("%(kind)s is not a kind of number (%(kinds)s)")
+                          % {"kind": kind, "kinds": ", ".join(leases.KINDS)})
+    found = leasing.renew(request.auth, set(payload.held), payload.remaining, clock.now())
+    return [{"lease_id": lease.lease_id, "kind": lease.kind, "first": lease.first, "last": lease.last,
+             "leased_at": lease.leased_at} for lease in found]

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from lifeline.core import clock
+from lifeline.workstation import leases
 
 
 class Station(models.Model):
@@ -55,3 +56,46 @@ class StationCheckIn(models.Model):
 
     def __str__(self):
         return f"{self.station} {self.at:%Y-%m-%d %H:%M} {self.applied}"
+
+
+class NumberLease(models.Model):
+    """A range of numbers (号段) of one kind leased to one station: first..last, both included.
+    Ranges of a kind never overlap, across all stations (leasing.py allocates them under a lock
+    and `next_range`); a lease is never deleted, so its numbers are never leased again."""
+
+    station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="leases",
+                                verbose_name=_("emergency workstation"))
+    kind = models.CharField(_("kind of number"), max_length=20, choices=list(leases.KINDS.items()))
+    first = models.BigIntegerField(_("first number"))
+    last = models.BigIntegerField(_("last number"))
+    leased_at = models.DateTimeField(_("leased at"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("number lease")
+        verbose_name_plural = _("number leases")
+        ordering = ["kind", "first"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "first"], name="stations_lease_kind_first_unique"),
+            models.CheckConstraint(condition=models.Q(first__lte=models.F("last")),
+                                   name="stations_lease_first_le_last"),
+        ]
+
+    def __str__(self):
+        return f"{self.lease_id} {self.kind} {self.first}-{self.last}"
+
+    @property
+    def lease_id(self) -> str:
+        return f"srv-{self.pk}"
+
+
+class LeaseLock(models.Model):
+    """One row per kind of number, locked (SELECT … FOR UPDATE) while a range of that kind is
+    allocated, so two stations asking at once are served one after the other."""
+
+    kind = models.CharField(max_length=20, primary_key=True)
+
+    class Meta:
+        verbose_name = _("lease lock")
+
+    def __str__(self):
+        return self.kind

@@ -12,7 +12,13 @@ not verify never replaces the base data the station has.
     DIR/packages/<id>.llsnap.part   a download under way; the next attempt continues it
     DIR/base.sqlite3                the chain applied: the station's base data, encrypted (SQLCipher,
                                     keyed from the station's key file; store.py)
-    DIR/holding.json                which package base.sqlite3 holds
+    DIR/holding.json                which package base.sqlite3 holds (its build time, price version)
+    DIR/station.sqlite3             the journal: the number leases the server granted are received
+                                    there (`numbering.receive`), so the desk issues numbers from them
+
+After applying, the station checks in and asks for its number leases (`stations/leases`),
+saying how many numbers of each kind it has left: the server grants a new range of each kind
+running low, and the station receives the ranges it does not hold yet.
 
 Patient data never rests in clear: the chain is applied into a temporary file, sealed into
 base.sqlite3 and the plaintext removed before the new base data takes the old one's place (DIR
@@ -26,6 +32,7 @@ import secrets
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 from urllib.parse import urljoin
@@ -34,9 +41,13 @@ from lifeline.his.wording import gettext as _
 from lifeline.package import applying, container, tables
 from lifeline.package.container import SUFFIX
 from lifeline.package.keys import KeyStore, KeyStoreError
-from lifeline.workstation import basedata, store
+from lifeline.workstation import basedata, modes, numbering, store
+from lifeline.workstation.journal import READY, InForce, price_version
+from lifeline.workstation.leases import Lease
+from lifeline.workstation.station import Station
 
 API = "api/v1/continuity/"
+SERVER = "server"  # the operator named in events the server sent (leases, a declared mode)
 CHUNK = 256 * 1024
 ATTEMPTS = 3
 
@@ -99,8 +110,9 @@ class Server:
 
 
 def pull(server: Server, directory: Path, keystore: KeyStore, say=lambda text: None,
-         attempts: int = ATTEMPTS) -> Path:
-    """Make DIR/base.sqlite3 the newest chain; returns its path. PullFailed saying why."""
+         attempts: int = ATTEMPTS, station_code: str = "") -> Path:
+    """Make DIR/base.sqlite3 the newest chain, then renew the number leases; returns its path.
+    PullFailed saying why. `station_code` names the station in its events (default: DIR's name)."""
     directory = _private(Path(directory))
     (directory / "packages").mkdir(exist_ok=True)
     for attempt in range(1, attempts + 1):
@@ -115,14 +127,44 @@ def pull(server: Server, directory: Path, keystore: KeyStore, say=lambda text: N
                 raise PullFailed(_("download interrupted: %s; what arrived is kept, run again to continue")
                                  % broken) from None
             say(_("interrupted (%s); trying again") % broken)
-    base = _apply(paths, chain[-1]["id"], directory, keystore, say)
+    base = _apply(paths, chain[-1], directory, keystore, say)
     _tidy(directory / "packages", {p.name for p in paths})
     try:
         server.json(API + "stations/holding", body={"package_ids": [p["id"] for p in chain],
                                                     "applied": chain[-1]["id"], "client_version": client_version()})
     except (PullFailed, Interrupted) as failed:
         say(_("warning: could not report what this station holds (%s); the next pull reports it") % failed)
+    station = open_station(directory, keystore, station_code or directory.name)
+    try:
+        renew_leases(server, station, say)
+    finally:
+        station.close()
     return base
+
+
+def open_station(directory: Path, keystore: KeyStore, code: str) -> Station:
+    """The station's journal with the base data held, as the desk opens it."""
+    held = json.loads((directory / "holding.json").read_text(encoding="utf-8"))
+    in_force = InForce(code, held["applied"], held.get("price_version", ""), READY)
+    station = Station.open(directory, store.data_key(keystore.file), in_force, lambda: datetime.now(UTC))
+    modes.follow(station)
+    return station
+
+
+def renew_leases(server: Server, station: Station, say):
+    """Tell the server how many numbers of each kind are left; receive the ranges it granted."""
+    held = {row[0] for row in station.db.execute("SELECT lease_id FROM leases")}
+    remaining = {supply.kind: supply.remaining for supply in station.supplies()}
+    try:
+        granted = server.json(API + "stations/leases", body={"held": sorted(held), "remaining": remaining})
+    except (PullFailed, Interrupted) as failed:
+        say(_("warning: could not renew the number leases (%s); the next pull asks again") % failed)
+        return
+    for item in granted:
+        if item["lease_id"] not in held:
+            with station.journal.transaction() as tx:
+                numbering.receive(tx, Lease(item["lease_id"], item["kind"], item["first"], item["last"]), SERVER)
+            say(_("number lease %(lease_id)s received: %(kind)s %(first)s-%(last)s") % item)
 
 
 def _private(directory: Path) -> Path:
@@ -185,9 +227,9 @@ def _download(server: Server, package: dict, part: Path, have: int, say):
                 "id": package["id"], "at": f"{part.stat().st_size:,}", "reason": reason})
 
 
-def _apply(paths: list[Path], newest: str, directory: Path, keystore: KeyStore, say) -> Path:
+def _apply(paths: list[Path], listed: dict, directory: Path, keystore: KeyStore, say) -> Path:
     """Apply the chain into a new file and put it in place of base.sqlite3 in one step."""
-    base, holding = directory / "base.sqlite3", directory / "holding.json"
+    base, holding, newest = directory / "base.sqlite3", directory / "holding.json", listed["id"]
     if base.exists() and holding.exists() and json.loads(holding.read_text())["applied"] == newest:
         say(_("base data already current: %s") % newest)
         return base
@@ -205,7 +247,8 @@ def _apply(paths: list[Path], newest: str, directory: Path, keystore: KeyStore, 
         temp.unlink(missing_ok=True)
     os.chmod(sealed, 0o600)
     os.replace(sealed, base)
-    _write(holding, {"applied": newest, "packages": [p.stem for p in paths]})
+    _write(holding, {"applied": newest, "packages": [p.stem for p in paths], "built_at": listed["built_at"],
+                     "price_version": price_version(container.open_package(paths[-1]).manifest)})
     say(_("applied %(count)d packages up to %(id)s") % {"count": len(paths), "id": newest})
     return base
 

@@ -59,6 +59,7 @@ API_EXPECTED = {
     ("GET", "/api/v1/continuity/packages/latest"): "C D A station",
     ("GET", "/api/v1/continuity/packages/{package_id}"): "station",
     ("POST", "/api/v1/continuity/stations/holding"): "station",
+    ("POST", "/api/v1/continuity/stations/leases"): "station",
     ("GET", "/api/v1/continuity/stations"): "C D A",
     ("GET", "/api/v1/analysis/incidents/{incident_id}"): "C D A",
     ("PUT", "/api/v1/analysis/incidents/{incident_id}"): "C D",
@@ -213,6 +214,10 @@ def _bad_body(operation: dict) -> tuple[str, str] | None:
     return json.dumps({name: [[{}]] for name in names}), "application/json"
 
 
+# Writes only a station's own token may make.
+STATION_WRITES = ("/api/v1/continuity/stations/holding", "/api/v1/continuity/stations/leases")
+
+
 @pytest.fixture
 def station_token(db):
     from lifeline.stations import registry
@@ -226,7 +231,7 @@ def test_every_write_refuses_a_bad_request_in_the_one_shape_naming_the_field(cli
         if method not in {"POST", "PUT", "PATCH"}:
             continue
         bad = _bad_body(operation)
-        extra = {"HTTP_AUTHORIZATION": f"Bearer {station_token}"} if "stations/holding" in path else {}
+        extra = {"HTTP_AUTHORIZATION": f"Bearer {station_token}"} if path.startswith(STATION_WRITES) else {}
         client = Client() if extra else clients["admin"]
         if bad is None:
             answer = call(client, method, path, operation, bad=True, **extra)
