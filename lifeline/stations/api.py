@@ -5,6 +5,7 @@
     POST stations/holding    the station checks in: what it holds (station token)
     POST stations/leases     the station's number leases, renewed when it runs low (station token)
     GET  stations            every station and how old its data is (readers)
+    POST stations/mode       declare ready, downtime or drill to the stations (commanders, IT)
 
 Stations authenticate with their own bearer token (st_…), separate from users' API tokens.
 Package files go to stations only: a package is encrypted, but it is every patient's data, and
@@ -18,7 +19,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.security import HttpBearer
 
-from lifeline.accounts.permissions import can_read, signed_in
+from lifeline.accounts.permissions import can_manage_stations, can_read, signed_in
 from lifeline.core import clock
 from lifeline.core.errors import Refused
 from lifeline.stations import distribution, downloads, leasing, registry
@@ -101,6 +102,9 @@ class StationOut(Schema):
     package_built_at: datetime | None
     checked_in_at: datetime | None
     client_version: str
+    mode: str = Field(description="ready, downtime or drill: declared here, put in force by the station")
+    mode_declared_by: str
+    mode_declared_at: datetime | None
     data_age_seconds: float | None
     stale: bool
     current: bool
@@ -111,7 +115,8 @@ def _station_out(state: registry.StationState) -> dict:
     return {"id": s.pk, "name": s.name, "department": s.department, "location": s.location,
             "revoked": s.revoked_at is not None, "last_seen_at": s.last_seen_at, "package_id": s.package_id,
             "package_built_at": s.package_built_at, "checked_in_at": s.checked_in_at,
-            "client_version": s.client_version, "stale": state.stale, "current": state.current,
+            "client_version": s.client_version, "mode": s.mode, "mode_declared_by": s.mode_declared_by,
+            "mode_declared_at": s.mode_declared_at, "stale": state.stale, "current": state.current,
             "data_age_seconds": state.age.total_seconds() if state.age is not None else None}
 
 
@@ -156,3 +161,19 @@ def number_leases(request, payload: LeasesIn):
     found = leasing.renew(request.auth, set(payload.held), payload.remaining, clock.now())
     return [{"lease_id": lease.lease_id, "kind": lease.kind, "first": lease.first, "last": lease.last,
              "leased_at": lease.leased_at} for lease in found]
+
+
+class ModeIn(Schema):
+    mode: str = Field(description="ready, downtime or drill")
+    station_ids: list[int] = Field([], description="the stations; none: every station in service")
+
+
+@router.post("/stations/mode", auth=can_manage_stations.api, response=list[StationOut], url_name="continuity_mode",
+             summary="Declare ready, downtime or drill to the stations; each hears it on its next pull")
+def declare_mode(request, payload: ModeIn):
+    """200 with the stations declared; 400 naming the field for an unknown mode or station."""
+    now = clock.now()
+    declared = registry.declare(payload.mode, by=request.user.get_username(), now=now,
+                                station_ids=payload.station_ids)
+    newest = distribution.newest_id()
+    return [_station_out(registry.state(station, now, newest)) for station in declared]

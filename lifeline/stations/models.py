@@ -10,7 +10,14 @@ from lifeline.workstation import leases
 
 class Station(models.Model):
     """An emergency workstation that downloads the newest snapshot chain with its own token and
-    checks in with the packages it holds (StationCheckIn)."""
+    checks in with the packages it holds (StationCheckIn). `mode` is what the server declared
+    for it (the command dashboard, /continuity/ or the API): the station hears it on its next
+    pull and puts it in force."""
+
+    class Mode(models.TextChoices):
+        READY = "ready", _("ready")
+        DOWNTIME = "downtime", _("downtime")
+        DRILL = "drill", _("drill")
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     department = models.CharField(_("department"), max_length=100)
@@ -26,6 +33,9 @@ class Station(models.Model):
                                             help_text=_("when that package read the HIS"))
     checked_in_at = models.DateTimeField(_("last check-in"), null=True, blank=True, editable=False)
     client_version = models.CharField(_("client version"), max_length=40, blank=True, editable=False)
+    mode = models.CharField(_("mode"), max_length=10, choices=Mode.choices, default=Mode.READY, editable=False)
+    mode_declared_by = models.CharField(_("mode declared by"), max_length=150, blank=True, editable=False)
+    mode_declared_at = models.DateTimeField(_("mode declared at"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("emergency workstation")

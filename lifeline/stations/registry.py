@@ -4,6 +4,7 @@
     registry.find(token)       -> the station holding the token (not revoked), or None
     registry.record_holding(station, package_ids=[...], applied=..., now=...)
     registry.states(now)       -> [StationState]: each station's data age, stale or not
+    registry.declare(mode, by=..., now=...)   # every station in service (or those given) in that mode
 
 Only the token's SHA-256 is stored. A station's check-ins are StationCheckIn rows. Creating,
 revoking and re-keying a station are audited; so is a check-in that changes what the station
@@ -61,6 +62,28 @@ def create(*, name: str, department: str, location: str = "") -> tuple[Station, 
 def revoke(station: Station, now: datetime):
     station.revoked_at = now
     station.save(update_fields=["revoked_at"])
+
+
+def declare(mode: str, *, by: str, now: datetime, station_ids: list[int] | None = None) -> list[Station]:
+    """Put the stations in service (all, or those of `station_ids`) in `mode`; each change is
+    audited. Each station puts it in force on its next pull. ValidationError naming the field."""
+    if mode not in Station.Mode.values:
+        raise ValidationError({"mode": _("%(mode)s is not one of %(modes)s")
+                               % {"mode": mode, "modes": ", ".join(Station.Mode.values)}})
+    found = Station.objects.filter(revoked_at__isnull=True)
+    if station_ids:
+        found = found.filter(pk__in=station_ids)
+        missing = set(station_ids) - set(found.values_list("pk", flat=True))
+        if missing:
+            raise ValidationError({"station_ids": _("no station in service with id %(ids)s")
+                                   % {"ids": ", ".join(map(str, sorted(missing)))}})
+    declared = []
+    with transaction.atomic():
+        for station in found.select_for_update():
+            station.mode, station.mode_declared_by, station.mode_declared_at = mode, by[:150], now
+            station.save(update_fields=["mode", "mode_declared_by", "mode_declared_at"])
+            declared.append(station)
+    return declared
 
 
 def find(token: str) -> Station | None:

@@ -6,5 +6,6 @@ app_name = "stations"
 urlpatterns = [
     path("", views.page, name="page"),
     path("stations/new/", views.create_station, name="create_station"),
+    path("stations/mode/", views.declare_mode, name="declare_mode"),
     path("stations/<int:station_id>/revoke/", views.revoke_station, name="revoke_station"),
 ]

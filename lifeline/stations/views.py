@@ -4,6 +4,7 @@ and revoke stations here; auditors read."""
 from datetime import datetime
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -79,4 +80,19 @@ def revoke_station(request, station_id):
     station = get_object_or_404(Station, pk=station_id, revoked_at__isnull=True)
     registry.revoke(station, clock.now())
     messages.success(request, _("Station %(name)s revoked: its token no longer works.") % {"name": station.name})
+    return redirect("stations:page")
+
+
+@require_POST
+@can_manage_stations.page
+def declare_mode(request):
+    """Every station in service in the mode of the button pressed; each hears it on its next pull."""
+    mode = request.POST.get("mode", "")
+    try:
+        declared = registry.declare(mode, by=request.user.get_username(), now=clock.now())
+    except ValidationError as refused:
+        messages.error(request, " ".join(refused.messages))
+    else:
+        messages.success(request, _("%(mode)s declared to %(count)d stations: each puts it in force on its next pull.")
+                         % {"mode": Station.Mode(mode).label, "count": len(declared)})
     return redirect("stations:page")

@@ -16,9 +16,11 @@ not verify never replaces the base data the station has.
     DIR/station.sqlite3             the journal: the number leases the server granted are received
                                     there (`numbering.receive`), so the desk issues numbers from them
 
-After applying, the station checks in and asks for its number leases (`stations/leases`),
-saying how many numbers of each kind it has left: the server grants a new range of each kind
-running low, and the station receives the ranges it does not hold yet.
+After applying, the station checks in and hears the mode the server declared for it (ready,
+downtime, drill), put in force through `modes.declare(..., how=SERVER)`; then it asks for its
+number leases (`stations/leases`), saying how many numbers of each kind it has left: the
+server grants a new range of each kind running low, and the station receives the ranges it
+does not hold yet.
 
 Patient data never rests in clear: the chain is applied into a temporary file, sealed into
 base.sqlite3 and the plaintext removed before the new base data takes the old one's place (DIR
@@ -42,12 +44,13 @@ from lifeline.package import applying, container, tables
 from lifeline.package.container import SUFFIX
 from lifeline.package.keys import KeyStore, KeyStoreError
 from lifeline.workstation import basedata, modes, numbering, store
-from lifeline.workstation.journal import READY, InForce, price_version
+from lifeline.workstation.journal import DRILL, EMERGENCY, READY, InForce, price_version
 from lifeline.workstation.leases import Lease
 from lifeline.workstation.station import Station
 
 API = "api/v1/continuity/"
 SERVER = "server"  # the operator named in events the server sent (leases, a declared mode)
+SERVER_MODES = {"ready": READY, "downtime": EMERGENCY, "drill": DRILL}  # the server's words -> the journal's
 CHUNK = 256 * 1024
 ATTEMPTS = 3
 
@@ -130,12 +133,15 @@ def pull(server: Server, directory: Path, keystore: KeyStore, say=lambda text: N
     base = _apply(paths, chain[-1], directory, keystore, say)
     _tidy(directory / "packages", {p.name for p in paths})
     try:
-        server.json(API + "stations/holding", body={"package_ids": [p["id"] for p in chain],
-                                                    "applied": chain[-1]["id"], "client_version": client_version()})
+        heard = server.json(API + "stations/holding", body={
+            "package_ids": [p["id"] for p in chain], "applied": chain[-1]["id"], "client_version": client_version()})
     except (PullFailed, Interrupted) as failed:
+        heard = None
         say(_("warning: could not report what this station holds (%s); the next pull reports it") % failed)
     station = open_station(directory, keystore, station_code or directory.name)
     try:
+        if heard is not None:
+            follow_declared_mode(station, heard, say)
         renew_leases(server, station, say)
     finally:
         station.close()
@@ -149,6 +155,22 @@ def open_station(directory: Path, keystore: KeyStore, code: str) -> Station:
     station = Station.open(directory, store.data_key(keystore.file), in_force, lambda: datetime.now(UTC))
     modes.follow(station)
     return station
+
+
+def follow_declared_mode(station: Station, heard: dict, say):
+    """Put in force a declaration of the server's this station has not heard yet, once: a mode a
+    supervisor declared on the station with their PIN since stands until the server declares
+    again. The declaration is known by its time, recorded as the event's reason."""
+    mode, declared_at = SERVER_MODES.get(heard.get("mode", "")), heard.get("mode_declared_at")
+    if mode is None or not declared_at:
+        return
+    reason = f"declared on the server at {declared_at}"
+    last = station.one("SELECT json_extract(payload, '$.reason') FROM journal WHERE kind = 'mode_changed' "
+                       "AND json_extract(payload, '$.how') = ? ORDER BY seq DESC LIMIT 1", (modes.SERVER,))
+    if last and last[0] == reason:
+        return
+    modes.declare(station, mode, heard.get("mode_declared_by") or SERVER, modes.SERVER, reason)
+    say(_("mode declared by the server: %s") % mode)
 
 
 def renew_leases(server: Server, station: Station, say):

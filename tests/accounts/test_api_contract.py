@@ -61,6 +61,7 @@ API_EXPECTED = {
     ("POST", "/api/v1/continuity/stations/holding"): "station",
     ("POST", "/api/v1/continuity/stations/leases"): "station",
     ("GET", "/api/v1/continuity/stations"): "C D A",
+    ("POST", "/api/v1/continuity/stations/mode"): "C D",
     ("GET", "/api/v1/analysis/incidents/{incident_id}"): "C D A",
     ("PUT", "/api/v1/analysis/incidents/{incident_id}"): "C D",
     ("POST", "/api/v1/analysis/incidents/{incident_id}/follow-ups"): "C D",

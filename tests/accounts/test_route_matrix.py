@@ -136,6 +136,7 @@ EXPECTED = {
     "snapshots:build_problems": "C D A",
     "stations:create_station": "C D",
     "stations:revoke_station": "C D",
+    "stations:declare_mode": "C D",
     # fault analysis
     "analysis:index": "C D A",
     "analysis:analysis": "C D A",

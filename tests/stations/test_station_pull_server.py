@@ -1,10 +1,13 @@
 """What `lifeline station pull` brings back besides the chain: the number leases the server
-grants (received into the station's journal, where the desk issues numbers from them)."""
+grants (received into the station's journal, where the desk issues numbers from them) and the
+mode declared on the server (put in force once per declaration)."""
 import pytest
 
+from lifeline.core import clock
 from lifeline.package.keys import KeyStore
+from lifeline.stations import registry
 from lifeline.stations.models import NumberLease
-from lifeline.workstation import numbering, pull
+from lifeline.workstation import modes, numbering, pull
 from lifeline.workstation.leases import KINDS
 from tests.snapshots.helpers import snapshot_dir  # noqa: F401 (a fixture)
 from tests.stations.chains import chain, small_his, station  # noqa: F401
@@ -53,3 +56,36 @@ def test_a_pull_receives_number_leases_and_renews_one_running_low(live_server, c
         assert numbering.supply(station.db, "charge").remaining == 10 + renewed[1].last - renewed[1].first + 1
     finally:
         station.close()
+
+
+def mode_events(workstation, keys):
+    station = journal(workstation, keys)
+    try:
+        return station.db.execute("SELECT operator, json_extract(payload, '$.mode'), json_extract(payload, '$.how') "
+                                  "FROM journal WHERE kind = 'mode_changed' ORDER BY seq").fetchall()
+    finally:
+        station.close()
+
+
+def test_downtime_declared_on_the_server_is_in_force_after_the_next_pull(live_server, chain, workstation,
+                                                                         station_keys):
+    assert workstation(live_server.url).returncode == 0
+    assert mode_events(workstation, station_keys) == []  # never declared: ready
+
+    registry.declare("downtime", by="zhangwei", now=clock.now())
+    done = workstation(live_server.url)
+    assert done.returncode == 0, done.stderr
+    assert mode_events(workstation, station_keys) == [("zhangwei", "emergency", "server")]
+    station = journal(workstation, station_keys)
+    try:
+        assert modes.current(station) == "emergency"
+        modes.declare(station, "ready", "S001", modes.PIN)  # a supervisor on the station, later
+    finally:
+        station.close()
+
+    assert workstation(live_server.url).returncode == 0  # the same declaration is not heard twice
+    assert [mode for _, mode, _ in mode_events(workstation, station_keys)] == ["emergency", "ready"]
+
+    registry.declare("drill", by="zhangwei", now=clock.now())
+    assert workstation(live_server.url).returncode == 0
+    assert mode_events(workstation, station_keys)[-1] == ("zhangwei", "drill", "server")
