@@ -1,11 +1,13 @@
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.hashers import make_password
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from lifeline.core import clock
 from lifeline.core.admin import ReadOnlyAdmin
 from lifeline.stations import registry
-from lifeline.stations.models import NumberLease, Station, StationCheckIn
+from lifeline.stations.models import EmergencyCredential, NumberLease, Station, StationCheckIn
 
 
 @admin.register(Station)
@@ -54,3 +56,34 @@ class NumberLeaseAdmin(ReadOnlyAdmin):
 
     list_display = ["kind", "first", "last", "station", "leased_at"]
     list_filter = ["kind", "station"]
+
+
+class EmergencyCredentialForm(forms.ModelForm):
+    new_password = forms.CharField(label=gettext_lazy("emergency password"), required=False,
+                                   widget=forms.PasswordInput(render_value=False),
+                                   help_text=gettext_lazy("stored hashed; leave empty to keep the current one"))
+
+    class Meta:
+        model = EmergencyCredential
+        fields = ["code", "name", "role", "supervisor", "valid_until"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.instance.password and not cleaned.get("new_password"):
+            self.add_error("new_password", _("a new credential needs a password"))
+        return cleaned
+
+    def save(self, commit=True):
+        if self.cleaned_data.get("new_password"):
+            self.instance.password = make_password(self.cleaned_data["new_password"])
+        return super().save(commit)
+
+
+@admin.register(EmergencyCredential)
+class EmergencyCredentialAdmin(admin.ModelAdmin):
+    """Sent to every station on its next pull (credentials.py)."""
+
+    form = EmergencyCredentialForm
+    list_display = ["code", "name", "role", "supervisor", "valid_until"]
+    list_filter = ["role", "supervisor"]
+    search_fields = ["code", "name"]

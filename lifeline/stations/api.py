@@ -5,6 +5,7 @@
     POST stations/holding    the station checks in: what it holds (station token)
     POST stations/leases     the station's number leases, renewed when it runs low (station token)
     GET  stations            every station and how old its data is (readers)
+    GET  stations/operators  the emergency credentials, signed: DIR/operators.json (station token)
     POST stations/mode       declare ready, downtime or drill to the stations (commanders, IT)
 
 Stations authenticate with their own bearer token (st_…), separate from users' API tokens.
@@ -22,7 +23,8 @@ from ninja.security import HttpBearer
 from lifeline.accounts.permissions import can_manage_stations, can_read, signed_in
 from lifeline.core import clock
 from lifeline.core.errors import Refused
-from lifeline.stations import distribution, downloads, leasing, registry
+from lifeline.package.keys import KeyStoreError
+from lifeline.stations import credentials, distribution, downloads, leasing, registry
 from lifeline.stations.models import Station
 from lifeline.workstation import leases
 
@@ -177,3 +179,13 @@ def declare_mode(request, payload: ModeIn):
                                 station_ids=payload.station_ids)
     newest = distribution.newest_id()
     return [_station_out(registry.state(station, now, newest)) for station in declared]
+
+
+@router.get("/stations/operators", auth=station_auth, url_name="continuity_operators",
+            summary="The emergency credentials still valid, signed with the package key: the station's operators.json")
+def station_operators(request):
+    """503 naming the key store while the server holds no package key to sign with."""
+    try:
+        return credentials.signed(clock.now())
+    except KeyStoreError as missing:
+        raise Refused("key", str(missing), status=503) from missing

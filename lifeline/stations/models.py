@@ -109,3 +109,30 @@ class LeaseLock(models.Model):
 
     def __str__(self):
         return self.kind
+
+
+class EmergencyCredential(models.Model):
+    """A person's emergency credential (应急账号) for the stations: sent to every station, signed,
+    as DIR/operators.json on its pull (credentials.py). Only the password's hash is stored and
+    sent; the station accepts it only in downtime or a drill, and until `valid_until`."""
+
+    class Role(models.TextChoices):
+        REGISTRAR = "registrar", _("registration")
+        CASHIER = "cashier", _("cashier")
+        PHARMACIST = "pharmacist", _("pharmacist")
+
+    code = models.CharField(_("staff number"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    role = models.CharField(_("role at the window"), max_length=20, choices=Role.choices)
+    supervisor = models.BooleanField(_("supervisor"), default=False,
+                                     help_text=_("may declare downtime on a station with this credential"))
+    password = models.CharField(_("password"), max_length=200, editable=False)
+    valid_until = models.DateTimeField(_("valid until"))
+
+    class Meta:
+        verbose_name = _("emergency credential")
+        verbose_name_plural = _("emergency credentials")
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"

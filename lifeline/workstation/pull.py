@@ -13,6 +13,7 @@ not verify never replaces the base data the station has.
     DIR/base.sqlite3                the chain applied: the station's base data, encrypted (SQLCipher,
                                     keyed from the station's key file; store.py)
     DIR/holding.json                which package base.sqlite3 holds (its build time, price version)
+    DIR/operators.json              the emergency credentials, signed by the server (operators.py)
     DIR/station.sqlite3             the journal: the number leases the server granted are received
                                     there (`numbering.receive`), so the desk issues numbers from them
 
@@ -43,7 +44,7 @@ from lifeline.his.wording import gettext as _
 from lifeline.package import applying, container, tables
 from lifeline.package.container import SUFFIX
 from lifeline.package.keys import KeyStore, KeyStoreError
-from lifeline.workstation import basedata, modes, numbering, store
+from lifeline.workstation import basedata, modes, numbering, operators, store
 from lifeline.workstation.journal import DRILL, EMERGENCY, READY, InForce, price_version
 from lifeline.workstation.leases import Lease
 from lifeline.workstation.station import Station
@@ -145,6 +146,7 @@ def pull(server: Server, directory: Path, keystore: KeyStore, say=lambda text: N
         renew_leases(server, station, say)
     finally:
         station.close()
+    receive_operators(server, directory, keystore, say)
     return base
 
 
@@ -187,6 +189,26 @@ def renew_leases(server: Server, station: Station, say):
             with station.journal.transaction() as tx:
                 numbering.receive(tx, Lease(item["lease_id"], item["kind"], item["first"], item["last"]), SERVER)
             say(_("number lease %(lease_id)s received: %(kind)s %(first)s-%(last)s") % item)
+
+
+def receive_operators(server: Server, directory: Path, keystore: KeyStore, say):
+    """Replace DIR/operators.json with the server's signed list, only once it verifies with a
+    key the station holds: a list that does not leaves the one held in force."""
+    try:
+        signed = server.json(API + "stations/operators")
+    except (PullFailed, Interrupted) as failed:
+        say(_("warning: could not fetch the emergency credentials (%s); the ones held stay") % failed)
+        return
+    path, temp = directory / operators.FILE, directory / f".{operators.FILE}.new"
+    temp.write_text(json.dumps(signed, ensure_ascii=False, indent=1), encoding="utf-8")
+    try:
+        found = operators.load(temp, keystore)
+    except operators.CredentialsInvalid as bad:
+        temp.unlink()
+        say(_("warning: the emergency credentials do not verify, the ones held stay: %s") % bad)
+        return
+    os.replace(temp, path)
+    say(_("emergency credentials received: %d") % len(found))
 
 
 def _private(directory: Path) -> Path:

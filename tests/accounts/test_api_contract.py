@@ -60,6 +60,7 @@ API_EXPECTED = {
     ("GET", "/api/v1/continuity/packages/{package_id}"): "station",
     ("POST", "/api/v1/continuity/stations/holding"): "station",
     ("POST", "/api/v1/continuity/stations/leases"): "station",
+    ("GET", "/api/v1/continuity/stations/operators"): "station",
     ("GET", "/api/v1/continuity/stations"): "C D A",
     ("POST", "/api/v1/continuity/stations/mode"): "C D",
     ("GET", "/api/v1/analysis/incidents/{incident_id}"): "C D A",

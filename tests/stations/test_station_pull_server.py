@@ -1,13 +1,17 @@
 """What `lifeline station pull` brings back besides the chain: the number leases the server
 grants (received into the station's journal, where the desk issues numbers from them) and the
-mode declared on the server (put in force once per declaration)."""
+mode declared on the server (put in force once per declaration) and the emergency credentials,
+signed (DIR/operators.json)."""
+from datetime import timedelta
+
 import pytest
+from django.contrib.auth.hashers import check_password, make_password
 
 from lifeline.core import clock
 from lifeline.package.keys import KeyStore
 from lifeline.stations import registry
-from lifeline.stations.models import NumberLease
-from lifeline.workstation import modes, numbering, pull
+from lifeline.stations.models import EmergencyCredential, NumberLease
+from lifeline.workstation import modes, numbering, operators, pull
 from lifeline.workstation.leases import KINDS
 from tests.snapshots.helpers import snapshot_dir  # noqa: F401 (a fixture)
 from tests.stations.chains import chain, small_his, station  # noqa: F401
@@ -89,3 +93,26 @@ def test_downtime_declared_on_the_server_is_in_force_after_the_next_pull(live_se
     registry.declare("drill", by="zhangwei", now=clock.now())
     assert workstation(live_server.url).returncode == 0
     assert mode_events(workstation, station_keys)[-1] == ("zhangwei", "drill", "server")
+
+
+def test_a_credential_created_on_the_server_lets_its_holder_in_at_the_station_after_a_pull(
+        live_server, chain, workstation, station_keys):
+    valid_until = clock.now() + timedelta(days=30)
+    EmergencyCredential.objects.create(code="C017", name="王芳", role="cashier", password=make_password("7391"),
+                                       valid_until=valid_until)
+    EmergencyCredential.objects.create(code="C002", name="李四", role="cashier", password=make_password("1111"),
+                                       valid_until=clock.now() - timedelta(days=1))
+    done = workstation(live_server.url)
+    assert done.returncode == 0, done.stderr
+    held = operators.load(workstation.dir / operators.FILE, KeyStore(file=station_keys))
+    assert list(held) == ["C017"]  # an expired credential is not sent
+    credential = held["C017"]
+    assert (credential.operator.name, credential.operator.role, credential.supervisor) == ("王芳", "cashier", False)
+    assert credential.operator.valid_until == valid_until
+    assert check_password("7391", credential.password) and not check_password("0000", credential.password)
+    assert "7391" not in (workstation.dir / operators.FILE).read_text(encoding="utf-8")
+
+    EmergencyCredential.objects.filter(code="C017").update(supervisor=True)
+    (workstation.dir / operators.FILE).write_text("tampered", encoding="utf-8")
+    assert workstation(live_server.url).returncode == 0
+    assert operators.load(workstation.dir / operators.FILE, KeyStore(file=station_keys))["C017"].supervisor
