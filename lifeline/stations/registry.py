@@ -5,6 +5,7 @@
     registry.record_holding(station, package_ids=[...], applied=..., now=...)
     registry.states(now)       -> [StationState]: each station's data age, stale or not
     registry.declare(mode, by=..., now=...)   # every station in service (or those given) in that mode
+    registry.report_stale(now) # raises (or resolves) each reachable station's stale-data alarm
 
 Only the token's SHA-256 is stored. A station's check-ins are StationCheckIn rows. Creating,
 revoking and re-keying a station are audited; so is a check-in that changes what the station
@@ -22,6 +23,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from lifeline.audit.bulk import audited_update
+from lifeline.core import alarms
 from lifeline.core.actor import acting_as
 from lifeline.snapshots.models import SnapshotBuild
 from lifeline.stations import distribution
@@ -30,6 +32,10 @@ from lifeline.stations.models import Station, StationCheckIn
 # Tells a station's token from a user's API token (ll_…) at a glance.
 TOKEN_PREFIX = "st_"
 MAX_HELD = 100
+ALARM_SOURCE = "continuity:stations"
+# A station seen within this long is reachable: it pulls every 30 s, so its data being stale is
+# a fault to fix (the pull fails, the chain does not verify), not a station switched off.
+REACHABLE = timedelta(minutes=10)
 
 
 def token_digest(token: str) -> str:
@@ -143,3 +149,30 @@ def states(now: datetime) -> list[StationState]:
     newest = distribution.newest_id()
     found = sorted(Station.objects.all(), key=lambda s: (s.revoked_at is not None, s.department, s.name))
     return [state(s, now, newest) for s in found]
+
+
+def report_stale(now: datetime) -> list[StationState]:
+    """Raise the alarm of each station in service that is reachable and holds stale data (or
+    none); resolve it once the station is fresh again or out of contact. Returns those firing."""
+    firing = []
+    for found in states(now):
+        station = found.station
+        if station.revoked_at is not None:
+            continue
+        reachable = station.last_seen_at is not None and now - station.last_seen_at <= REACHABLE
+        stale = reachable and found.stale
+        alarms.raise_alarm(source=ALARM_SOURCE, fingerprint=f"station-{station.pk}-stale", firing=stale,
+                           summary=_stale_summary(found, now) if stale else
+                           _("Station %(name)s holds fresh data again, or is out of contact") % {"name": station.name},
+                           labels={"station": station.name, "package": station.package_id})
+        if stale:
+            firing.append(found)
+    return firing
+
+
+def _stale_summary(found: StationState, now: datetime) -> str:
+    name = found.station.name
+    if found.age is None:
+        return _("Station %(name)s is reachable but holds no snapshot package") % {"name": name}
+    return _("Station %(name)s is reachable but its data is %(minutes)d minutes old") % {
+        "name": name, "minutes": found.age.total_seconds() // 60}
