@@ -62,17 +62,18 @@ def main(argv=None):
     web = subprocess.Popen(command, env=env)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stopping serve stops its pages too
     try:
-        keep_pulling(args.server, args.token, directory, keys, args.every, web)
+        keep_pulling(args.server, args.token, directory, keys, args.every, web, env["LIFELINE_STATION_CODE"])
     finally:
         web.terminate()
         web.wait()
 
 
-def keep_pulling(server: str, token: str, directory: Path, keys: Path, every: float, web):
-    """Pull while the pages run; a failed pull is said and tried again at the next turn."""
+def keep_pulling(server: str, token: str, directory: Path, keys: Path, every: float, web, station_code: str = ""):
+    """Pull while the pages run (each pull also hears the declared mode, renews the number leases
+    and fetches the emergency credentials); a failed pull is said and tried again at the next turn."""
     while web.poll() is None:
         try:
-            pull.pull(pull.Server(server, token), directory, KeyStore(file=keys), say=_say)
+            pull.pull(pull.Server(server, token), directory, KeyStore(file=keys), say=_say, station_code=station_code)
         except (pull.PullFailed, KeyStoreError) as failed:
             _say(f"pull failed, serving the package held: {failed}")
         time.sleep(every)
