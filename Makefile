@@ -34,13 +34,16 @@ messages: $(BIN)/.installed
 
 # The demo HIS that `lifeline demo` writes: the worker takes snapshots of it.
 run: export LIFELINE_SNAPSHOT_MAPPING ?= $(LIFELINE_DATA_DIR)/demo_his.yaml
+# The address the server listens on is the one the login block prints (and links point at).
+run: export LIFELINE_BIND ?= 127.0.0.1:8000
+run: export LIFELINE_BASE_URL ?= http://$(LIFELINE_BIND)
 # The logins come last, once the server answers: a short block with the demo users' one password.
 run: setup
 	$(BIN)/lifeline migrate -v0
 	@$(BIN)/lifeline demo > $(LIFELINE_DATA_DIR)/demo-logins.txt
 	@$(BIN)/lifeline worker & worker=$$!; $(BIN)/lifeline serve & server=$$!; \
 	trap "kill $$worker $$server" EXIT; \
-	for i in $$(seq 50); do $(BIN)/python -c "import urllib.request as u; u.urlopen('http://$${LIFELINE_BIND:-127.0.0.1:8000}/healthz', timeout=1)" 2>/dev/null && break; sleep 0.2; done; \
+	for i in $$(seq 50); do $(BIN)/python -c "import urllib.request as u; u.urlopen('http://$${LIFELINE_BIND}/healthz', timeout=1)" 2>/dev/null && break; sleep 0.2; done; \
 	cat $(LIFELINE_DATA_DIR)/demo-logins.txt; wait $$server
 
 # Style (ruff) and the layering of the apps (import-linter; both configured in pyproject.toml).
