@@ -83,8 +83,11 @@ def production_databases() -> list[tuple[str, URL]]:
         try:
             found.append((_("the HIS database of the snapshot mapping"),
                           make_url(mapping.load(settings.SNAPSHOT_MAPPING).connection.url)))
-        except mapping.MappingInvalid:
-            pass  # a broken mapping reads nothing; the snapshots page says what is wrong with it
+        except mapping.MappingInvalid as broken:
+            # Fail closed: a HIS that cannot be named cannot be told apart from the scratch target.
+            raise Refused("target_url", _("the snapshot mapping cannot be read, so the scratch target cannot be "
+                                          "checked against the HIS; fix the mapping first: %(why)s")
+                          % {"why": broken}) from None
     return found
 
 

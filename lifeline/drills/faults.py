@@ -17,6 +17,7 @@ import json
 import shutil
 import subprocess
 from dataclasses import dataclass
+from typing import Protocol
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -27,18 +28,16 @@ TIMEOUT_SECONDS = 30
 TARGETS_FILE = "drill_targets.json"
 
 
-class Fault:
+class Fault(Protocol):
     """What a drill needs of a fault: make it, and undo it (both idempotent enough to retry)."""
 
-    def inject(self) -> str:
-        raise NotImplementedError
+    def inject(self) -> str: ...
 
-    def undo(self) -> str:
-        raise NotImplementedError
+    def undo(self) -> str: ...
 
 
 @dataclass(frozen=True)
-class CommandFault(Fault):
+class CommandFault:
     stop: tuple[str, ...]
     start: tuple[str, ...]
 

@@ -173,6 +173,16 @@ def test_the_his_of_the_snapshot_mapping_is_refused_as_a_target(restore_test, tm
     assert services.claim_due_test(timezone.now()) is None and RestoreRun.objects.count() == 1
 
 
+def test_a_mapping_that_cannot_be_read_refuses_every_target(tmp_path, settings):
+    """Fail closed: with the HIS unknown, no scratch target can be shown to differ from it."""
+    mapping = tmp_path / "his.yaml"
+    mapping.write_text("connection: [not a mapping\n", encoding="utf-8")
+    settings.SNAPSHOT_MAPPING = str(mapping)
+    with pytest.raises(Refused) as refused:
+        restore.check_target("postgresql://backup@scratch.example:5432/his_scratch")
+    assert refused.value.field == "target_url" and "映射" in refused.value.message
+
+
 def test_the_form_refuses_a_production_target_naming_the_field(restore_test, make_user, monkeypatch):
     client = Client()
     client.force_login(make_user("it", Role.DUTY))
