@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "lifeline.continuity",  # only the migration history from before the split (its __init__ says why)
     "lifeline.snapshots",
     "lifeline.stations",
+    "lifeline.recovery",
     "lifeline.analysis",
     "lifeline.detection",
     "lifeline.notify",
