@@ -140,3 +140,17 @@ def limit_statement_time(connection: sa.Connection, seconds: int):
         connection.exec_driver_sql(f"SET SESSION max_statement_time = {seconds}")
     elif dialect.name == "mysql":
         connection.exec_driver_sql(f"SET SESSION max_execution_time = {seconds * 1000}")
+
+
+def sqlite_transactions(engine: sa.Engine, begin: str = "BEGIN"):
+    """pysqlite begins a transaction only before a write, and lets a SAVEPOINT begin none; make
+    every transaction of `engine` begin with `begin` ("BEGIN IMMEDIATE" takes the write lock at
+    once, so two writers queue instead of one failing when both upgrade a read lock)."""
+
+    @event.listens_for(engine, "connect")
+    def _no_implicit_transactions(dbapi_connection, record):
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):
+        connection.exec_driver_sql(begin)

@@ -20,6 +20,7 @@ TYPES = {
     "text": "text / 文本",
     "integer": "whole number / 整数",
     "decimal": "decimal number, never negative / 非负小数",
+    "signed_decimal": "decimal number, negative for a refund / 小数 (退费为负)",
     "date": "date YYYY-MM-DD / 日期",
     "datetime": "date and time / 日期时间",
     "code": "one of a fixed set / 代码",
@@ -144,13 +145,18 @@ def _integer(value):
     return int(number)
 
 
-def _decimal(value):
+def _signed_decimal(value):
     try:
         number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
     except InvalidOperation:
         raise _reason(gettext_noop("%(value)s is not a number"), value) from None
     if not number.is_finite():
         raise _reason(gettext_noop("%(value)s is not a number"), value)
+    return number
+
+
+def _decimal(value):
+    number = _signed_decimal(value)
     if number < 0:
         raise InvalidValue(_("%(value)s is negative") % {"value": number})
     return number
@@ -189,8 +195,8 @@ def _boolean(value):
     raise _reason(gettext_noop("%(value)s is not true or false (1/0, Y/N)"), value)
 
 
-_CONVERT = {"text": _text, "integer": _integer, "decimal": _decimal, "date": _date,
-            "datetime": _datetime, "boolean": _boolean, "code": _text}
+_CONVERT = {"text": _text, "integer": _integer, "decimal": _decimal, "signed_decimal": _signed_decimal,
+            "date": _date, "datetime": _datetime, "boolean": _boolean, "code": _text}
 
 
 @dataclass(frozen=True)
@@ -388,10 +394,13 @@ RECORDS: dict[str, Entity] = {e.name: e for e in (
         Field("card_no", "text", "就诊卡号", "Patient card number"),
         Field("item_kind", "code", "项目种类", "Kind of item", choices=ITEM_KIND),
         Field("item_code", "text", "项目/药品编码", "Item or drug code"),
-        Field("quantity", "decimal", "数量", "Quantity"),
+        Field("quantity", "signed_decimal", "数量 (退费为负)", "Quantity (negative for a refund)"),
         Field("unit_price", "decimal", "单价 (元)", "Price per unit (yuan)"),
-        Field("amount", "decimal", "金额 (元)", "Amount (yuan)"),
+        Field("amount", "signed_decimal", "金额 (元, 退费为负)", "Amount (yuan, negative for a refund)"),
         Field("insurance_category", "code", "医保类别", "Insurance category", choices=INSURANCE_CATEGORY),
+        Field("payment_method", "text", "支付方式", "Payment method", required=False),
+        Field("refund_of", "text", "原收费事件编号 (退费时)", "Event id of the charge this refunds (a refund or void)",
+              required=False),
     )),
     Entity("prescription", "应急处方", "Prescription line", ("event_id",), _EVENT + (
         Field("presc_no", "text", "处方号", "Prescription number"),
@@ -411,6 +420,45 @@ RECORDS: dict[str, Entity] = {e.name: e for e in (
     )),
 )}
 
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """A question merge-back asks the HIS (conflict detection, reconciliation): the mapping's
+    `merge_back_lookups.<name>.query` takes `binds` as :name parameters and yields `columns`."""
+    name: str
+    en: str
+    binds: tuple[str, ...]
+    columns: tuple[Field, ...]
+
+
+_PATIENT = ENTITIES["patient"].by_name
+_PATIENT_FOUND = (_PATIENT["card_no"], _PATIENT["name"], _PATIENT["birth_date"])
+
+LOOKUPS: dict[str, Lookup] = {lookup.name: lookup for lookup in (
+    Lookup("patient_by_id_card", "the HIS's patients with this resident ID number (a temporary card's "
+           "merge candidates)", ("id_card_no",), _PATIENT_FOUND),
+    Lookup("patient_by_name_birth", "the HIS's patients with this name and birth date", ("name", "birth_date"),
+           _PATIENT_FOUND),
+    Lookup("invoice_used", "the HIS's own charges (not merged back) on this invoice number", ("invoice_no",), (
+        Field("invoice_no", "integer", "发票号", "Invoice number"),
+        Field("card_no", "text", "就诊卡号", "Patient card number", required=False),
+        Field("cashier_code", "text", "收费员工号", "Cashier's staff number", required=False),
+        Field("charged_at", "datetime", "收费时间", "When it was charged", required=False),
+    )),
+    Lookup("price", "the HIS's current price of a drug or charge item", ("item_kind", "item_code"), (
+        Field("unit_price", "decimal", "单价 (元)", "Price per unit (yuan)"),
+    )),
+    Lookup("stock", "the HIS's stock of a drug in a pharmacy, all batches", ("pharmacy_code", "drug_code"), (
+        Field("quantity", "signed_decimal", "库存数量", "Quantity in stock (units)"),
+    )),
+    Lookup("cashier_takings", "each cashier's takings per payment method charged in [start, end)",
+           ("start", "end"), (
+        Field("cashier_code", "text", "收费员工号", "Cashier's staff number"),
+        Field("payment_method", "text", "支付方式", "Payment method", required=False),
+        Field("amount", "signed_decimal", "金额 (元)", "Amount (yuan)"),
+    )),
+)}
 
 def markdown() -> str:
     """docs/canonical-model.md: every entity and record with its fields (kept equal by a test)."""

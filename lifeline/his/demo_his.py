@@ -27,6 +27,7 @@ from sqlalchemy.dialects import mysql
 
 from lifeline.core import databases
 from lifeline.his.canonical import id_card_check_digit
+from lifeline.his.writer import ledger_metadata
 
 BATCH = 20_000
 Stamp = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
@@ -69,7 +70,8 @@ PAT_MASTER_INDEX = _table(
     sa.Column("PATIENT_ID", S(20), primary_key=True), sa.Column("NAME", S(40), nullable=False),
     sa.Column("SEX", S(4), nullable=False), sa.Column("DATE_OF_BIRTH", sa.Date, nullable=False),
     sa.Column("ID_NO", S(18)), sa.Column("PHONE_NUMBER", S(20)), sa.Column("CHARGE_TYPE", S(8)),
-    sa.Column("INSURANCE_NO", S(32)), sa.Column("CREATE_DATE", Stamp, nullable=False))
+    sa.Column("INSURANCE_NO", S(32)), sa.Column("CREATE_DATE", Stamp, nullable=False),
+    sa.Index("IX_PAT_ID_NO", "ID_NO"), sa.Index("IX_PAT_NAME_BIRTH", "NAME", "DATE_OF_BIRTH"))  # merge candidates
 INSURANCE_DICT = _table(
     "INSURANCE_DICT", sa.Column("INSUR_CODE", S(8), primary_key=True), sa.Column("INSUR_NAME", S(40)),
     sa.Column("SELF_PAY_FLAG", S(1)))
@@ -105,10 +107,11 @@ OUTP_REGISTER = _sequenced(
     sa.Column("SCHEDULE_NO", sa.Integer), sa.Column("DEPT_CODE", S(8)), sa.Column("DOCTOR", S(10)),
     sa.Column("REGIST_FEE", Money), sa.Column("REGIST_DATE", Stamp), sa.Column("OPERATOR_NO", S(10)))
 OUTP_CHARGE = _sequenced(
-    "OUTP_CHARGE", sa.Column("RCPT_NO", sa.BigInteger), sa.Column("PATIENT_ID", S(20), index=True),
+    "OUTP_CHARGE", sa.Column("RCPT_NO", sa.BigInteger, index=True), sa.Column("PATIENT_ID", S(20), index=True),
     sa.Column("VISIT_NO", S(20)), sa.Column("ITEM_CLASS", S(2)), sa.Column("ITEM_CODE", S(20)),
     sa.Column("AMOUNT", Money), sa.Column("PRICE", Money), sa.Column("COSTS", Money),
-    sa.Column("INSUR_CLASS", S(2)), sa.Column("CHARGE_DATE", Stamp), sa.Column("OPERATOR_NO", S(10)))
+    sa.Column("INSUR_CLASS", S(2)), sa.Column("CHARGE_DATE", Stamp), sa.Column("OPERATOR_NO", S(10)),
+    sa.Column("PAY_WAY", S(8)))
 OUTP_PRESC = _sequenced(
     "OUTP_PRESC", sa.Column("PRESC_NO", S(20)), sa.Column("VISIT_NO", S(20)),
     sa.Column("PATIENT_ID", S(20), index=True), sa.Column("DOCTOR", S(10)), sa.Column("DRUG_CODE", S(20)),
@@ -176,6 +179,7 @@ PRICE_ITEMS = {
 CATEGORY = {code: name for code, name in PRICE_ITEMS}
 PHARMACIES = [name for name, kind, *_ in SERVICES if kind == "药房"]
 SCHEDULE_DAYS = 14
+PAY_WAYS = {"现金": "cash", "银行卡": "bank_card", "微信": "wechat", "支付宝": "alipay"}  # OUTP_CHARGE.PAY_WAY
 DOSAGES = ["口服 一日三次 一次一片", "口服 一日两次 一次一粒", "口服 一日一次 一次一片", "静脉滴注 一日一次", "外用 一日两次"]
 
 
@@ -301,7 +305,7 @@ def visit_rows(pools: Pools, patients: int, base: dict, now: datetime.datetime) 
         presc = f"P{day:%Y%m%d}{n:06d}"
         out[OUTP_REGISTER].append((visit, card, None, dept, doctor, fee, when, cashier, None, now))
         out[OUTP_CHARGE].append((9_000_000 + n, card, visit, "Y", drug[0], amount, drug[6], drug[6] * amount,
-                                 drug[7], when, cashier, None, now))
+                                 drug[7], when, cashier, rng.choice(list(PAY_WAYS)), None, now))
         out[OUTP_PRESC].append((presc, visit, card, doctor, drug[0], amount, rng.choice(DOSAGES), when, None, now))
         out[OUTP_DISPENSE].append((presc, pharmacy, drug[0], None, amount, when, cashier, None, now))
     return out
@@ -372,6 +376,7 @@ def build(url: str, patients: int, seed: int = 1, now: datetime.datetime | None 
             with engine.connect() as connection:
                 connection.exec_driver_sql("PRAGMA journal_mode=WAL")
         metadata.drop_all(engine)
+        ledger_metadata.drop_all(engine)  # a re-created HIS has had nothing merged into it
         metadata.create_all(engine)
         base = base_rows(pools, now)
         counts = {}
@@ -533,10 +538,11 @@ MERGE_BACK = {
                :operator_code, :event_id, :recorded_at)""",
     "charge": """
         INSERT INTO {OUTP_CHARGE} ({RCPT_NO}, {PATIENT_ID}, {VISIT_NO}, {ITEM_CLASS}, {ITEM_CODE}, {AMOUNT}, {PRICE},
-               {COSTS}, {INSUR_CLASS}, {CHARGE_DATE}, {OPERATOR_NO}, {EMERGENCY_EVENT_ID}, {LAST_MODIFY_DATE})
+               {COSTS}, {INSUR_CLASS}, {CHARGE_DATE}, {OPERATOR_NO}, {PAY_WAY}, {EMERGENCY_EVENT_ID},
+               {LAST_MODIFY_DATE})
         VALUES (:invoice_no, :card_no, :visit_no, CASE :item_kind WHEN 'drug' THEN 'Y' ELSE 'Z' END, :item_code,
-               :quantity, :unit_price, :amount, :insurance_category, :recorded_at, :operator_code, :event_id,
-               :recorded_at)""",
+               :quantity, :unit_price, :amount, :insurance_category, :recorded_at, :operator_code,
+               CASE :payment_method {PAY_WAY_IN} END, :event_id, :recorded_at)""",
     "prescription": """
         INSERT INTO {OUTP_PRESC} ({PRESC_NO}, {VISIT_NO}, {PATIENT_ID}, {DOCTOR}, {DRUG_CODE}, {AMOUNT}, {DOSAGE},
                {PRESC_DATE}, {EMERGENCY_EVENT_ID}, {LAST_MODIFY_DATE})
@@ -549,6 +555,35 @@ MERGE_BACK = {
                :event_id, :recorded_at)""",
 }
 
+# The questions merge-back asks (mapping `merge_back_lookups`, canonical.LOOKUPS). The HIS's own
+# rows are those without an emergency event id.
+LOOKUPS = {
+    "patient_by_id_card": """
+        SELECT {PATIENT_ID} AS card_no, {NAME} AS name, {DATE_OF_BIRTH} AS birth_date
+        FROM {PAT_MASTER_INDEX} WHERE {ID_NO} = :id_card_no""",
+    "patient_by_name_birth": """
+        SELECT {PATIENT_ID} AS card_no, {NAME} AS name, {DATE_OF_BIRTH} AS birth_date
+        FROM {PAT_MASTER_INDEX} WHERE {NAME} = :name AND {DATE_OF_BIRTH} = :birth_date""",
+    "invoice_used": """
+        SELECT {RCPT_NO} AS invoice_no, {PATIENT_ID} AS card_no, {OPERATOR_NO} AS cashier_code,
+               {CHARGE_DATE} AS charged_at
+        FROM {OUTP_CHARGE} WHERE {RCPT_NO} = :invoice_no AND {EMERGENCY_EVENT_ID} IS NULL""",
+    "price": """
+        SELECT {RETAIL_PRICE} AS unit_price FROM {DRUG_DICT} WHERE :item_kind = 'drug' AND {DRUG_CODE} = :item_code
+        UNION ALL
+        SELECT {PRICE} AS unit_price FROM {PRICE_LIST}
+        WHERE :item_kind = 'price_item' AND {ITEM_CODE} = :item_code AND {STOP_DATE} IS NULL""",
+    "stock": """
+        SELECT SUM({QUANTITY}) AS quantity FROM {DRUG_STOCK}
+        WHERE {STORAGE} = :pharmacy_code AND {DRUG_CODE} = :drug_code GROUP BY {STORAGE}, {DRUG_CODE}""",
+    "cashier_takings": """
+        SELECT {OPERATOR_NO} AS cashier_code, CASE {PAY_WAY} {PAY_WAY_OUT} END AS payment_method,
+               SUM({COSTS}) AS amount
+        FROM {OUTP_CHARGE}
+        WHERE {CHARGE_DATE} >= :start AND {CHARGE_DATE} < :end AND {EMERGENCY_EVENT_ID} IS NULL
+        GROUP BY {OPERATOR_NO}, {PAY_WAY}""",
+}
+
 
 class QuotedNames(dict):
     """{NAME} -> NAME as this database needs it: quoted on PostgreSQL, which folds bare names to
@@ -556,7 +591,9 @@ class QuotedNames(dict):
 
     def __init__(self, dialect):
         super().__init__(CATEGORIES=" ".join(f"WHEN '{code}' THEN '{name}'" for code, name in CATEGORY.items())
-                         + " ELSE '其他'")
+                         + " ELSE '其他'",
+                         PAY_WAY_IN=" ".join(f"WHEN '{code}' THEN '{way}'" for way, code in PAY_WAYS.items()),
+                         PAY_WAY_OUT=" ".join(f"WHEN '{way}' THEN '{code}'" for way, code in PAY_WAYS.items()))
         self.quoted = dialect.name == "postgresql"
 
     def __missing__(self, name):
@@ -587,6 +624,10 @@ def mapping_text(url: str, password_env: str | None = None) -> str:
     for record, statement in MERGE_BACK.items():
         lines += [f"  {record}:", "    statements:", "      - |"]
         lines += ["        " + line for line in _dedent(statement.format_map(quoted))]
+    lines.append("merge_back_lookups:")
+    for name, query in LOOKUPS.items():
+        lines += [f"  {name}:", "    query: |"]
+        lines += ["      " + line for line in _dedent(query.format_map(quoted))]
     return "\n".join(lines) + "\n"
 
 

@@ -25,7 +25,7 @@ from lifeline.core import sqlguard
 from lifeline.core.databases import PASSWORD_IN_URL, Connection, password_reason
 from lifeline.core.yamllint import Linter, did_you_mean, parse, read_text
 from lifeline.core.yamlsource import Path, Problem, Source, value_at
-from lifeline.his.canonical import ENTITIES, RECORDS
+from lifeline.his.canonical import ENTITIES, LOOKUPS, RECORDS
 
 IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
 PASSWORD_REASON = password_reason("the mapping file")
@@ -161,12 +161,24 @@ class MergeBack(_Strict):
     columns: dict[str, str] | None = None  # record field -> column of the staging table
 
 
+class MergeBackLookup(_Strict):
+    """A question merge-back asks the HIS (canonical.LOOKUPS): one SELECT taking the lookup's
+    binds as :name parameters and yielding its columns."""
+    query: str = Field(min_length=1)
+
+    @field_validator("query")
+    @classmethod
+    def one_select(cls, value: str) -> str:
+        return sqlguard.one_select(value)
+
+
 class Mapping(_Strict):
     version: Literal[1]
     his: str = Field(min_length=1, description="which HIS this is, for people")
     connection: Connection
     entities: dict[str, EntityQuery]
     merge_back: dict[str, MergeBack] = {}
+    merge_back_lookups: dict[str, MergeBackLookup] = {}
 
 
 def check_file(path) -> list[Problem]:
@@ -207,6 +219,7 @@ class _Linter(Linter):
         mapping = self.validate(Mapping)
         self.check_entities()
         self.check_merge_back()
+        self.check_lookups()
         connection = value_at(self.data, ("connection",))
         if isinstance(connection, dict) and connection.get("password_env") and connection.get("password_file"):
             self.report(("connection", "password_file"), "give password_env or password_file, not both")
@@ -290,3 +303,18 @@ class _Linter(Linter):
         if missing:
             self.report(path + ("columns",), f"required field(s) of the {name} record without a column: "
                         + ", ".join(missing))
+
+    def check_lookups(self):
+        lookups = value_at(self.data, ("merge_back_lookups",))
+        if not isinstance(lookups, dict):
+            return
+        for name, spec in lookups.items():
+            path = ("merge_back_lookups", name)
+            if name not in LOOKUPS:
+                self.report(path, f"unknown lookup {name!r}{did_you_mean(str(name), LOOKUPS)}")
+                continue
+            binds = LOOKUPS[name].binds
+            for param in _BIND.findall(str(spec.get("query", "")) if isinstance(spec, dict) else ""):
+                if param not in binds:
+                    self.report(path + ("query",), f"parameter :{param} is not one the {name} lookup takes "
+                                f"({', '.join(binds)})")
