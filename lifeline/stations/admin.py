@@ -65,7 +65,7 @@ class EmergencyCredentialForm(forms.ModelForm):
 
     class Meta:
         model = EmergencyCredential
-        fields = ["code", "name", "role", "supervisor", "valid_until"]
+        fields = ["code", "name", "role", "supervisor", "valid_until", "stations"]
 
     def clean(self):
         cleaned = super().clean()
@@ -81,9 +81,17 @@ class EmergencyCredentialForm(forms.ModelForm):
 
 @admin.register(EmergencyCredential)
 class EmergencyCredentialAdmin(admin.ModelAdmin):
-    """Sent to every station on its next pull (credentials.py)."""
+    """Sent on their next pull to the stations chosen, or to every station (credentials.py)."""
 
     form = EmergencyCredentialForm
-    list_display = ["code", "name", "role", "supervisor", "valid_until"]
-    list_filter = ["role", "supervisor"]
+    list_display = ["code", "name", "role", "supervisor", "valid_until", "station_names"]
+    list_filter = ["role", "supervisor", "stations"]
+    filter_horizontal = ["stations"]
     search_fields = ["code", "name"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("stations")
+
+    @admin.display(description=gettext_lazy("valid on stations"))
+    def station_names(self, obj):
+        return "、".join(station.name for station in obj.stations.all()) or _("every station")

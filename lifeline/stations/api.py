@@ -182,10 +182,11 @@ def declare_mode(request, payload: ModeIn):
 
 
 @router.get("/stations/operators", auth=station_auth, url_name="continuity_operators",
-            summary="The emergency credentials still valid, signed with the package key: the station's operators.json")
+            summary="The emergency credentials still valid on this station, signed with the package key: "
+                    "the station's operators.json")
 def station_operators(request):
     """503 naming the key store while the server holds no package key to sign with."""
     try:
-        return credentials.signed(clock.now())
+        return credentials.signed(clock.now(), request.auth)
     except KeyStoreError as missing:
         raise Refused("key", str(missing), status=503) from missing

@@ -114,7 +114,9 @@ class LeaseLock(models.Model):
 class EmergencyCredential(models.Model):
     """A person's emergency credential (应急账号) for the stations: sent to every station, signed,
     as DIR/operators.json on its pull (credentials.py). Only the password's hash is stored and
-    sent; the station accepts it only in downtime or a drill, and until `valid_until`."""
+    sent; the station accepts it only in downtime or a drill, and until `valid_until`. `stations`:
+    the stations it is sent to, none chosen meaning every station (a cover cashier works anywhere;
+    a pharmacist only at the pharmacy's stations)."""
 
     class Role(models.TextChoices):
         REGISTRAR = "registrar", _("registration")
@@ -128,6 +130,9 @@ class EmergencyCredential(models.Model):
                                      help_text=_("may declare downtime on a station with this credential"))
     password = models.CharField(_("password"), max_length=200, editable=False)
     valid_until = models.DateTimeField(_("valid until"))
+    stations = models.ManyToManyField(Station, blank=True, related_name="emergency_credentials",
+                                      verbose_name=_("valid on stations"),
+                                      help_text=_("none chosen: valid on every station"))
 
     class Meta:
         verbose_name = _("emergency credential")

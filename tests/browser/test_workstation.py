@@ -154,7 +154,7 @@ def test_every_page_at_the_window_and_on_a_phone(browser, stations, width, heigh
     _declare_downtime(page, pharmacy_station.url)
     _sign_in(page, pharmacy_station.url, "0301")
     page.goto(pharmacy_station.url + "/dispense/")
-    page.fill("input[name=code]", "LLRC1:broken")
+    page.fill("input[name=code]", "LLRC2:broken")
     _submit(page, None)
     _shot(page, f"dispense-refused-{width}")
     context.close()

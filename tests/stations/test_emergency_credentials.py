@@ -44,3 +44,29 @@ def test_with_no_package_key_yet_the_station_is_told_so_not_a_500(client, settin
     station, token = registry.create(name="收费-01", department="门诊收费")
     answer = client.get("/api/v1/continuity/stations/operators", **bearer(token))
     assert answer.status_code == 503 and answer.json()["errors"][0]["field"] == "key"
+
+
+def test_a_credential_limited_to_some_stations_reaches_only_those(client, make_user, clock, snapshot_dir):
+    client.force_login(make_user("root", Role.ADMIN))
+    pharmacy, pharmacy_token = registry.create(name="药房-01", department="门诊药房")
+    cashier, cashier_token = registry.create(name="收费-01", department="门诊收费")
+    page = client.get(ADD).content.decode()
+    assert "药房-01" in page and 'name="stations"' in page
+    assert client.post(ADD, form(clock, code="P001", role="pharmacist", stations=[pharmacy.pk])).status_code == 302
+    assert client.post(ADD, form(clock, code="A001")).status_code == 302  # no station chosen: every station
+    assert list(EmergencyCredential.objects.get(code="P001").stations.all()) == [pharmacy]
+    listed = client.get("/admin/stations/emergencycredential/").content.decode()
+    assert "药房-01" in listed
+
+    def sent_to(token):
+        signed = client.get("/api/v1/continuity/stations/operators", **bearer(token)).json()
+        return [o["code"] for o in signed["body"]["operators"]]
+
+    assert sent_to(pharmacy_token) == ["A001", "P001"]
+    assert sent_to(cashier_token) == ["A001"]
+
+    credential = EmergencyCredential.objects.get(code="P001")
+    change = f"/admin/stations/emergencycredential/{credential.pk}/change/"
+    assert client.post(change, form(clock, code="P001", role="pharmacist", new_password="",
+                                     stations=[pharmacy.pk, cashier.pk])).status_code == 302
+    assert sent_to(cashier_token) == ["A001", "P001"]

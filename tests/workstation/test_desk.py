@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from lifeline.workstation import charging, pharmacy, prescriptions, receipt, registration, search, store
+from lifeline.workstation import charging, pharmacy, prescriptions, registration, search, store
 from lifeline.workstation.errors import StationRefused
 from lifeline.workstation.journal import DRILL, READY, InForce, verify
 from lifeline.workstation.station import Operator, Station
@@ -159,24 +159,6 @@ def test_a_receipt_from_another_station_and_manual_dispensing(station):
     _refused(station, "lines.0.quantity", pharmacy.dispense_by_hand, PHARMACIST, "纸-0008", "C0002", "PH1",
              [{"drug_code": "Y002", "quantity": "1"}])  # 3 in stock, 3 given by hand
     assert verify(station.db).ok
-
-
-def test_a_receipt_code_carries_the_charge_to_another_stations_pharmacy(cashier, tmp_path, key, in_force,
-                                                                        station_clock):
-    charged = charging.charge(cashier, CASHIER, "C0002", "1000", LINES, "cash")
-    text = receipt.code(charged)
-    assert text.startswith("LLRC1:")
-    other_dir = tmp_path / "pharmacy"
-    other_dir.mkdir()
-    write_base(other_dir, key)
-    other = Station.open(other_dir, key, in_force, station_clock)
-    given = pharmacy.dispense(other, PHARMACIST, charged.payload["charge_no"], "PH1", receipt=receipt.read(text))
-    assert given.payload["lines"] == [{"drug_code": "Y001", "quantity": "2"}]
-    for bad in ("hello", "LLRC1:!!!", "LLRC1:" + "e30"):  # not ours, not base64, {} without the charge
-        with pytest.raises(StationRefused) as refused:
-            receipt.read(bad)
-        assert refused.value.field == "code"
-    other.close()
 
 
 def test_the_base_data_is_read_only_at_the_desk(station):

@@ -1,6 +1,7 @@
 """The workstation's pages, served by `python -m lifeline.workstation.serve` in a subprocess
 (its own Django settings) and driven over HTTP: modes, sign-in, the desks, refusals beside their
 field with nothing written."""
+import base64
 import re
 import sqlite3
 
@@ -49,13 +50,31 @@ def test_a_supervisor_declares_downtime_with_the_emergency_pin(stations):
         desk = Browser(served)
         before = journal_count(directory)
         wrong = desk.post("/mode/", {"mode": "emergency", "code": "0901", "pin": "nope"})
-        assert wrong.status_code == 400 and _error_beside(wrong.text, "pin")
-        assert journal_count(directory) == before
+        assert wrong.status_code == 400 and "再错 4 次" in _error_beside(wrong.text, "pin")
+        assert journal_count(directory) == before + 1  # the wrong try, recorded (lockout.py)
         not_boss = desk.post("/mode/", {"mode": "emergency", "code": "0201", "pin": "应急-2026"})
-        assert _error_beside(not_boss.text, "pin")
+        assert "再错 3 次" in _error_beside(not_boss.text, "pin")
         done = desk.post("/mode/", {"mode": "emergency", "code": "0901", "pin": "应急-2026", "reason": "HIS down"})
         assert done.status_code == 200 and "mode-emergency" in done.text
-        assert journal_count(directory) == before + 1
+        assert journal_count(directory) == before + 3
+
+
+def test_five_wrong_pins_lock_the_station_with_a_message_beside_the_pin(tmp_path):
+    directory = station_dir(tmp_path / "S7")
+    served = Served(directory, "S7")
+    try:
+        desk = Browser(served)
+        before = journal_count(directory)
+        for _ in range(4):
+            desk.post("/mode/", {"mode": "emergency", "code": "0901", "pin": "1234"})
+        locked = desk.post("/mode/", {"mode": "emergency", "code": "0901", "pin": "4321"})
+        assert "15 分钟内不再接受 PIN" in _error_beside(locked.text, "pin")
+        assert journal_count(directory) == before + 6  # five wrong tries and the lockout
+        right = desk.post("/mode/", {"mode": "emergency", "code": "0901", "pin": "应急-2026"})
+        assert right.status_code == 400 and "不再接受 PIN" in _error_beside(right.text, "pin")
+        assert "mode-ready" in right.text and journal_count(directory) == before + 6
+    finally:
+        served.stop()
 
 
 def test_cashier_confirms_prices_sets_the_invoice_and_charges(stations):
@@ -88,7 +107,7 @@ def test_cashier_confirms_prices_sets_the_invoice_and_charges(stations):
     assert re.search(r"/charges/\d+/$", done.url)
     assert "<svg" in done.text and "50.00" in done.text and "YB0002" in done.text
     code = re.search(r'<p class="small code-text">([^<]+)</p>', done.text).group(1)
-    assert receipt.read(code)["card_no"] == "C0002"
+    assert receipt.read(code, KeyStore(file=directory / "station-keys.json"))["card_no"] == "C0002"
     assert "¥50.00" in desk.get("/takings/").text
 
 
@@ -118,6 +137,11 @@ def test_a_pharmacist_at_another_station_dispenses_by_the_receipts_code(stations
     before = journal_count(pharmacy_dir)
     damaged = pharmacist.post("/dispense/", {"code": code[:-6], "pharmacy_code": "PH1"})
     assert _error_beside(damaged.text, "code") and journal_count(pharmacy_dir) == before
+    body, tag = code.removeprefix(receipt.PREFIX).split(".")
+    raised = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)).replace(b'"1"]', b'"9"]')  # 1 box made 9
+    edited = f"{receipt.PREFIX}{base64.urlsafe_b64encode(raised).decode().rstrip('=')}.{tag}"
+    refused = pharmacist.post("/dispense/", {"code": edited, "pharmacy_code": "PH1"})
+    assert "签名" in _error_beside(refused.text, "code") and journal_count(pharmacy_dir) == before
     done = pharmacist.post("/dispense/", {"code": code, "pharmacy_code": "PH1"})
     assert "布洛芬缓释胶囊" in done.text and journal_count(pharmacy_dir) == before + 1
     again = pharmacist.post("/dispense/", {"code": code, "pharmacy_code": "PH1"})

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from lifeline.workstation import modes, policies
+from lifeline.workstation import lockout, modes, policies
 from lifeline.workstation.errors import StationRefused
 from lifeline.workstation.journal import READY
 from lifeline.workstation.operators import CredentialsInvalid
@@ -62,14 +62,16 @@ def sign_in(request, code: str, password: str):
     return credential.operator
 
 
-def supervisor(code: str, pin: str):
-    """The supervisor whose emergency PIN this is (for declaring downtime on the station)."""
+def supervisor(station, code: str, pin: str):
+    """The supervisor whose emergency PIN this is (for declaring downtime on the station). A
+    wrong PIN is recorded, and the fifth within 15 minutes locks the PIN (`lockout`)."""
+    lockout.check(station)
     try:
         credential = desk().credentials().get(code.strip())
     except CredentialsInvalid as bad:
         raise StationRefused("", str(bad)) from None
     if credential is None or not credential.supervisor or not check_password(pin, credential.password):
-        raise StationRefused("pin", _("not a supervisor's staff number and emergency PIN"))
+        raise lockout.failed(station, code, _("not a supervisor's staff number and emergency PIN"))
     return credential.operator
 
 

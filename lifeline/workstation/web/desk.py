@@ -10,11 +10,12 @@ DIR/packages/ (read without the key: only the form is needed, the chain verified
 import json
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
 
+from lifeline.core import clock
 from lifeline.package.container import open_package
 from lifeline.package.keys import KeyStore
 from lifeline.package.tables import PackageInvalid
@@ -58,7 +59,9 @@ def _manifest(directory: Path, package_id: str) -> dict:
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    """The station's clock: Lifeline's one clock (a test may shift a served station's with
+    LIFELINE_CLOCK_OFFSET_SECONDS)."""
+    return clock.now()
 
 
 class Desk:
@@ -91,6 +94,10 @@ class Desk:
     def held(self) -> Holding:
         return self._held
 
+    def keystore(self) -> KeyStore:
+        """The station's key store: decrypts packages, verifies operators and receipt codes."""
+        return KeyStore(file=self.keys_file)
+
     def credentials(self) -> dict[str, operators.Credential]:
         """The emergency credentials, read again when the file changes."""
         path = self.directory / operators.FILE
@@ -99,7 +106,7 @@ class Desk:
         except OSError:
             return {}
         if self._credentials is None or self._credentials[0] != mtime:
-            self._credentials = (mtime, operators.load(path, KeyStore(file=self.keys_file)))
+            self._credentials = (mtime, operators.load(path, self.keystore()))
         return self._credentials[1]
 
 

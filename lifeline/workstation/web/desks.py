@@ -13,7 +13,7 @@ from lifeline.his.canonical import SESSION
 from lifeline.workstation import charging, pharmacy, policies, prescriptions, receipt, registration, stock
 from lifeline.workstation.errors import StationRefused
 from lifeline.workstation.web.access import operator_page, safe_next
-from lifeline.workstation.web.desk import now
+from lifeline.workstation.web.desk import desk, now
 from lifeline.workstation.web.forms import Form
 from lifeline.workstation.web.printing import qr_svg
 
@@ -160,7 +160,7 @@ def _charge(station, charge_no):
     found = _local_time(rows[0])
     event = next(station.journal.events(after=found["seq"] - 1))
     found["lines"] = event.payload["lines"]
-    found["code"] = receipt.code(event)
+    found["code"] = receipt.code(event, desk().keystore())
     return found
 
 
@@ -240,7 +240,7 @@ def dispense(request):
     if request.method == "POST":
         try:
             typed = form.value("code")
-            slip = receipt.read(typed) if typed.startswith(receipt.PREFIX) else None
+            slip = receipt.read(typed, desk().keystore()) if typed.startswith(receipt.PREFIX) else None
             charge_no = slip["charge_no"] if slip else typed
             if not charge_no:
                 raise StationRefused("code", _("scan the receipt's code or type the charge number"))

@@ -71,7 +71,7 @@ def declare(request):
     try:
         if form.value("mode") not in modes.MODES:
             raise StationRefused("mode", _("choose downtime, drill or ready"))
-        who = supervisor(form.value("code"), request.POST.get("pin", ""))
+        who = supervisor(request.station, form.value("code"), request.POST.get("pin", ""))
         modes.declare(request.station, form.value("mode"), who.code, modes.PIN, form.value("reason"))
         return redirect("/")
     except StationRefused as refusal:
