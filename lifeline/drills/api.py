@@ -45,6 +45,7 @@ class DrillOut(Schema):
     planned_at: datetime
     status: str
     incident_id: int | None
+    station_ids: list[int] = Field(description="workstations in drill mode while the drill runs")
     started_at: datetime | None
     ended_at: datetime | None
     milestones: list[ResultOut]
@@ -54,6 +55,10 @@ class DrillOut(Schema):
     def resolve_milestones(drill):
         return [{"milestone": r.milestone, "target_minutes": r.target, "reached_at": r.at, "minutes": r.minutes,
                  "met": r.met, "verdict": report.verdict(r, drill)} for r in results.results(drill)]
+
+    @staticmethod
+    def resolve_station_ids(drill):
+        return sorted(drill.stations.values_list("pk", flat=True))
 
     @staticmethod
     def resolve_findings(drill):
@@ -73,6 +78,7 @@ class DrillIn(Schema):
     target_emergency: int | None = Field(None, ge=0, le=MINUTES_MAX)
     target_restore: int | None = Field(None, ge=0, le=MINUTES_MAX)
     fault_target: str = Field("", max_length=64)
+    stations: list[int] = Field([], max_length=200, description="ids of workstations put in drill mode")
 
 
 class MilestoneIn(Schema):

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lifeline.drills.models import Every, Finding, Milestone
 from lifeline.plans.models import PlanVersion
+from lifeline.stations.models import Station
 
 TARGET_MAX_MINUTES = 24 * 60
 
@@ -44,6 +45,11 @@ class DrillForm(forms.Form):
     target_restore = target_field(Milestone.RESTORE)
     fault_target = forms.CharField(label=_("Fault to inject (lab)"), required=False, max_length=64,
                                    help_text=_("A drill-safe lab target; blank: no injection"))
+    stations = forms.ModelMultipleChoiceField(
+        label=_("Workstations in drill mode"), required=False, widget=forms.CheckboxSelectMultiple,
+        queryset=Station.objects.filter(revoked_at__isnull=True),
+        help_text=_("A downtime drill: cashiers practise on these workstations with real base data, "
+                    "everything marked 演练 and never merged"))
 
     def arguments(self) -> dict:
         """The cleaned form as services.plan_drill's keywords; blank targets are left to the plan."""

@@ -68,6 +68,10 @@ class Drill(models.Model):
     target_restore = models.PositiveIntegerField(_("target: core business restored (min)"), null=True, blank=True)
     fault_target = models.CharField(_("fault to inject"), max_length=64, blank=True,
                                     help_text=_("A drill-safe lab target (DRILL_TARGETS); blank: no injection"))
+    stations = models.ManyToManyField("stations.Station", blank=True, related_name="drills",
+                                      verbose_name=_("workstations in drill mode"),
+                                      help_text=_("A downtime drill: these emergency workstations are in drill mode "
+                                                  "while it runs (everything marked 演练, never merged)"))
     schedule = models.ForeignKey(Schedule, on_delete=models.SET_NULL, null=True, blank=True, related_name="drills",
                                  verbose_name=_("schedule"))
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.PLANNED)

@@ -71,6 +71,9 @@ def _docx(report: Report) -> bytes:
     doc.add_paragraph(f"{_('Started')}: {_local(drill.started_at)} · {_('Ended')}: {_local(drill.ended_at)}")
     doc.add_paragraph(f"{_('Participants')}: {drill.participants or '—'}")
     doc.add_paragraph(f"{_('Observers')}: {drill.observers or '—'}")
+    stations = "、".join(map(str, drill.stations.all()))
+    if stations:
+        doc.add_paragraph(f"{_('Workstations in drill mode')}: {stations}")
     docx_heading(doc, _("1. Milestones against targets"), 1)
     docx_table(doc, h["milestones"], milestone_rows(report))
     doc.add_paragraph(report.year_chart.title)

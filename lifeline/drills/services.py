@@ -6,6 +6,10 @@ its milestones are read from that incident's events where it has them (first che
 done, acknowledged, the emergency step done or mitigated, resolved) and otherwise recorded by
 a button. A fault injection row is written before the fault is made, so the worker's undo
 (undo_due) always knows what to undo, across restarts.
+
+A downtime drill names emergency workstations: starting it declares them in drill mode (the
+cashiers practise on real base data, every event marked 演练 and never merged), ending it puts
+those still in drill mode back to ready. A station in a real downtime is never taken for a drill.
 """
 import logging
 from datetime import timedelta
@@ -20,6 +24,8 @@ from lifeline.drills import defaults, faults
 from lifeline.drills.models import Drill, FaultInjection, Finding, Milestone, MilestoneRecord
 from lifeline.incidents.lifecycle import open_incident
 from lifeline.plans.models import PlanVersion
+from lifeline.stations import registry
+from lifeline.stations.models import Station
 
 log = logging.getLogger("lifeline.drills")
 TARGET_FIELDS = [f"target_{m}" for m in Milestone.values]
@@ -50,11 +56,13 @@ def scenario_name(plan_id: str, scenario_id: str) -> str:
 
 
 def plan_drill(*, plan_id, scenario_id, planned_at, title="", participants="", observers="", length_minutes=60,
-               fault_target="", schedule=None, **targets) -> Drill:
-    """A planned drill; targets left out (or None) default from the scenario (defaults.py)."""
+               fault_target="", schedule=None, stations=(), **targets) -> Drill:
+    """A planned drill; targets left out (or None) default from the scenario (defaults.py).
+    `stations`: the workstations (or their ids) put in drill mode while it runs."""
     plan, scenario = scenario_of(plan_id, scenario_id)
     if fault_target:
         faults.check_target(fault_target)
+    stations = _in_service(stations)
     found = defaults.for_scenario(plan, scenario)
     values = {f"target_{m}": targets.get(f"target_{m}", getattr(found, m)) for m in Milestone.values}
     day = timezone.localtime(planned_at).strftime("%Y-%m-%d")
@@ -63,8 +71,24 @@ def plan_drill(*, plan_id, scenario_id, planned_at, title="", participants="", o
                   observers=observers, length_minutes=length_minutes, fault_target=fault_target,
                   schedule=schedule, **values)
     drill.full_clean()
-    drill.save()
+    with transaction.atomic():
+        drill.save()
+        drill.stations.set(stations)
     return drill
+
+
+def _in_service(stations) -> list[Station]:
+    ids = {getattr(station, "pk", station) for station in stations}
+    found = list(Station.objects.filter(pk__in=ids, revoked_at__isnull=True))
+    missing = ids - {station.pk for station in found}
+    if missing:
+        raise Refused("stations", _("no workstation in service with id %(ids)s")
+                      % {"ids": ", ".join(map(str, sorted(missing)))})
+    return found
+
+
+def _declared_by(drill: Drill, user) -> str:
+    return _("%(user)s (drill: %(drill)s)") % {"user": user or _("the worker"), "drill": drill.title}
 
 
 def _require(drill: Drill, *statuses):
@@ -78,11 +102,16 @@ def start(drill: Drill, user=None) -> Drill:
         drill = Drill.objects.select_for_update().get(pk=drill.pk)
         _require(drill, Drill.Status.PLANNED)
         fault = faults.fault_for(drill.fault_target) if drill.fault_target else None
+        stations = list(drill.stations.select_for_update())
+        _refuse_stations_in_downtime(stations)
         now = clock.now()
         drill.incident = open_incident(plan_id=drill.plan_id, title=drill.title, scenario_id=drill.scenario_id,
                                        is_drill=True, user=user)
         drill.status, drill.started_at = Drill.Status.RUNNING, now
         drill.save(update_fields=["incident", "status", "started_at"])
+        if stations:
+            registry.declare(Station.Mode.DRILL, by=_declared_by(drill, user), now=now,
+                             station_ids=[station.pk for station in stations])
         injection = fault and FaultInjection.objects.create(
             drill=drill, target=drill.fault_target, injected_at=now,
             undo_at=now + timedelta(minutes=drill.length_minutes))
@@ -91,6 +120,14 @@ def start(drill: Drill, user=None) -> Drill:
     alarms.raise_alarm(source=REMINDER_SOURCE, fingerprint=f"drill-{drill.pk}", firing=False,
                        summary=_("Drill started: %(drill)s") % {"drill": drill})
     return drill
+
+
+def _refuse_stations_in_downtime(stations: list[Station]):
+    busy = [station.name for station in stations if station.mode == Station.Mode.DOWNTIME]
+    if busy:
+        raise Refused("stations", _("%(stations)s: in a real downtime, not available for a drill; choose other "
+                                    "workstations or wait for the recovery")
+                      % {"stations": "、".join(busy)}, status=409)
 
 
 def _inject(injection: FaultInjection, fault: faults.Fault):
@@ -110,6 +147,11 @@ def end(drill: Drill, user=None) -> Drill:
         sync_milestones(drill)
         drill.status, drill.ended_at = Drill.Status.ENDED, clock.now()
         drill.save(update_fields=["status", "ended_at"])
+        # Only those still in drill mode: a downtime declared meanwhile stays in force.
+        practising = list(drill.stations.filter(mode=Station.Mode.DRILL).values_list("pk", flat=True))
+        if practising:
+            registry.declare(Station.Mode.READY, by=_declared_by(drill, user), now=drill.ended_at,
+                             station_ids=practising)
         FaultInjection.objects.filter(drill=drill, undone_at__isnull=True).update(undo_at=drill.ended_at)
     undo_due(drill.ended_at)
     return drill
