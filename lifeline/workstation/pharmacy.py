@@ -42,7 +42,7 @@ def dispense_by_hand(station: Station, operator: Operator, slip_no: str, card_no
             raise StationRefused("lines", _("at least one drug"))
         slip = "paper:" + str(slip_no).strip()
         _once(station, slip, "slip_no")
-        stock.take(tx, pharmacy_code, [(line["drug_code"], line["quantity"]) for line in taken])
+        stock.take(station, tx, pharmacy_code, [(line["drug_code"], line["quantity"]) for line in taken])
         event = tx.record("manual_dispensing", operator.code, {"slip_no": str(slip_no).strip(), "card_no": card_no,
                                                                "pharmacy_code": pharmacy_code, "lines": taken})
         tx.db.execute("INSERT INTO dispensings VALUES (?, ?)", (slip, event.seq))

@@ -21,7 +21,7 @@ def enter(station: Station, operator: Operator, visit_no: str, doctor_code: str,
         taken = drug_lines(station, lines)
         if not taken:
             raise StationRefused("lines", _("a prescription has at least one drug"))
-        stock.take(tx, pharmacy_code, [(line["drug_code"], line["quantity"]) for line in taken])
+        stock.take(station, tx, pharmacy_code, [(line["drug_code"], line["quantity"]) for line in taken])
         presc_no = str(numbering.issue(tx, "prescription"))
         event = tx.record("prescription", operator.code, {
             "presc_no": presc_no, "visit_no": visit_no, "card_no": visit[0], "doctor_code": doctor_code,

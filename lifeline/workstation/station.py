@@ -39,12 +39,15 @@ class Operator:
 
 
 class Station:
-    def __init__(self, journal: Journal, low_water: int = numbering.LOW_WATER):
-        self.journal, self.db, self.low_water = journal, journal.db, low_water
+    """The journal with the base data attached (`base.`). `as_of`: when the base data read the
+    HIS (the package's built_at), the time local stock is rebased on (`stock`); None if unknown."""
+
+    def __init__(self, journal: Journal, low_water: int = numbering.LOW_WATER, as_of: datetime | None = None):
+        self.journal, self.db, self.low_water, self.as_of = journal, journal.db, low_water, as_of
 
     @classmethod
     def open(cls, directory, key: bytes, in_force: InForce, clock: Callable[[], datetime],
-             low_water: int = numbering.LOW_WATER) -> "Station":
+             low_water: int = numbering.LOW_WATER, as_of: datetime | None = None) -> "Station":
         directory = Path(directory)
         journal = Journal.open(directory / JOURNAL, key, in_force, clock)
         journal.db.execute(f"ATTACH DATABASE ? AS base KEY {store.key_literal(key)}",
@@ -52,7 +55,7 @@ class Station:
         numbering.create(journal.db)
         journal.db.executescript(records.SCHEMA)
         search.register_functions(journal.db)
-        return cls(journal, low_water)
+        return cls(journal, low_water, as_of)
 
     @contextmanager
     def act(self, operator: Operator, action: str):

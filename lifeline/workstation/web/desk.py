@@ -82,7 +82,8 @@ class Desk:
                     self._station.close()
                 in_force = InForce(self.code, held.package_id, held.price_version, READY)
                 try:
-                    self._station = Station.open(self.directory, store.data_key(self.keys_file), in_force, now)
+                    self._station = Station.open(self.directory, store.data_key(self.keys_file), in_force, now,
+                                                 as_of=held.built_at)
                 except (store.Error, store.WrongKey) as unreadable:
                     self._station = None
                     raise NoPackage(f"{self.directory}: {unreadable}") from None

@@ -193,7 +193,7 @@ def _stock(station, pharmacy_code, query):
     drugs = _rows(station, "SELECT code, name, spec, unit, price FROM base.drug WHERE code LIKE ? OR name LIKE ? "
                   "ORDER BY code LIMIT 30", (like, like))
     for drug in drugs:
-        drug["left"] = stock.available(station.db, pharmacy_code, drug["code"]) if pharmacy_code else None
+        drug["left"] = stock.available(station, pharmacy_code, drug["code"]) if pharmacy_code else None
     return drugs
 
 
