@@ -254,6 +254,9 @@ SNAPSHOT_KEEP = int(env("SNAPSHOT_KEEP", "3"))  # full chains kept
 SNAPSHOT_INCREMENTAL_MINUTES = int(env("SNAPSHOT_INCREMENTAL_MINUTES", "15"))
 SNAPSHOT_FULL_AT = env("SNAPSHOT_FULL_AT", "02:00")  # local time of the nightly full build
 SNAPSHOT_STALE_MINUTES = int(env("SNAPSHOT_STALE_MINUTES", "60"))
+# A station in downtime that has not sent its journal back for this long is flagged on the
+# send-back page (回写) and raises an alarm: its network is down, or it is switched off.
+SENDBACK_SILENT_MINUTES = int(env("SENDBACK_SILENT_MINUTES", "10"))
 
 # Notifications (lifeline.notify), see the docstring.
 LIFELINE_BASE_URL = env("BASE_URL", "http://127.0.0.1:8000").rstrip("/")

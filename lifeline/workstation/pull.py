@@ -57,7 +57,11 @@ ATTEMPTS = 3
 
 
 class PullFailed(Exception):
-    pass
+    """The server refused (`status`: its HTTP status), or the station cannot go on; says why."""
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status
 
 
 class Interrupted(Exception):
@@ -96,21 +100,28 @@ class Server:
 
     def _refusal(self, refused: urllib.error.HTTPError, url: str) -> Exception:
         try:
-            detail = json.loads(refused.read()).get("detail", "")
-        except (ValueError, AttributeError, OSError):
+            answer = json.loads(refused.read())
+            detail = answer.get("detail", "") or "; ".join(  # the server's one error shape
+                f"{e['field']}: {e['message']}" if e.get("field") else e["message"] for e in answer.get("errors", []))
+        except (ValueError, AttributeError, OSError, KeyError, TypeError):
             detail = ""
         if refused.code == 401:
-            return PullFailed(_("the server refused the station token (wrong or revoked): HTTP 401 from %s") % url)
+            return PullFailed(_("the server refused the station token (wrong or revoked): HTTP 401 from %s") % url,
+                              401)
         if refused.code == 410:  # pruned since the listing: the next attempt lists the chain again
             return Interrupted(f"HTTP 410: {detail}")
         if refused.code == 416:
             return RangeRefused(f"HTTP 416: {detail}")
         return PullFailed(_("HTTP %(code)s from %(url)s: %(detail)s") % {"code": refused.code, "url": url,
-                                                                          "detail": detail or refused.reason})
+                                                                          "detail": detail or refused.reason},
+                          refused.code)
 
     def json(self, path: str, body: dict | None = None) -> dict:
         with self.open(path, body=body) as response:
-            return json.loads(response.read())
+            try:
+                return json.loads(response.read())
+            except (OSError, http.client.HTTPException) as broken:  # the answer was cut off
+                raise Interrupted(_("%(url)s: %(reason)s") % {"url": path, "reason": broken}) from None
 
 
 def pull(server: Server, directory: Path, keystore: KeyStore, say=lambda text: None,

@@ -9,6 +9,7 @@ package. Also `python -m lifeline.workstation.serve`.
 With --server (and the token, as `station pull` takes them) it keeps pulling newer packages by
 itself every --every seconds while the server is reachable, no outside cron: the pages follow
 the new package on their next request (`web.desk`). Unreachable, it goes on serving what it holds.
+After each pull it sends the journal's new events back (send.py).
 """
 import argparse
 import os
@@ -19,7 +20,8 @@ import time
 from pathlib import Path
 
 from lifeline.package.keys import KeyStore, KeyStoreError
-from lifeline.workstation import pull
+from lifeline.workstation import pull, send, store
+from lifeline.workstation.station import JOURNAL
 
 DEFAULT_BIND = "127.0.0.1:8765"
 
@@ -70,13 +72,30 @@ def main(argv=None):
 
 def keep_pulling(server: str, token: str, directory: Path, keys: Path, every: float, web, station_code: str = ""):
     """Pull while the pages run (each pull also hears the declared mode, renews the number leases
-    and fetches the emergency credentials); a failed pull is said and tried again at the next turn."""
+    and fetches the emergency credentials), then send the journal back; a failure is said and
+    tried again at the next turn, except a refusal of the journal (send.held_back)."""
     while web.poll() is None:
         try:
             pull.pull(pull.Server(server, token), directory, KeyStore(file=keys), say=_say, station_code=station_code)
         except (pull.PullFailed, KeyStoreError) as failed:
             _say(f"pull failed, serving the package held: {failed}")
+        send_back(pull.Server(server, token), directory, keys)
         time.sleep(every)
+
+
+def send_back(server: pull.Server, directory: Path, keys: Path):
+    """Send the journal's new events, unless the server refused them (then say so each round:
+    `lifeline station send` by hand tries again)."""
+    if not (directory / JOURNAL).is_file():
+        return
+    refused = send.held_back(directory)
+    if refused:
+        _say(f"sending back held: the server refused the journal ({refused}); run `lifeline station send` once fixed")
+        return
+    try:
+        send.send(server, directory, store.data_key(keys), say=_say)
+    except (send.SendFailed, send.SendRefused, store.WrongKey) as failed:
+        _say(f"sending back failed: {failed}")
 
 
 def _say(text: str):
