@@ -9,6 +9,7 @@ Invariants:
 - `event_id` is unique everywhere: an event delivered twice (network and USB, or a retry) is
   stored once. Received events are never changed, except for their merge state.
 """
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -71,3 +72,81 @@ class ReceivedEvent(models.Model):
 
     def __str__(self):
         return f"{self.station.name} #{self.seq} {self.kind}"
+
+
+class MergeRun(models.Model):
+    """One merge-back of the received events into the HIS (or a dry run of it): who started it,
+    how far it got, what it wrote and found. A run killed anywhere is continued by the next one:
+    the HIS's ledger says which events are in already (exactly once is the writer's)."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("waiting for the worker")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        REFUSED = "refused", _("refused")
+        FAILED = "failed", _("failed")
+
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("started by"))
+    started_at = models.DateTimeField(_("started at"), default=clock.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    dry_run = models.BooleanField(_("dry run"), default=False)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
+    total = models.PositiveIntegerField(_("events to merge"), default=0)
+    done = models.PositiveIntegerField(_("events merged"), default=0)
+    counts = models.JSONField(_("counts"), default=dict, blank=True)
+    message = models.TextField(_("message"), blank=True)
+
+    class Meta:
+        verbose_name = _("merge run")
+        verbose_name_plural = _("merge runs")
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self):
+        return f"#{self.pk} {self.get_state_display()} {self.done}/{self.total}"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.REFUSED, self.State.FAILED)
+
+
+class Conflict(models.Model):
+    """Something merge-back will not decide by itself (a person does): a temporary patient who may
+    be a patient the HIS knows, an invoice number the HIS used, a price the HIS changed during the
+    downtime, stock that would go negative. While one is open, nothing is merged.
+
+    `key` tells apart the conflicts of one kind on one event (the item, the drug, the invoice), so
+    finding it again on the next dry run finds the same row, and a decision stands."""
+
+    class Kind(models.TextChoices):
+        PATIENT_MATCH = "patient_match", _("temporary patient matches a HIS patient")
+        INVOICE_USED = "invoice_used", _("invoice number used in the HIS")
+        PRICE_CHANGED = "price_changed", _("price changed in the HIS")
+        STOCK_NEGATIVE = "stock_negative", _("stock would go negative")
+
+    class State(models.TextChoices):
+        OPEN = "open", _("open")
+        CONFIRMED = "confirmed", _("confirmed as the HIS patient")
+        REJECTED = "rejected", _("rejected: a new patient")
+        ACCEPTED = "accepted", _("accepted: written as recorded")
+
+    event = models.ForeignKey(ReceivedEvent, on_delete=models.PROTECT, related_name="conflicts",
+                              verbose_name=_("event"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    key = models.CharField(_("key"), max_length=200, blank=True)
+    detail = models.JSONField(_("detail"), default=dict)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN, db_index=True)
+    found_at = models.DateTimeField(_("found at"), default=clock.now)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    resolution = models.JSONField(_("resolution"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("merge conflict")
+        verbose_name_plural = _("merge conflicts")
+        ordering = ["event__station", "event__seq", "kind", "key"]
+        constraints = [models.UniqueConstraint(fields=["event", "kind", "key"], name="recovery_conflict_unique")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.event} {self.key}"

@@ -117,19 +117,22 @@ def _priced(station: Station, line: dict, i: int) -> dict:
         raise StationRefused(f"{field}.item_kind", _("%(value)s is not one of %(choices)s") % {
             "value": kind, "choices": ", ".join(ITEM_KIND)})
     if kind == "drug":
-        name, unit, price = stock.drug(station.db, code, f"{field}.item_code")
+        name, unit, price, category = stock.drug(station.db, code, f"{field}.item_code")
     else:
-        row = station.one("SELECT name, unit, price FROM base.price_item WHERE code = ?", (code,))
+        row = station.one("SELECT name, unit, price, insurance_category FROM base.price_item WHERE code = ?", (code,))
         if row is None:
             raise StationRefused(f"{field}.item_code", _("item %(code)s is not in the price list") % {"code": code})
-        name, unit, price = row
+        name, unit, price, category = row
     quantity = positive(line.get("quantity"), f"{field}.quantity")
     unit_price = positive(line.get("unit_price"), f"{field}.unit_price")
     if unit_price != Decimal(price):
         raise StationRefused(f"{field}.unit_price", _("%(value)s is not the price in the dictionary, %(price)s")
                              % {"value": line.get("unit_price"), "price": price})
+    # The insurance category goes with the line: merge-back writes it, and the re-settlement of a
+    # pending insurance charge needs the category it was charged under.
     return {"item_kind": kind, "item_code": code, "name": name, "unit": unit, "quantity": quantity,
-            "unit_price": price, "amount": (quantity * unit_price).quantize(CENT, ROUND_HALF_UP)}
+            "unit_price": price, "insurance_category": category,
+            "amount": (quantity * unit_price).quantize(CENT, ROUND_HALF_UP)}
 
 
 def _store(tx, event):

@@ -26,8 +26,8 @@ def available(station, pharmacy_code: str, drug_code: str) -> Decimal:
 
 
 def drug(db, code: str, field: str) -> tuple:
-    """(name, unit, price) of a drug in the dictionary."""
-    row = db.execute("SELECT name, unit, price FROM base.drug WHERE code = ?", (code,)).fetchone()
+    """(name, unit, price, insurance category) of a drug in the dictionary."""
+    row = db.execute("SELECT name, unit, price, insurance_category FROM base.drug WHERE code = ?", (code,)).fetchone()
     if row is None:
         raise StationRefused(field, _("drug %(code)s is not in the drug dictionary") % {"code": code})
     return row

@@ -1,0 +1,194 @@
+"""Merge-back into a demo HIS (SQLite here; PostgreSQL and MariaDB in test_merge_kill.py): the dry
+run lists what would be written and every conflict and writes nothing; nothing is written while
+a conflict is open; decisions; exactly once; drills never reach the HIS."""
+import shutil
+from collections import Counter
+
+import pytest
+import sqlalchemy as sa
+
+from lifeline.core.errors import Refused
+from lifeline.his.writer import LEDGER_NAME
+from lifeline.recovery import merging
+from lifeline.recovery.models import Conflict, MergeRun, ReceivedEvent
+from tests.recovery.merge_data import EMERGENCY_TABLES, His, Journal, build_his, downtime, facts, receive
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("his")
+    return build_his(f"sqlite:///{directory}/his.db", directory)
+
+
+@pytest.fixture
+def his(built, tmp_path, settings):
+    """A fresh copy of the demo HIS, the mapping in use (LIFELINE_SNAPSHOT_MAPPING) pointing at it."""
+    path = tmp_path / "his.db"
+    shutil.copy(built.url.removeprefix("sqlite:///"), path)
+    mapping = tmp_path / "his.yaml"
+    mapping.write_text(built.mapping_path.read_text(encoding="utf-8").replace(built.url, f"sqlite:///{path}"),
+                       encoding="utf-8")
+    settings.SNAPSHOT_MAPPING = str(mapping)
+    return His(f"sqlite:///{path}", mapping)
+
+
+@pytest.fixture
+def clean_day(his):
+    """Two stations' downtime with nothing to decide."""
+    f = facts(his)
+    for name, base, invoice in (("收费-01", 800000, 70001), ("收费-02", 810000, 70101)):
+        receive(name, downtime(name, f, base, invoice).events)
+    return f
+
+
+@pytest.fixture
+def conflicted(his, clean_day):
+    """A third station whose day conflicts with the HIS in every way merge-back checks."""
+    f = clean_day
+    j = Journal("收费-03", 820000)
+    known = j.new_patient(f.patient["name"], f.patient["birth_date"], id_card_no=f.patient["id_card_no"])
+    visit = j.register(known, f.schedule)
+    invoice = his.query("SELECT {RCPT_NO} FROM {OUTP_CHARGE} ORDER BY {RCPT_NO}")[0][0]
+    j.charge(known, visit, invoice, [("price_item", f.item, 1)])
+    drug = f.drugs[1]
+    j.dispense_by_hand("P-BIG", f.patient["card_no"], f.pharmacy, [(drug[0], f.stock[drug[0]] + 1)])
+    his.execute("UPDATE {PRICE_LIST} SET {PRICE} = {PRICE} + 1 WHERE {ITEM_CODE} = :code", code=f.item[0])
+    receive("收费-03", j.events)
+    return {"card": known, "visit": visit, "invoice": invoice, "drug": drug[0]}
+
+
+def rows(his: His) -> dict:
+    return {table: his.query(f"SELECT COUNT(*) FROM {{{table}}} WHERE {{EMERGENCY_EVENT_ID}} IS NOT NULL")[0][0]
+            for table in EMERGENCY_TABLES}
+
+
+def has_ledger(his: His) -> bool:
+    engine = his.engine()
+    try:
+        return sa.inspect(engine).has_table(LEDGER_NAME)
+    finally:
+        engine.dispose()
+
+
+def test_dry_run_lists_every_record_and_conflict_and_writes_nothing(his, conflicted, clock):
+    found = merging.plan(clock.now())
+    counts = found.counts()
+    # per station: 3 new patients, 3 visits, 3 prescriptions, 4 charges of 1-2 lines, 3 + 1 dispensings,
+    # a refund (1 line), mode changes and the drill left out.
+    assert counts["records"] == {"new_patient": 7, "registration": 7, "prescription": 6, "charge": 17,
+                                 "dispensing": 9}
+    assert counts["drill"] == 2 * 3 and counts["merged"] == 0
+    assert Counter(c.kind for c in found.open) == {"patient_match": 1, "invoice_used": 1, "stock_negative": 1,
+                                                   "price_changed": 9}  # every charge of the item repriced
+    assert {(c.kind, c.key) for c in found.open if c.kind != "price_changed"} == {
+        ("patient_match", conflicted["card"]), ("invoice_used", str(conflicted["invoice"])),
+        ("stock_negative", f"{facts(his).pharmacy}/{conflicted['drug']}")}
+    assert {c.key for c in found.open if c.kind == "price_changed"} == {f"price_item/{facts(his).item[0]}"}
+    match = next(c for c in found.open if c.kind == "patient_match")
+    assert [c["by"] for c in match.detail["candidates"]] == [["id_card_no", "name_birth"]]
+    assert rows(his) == dict.fromkeys(EMERGENCY_TABLES, 0) and not has_ledger(his)
+
+    merge_run = merging.run(None, clock.now(), dry_run=True)
+    assert merge_run.state == MergeRun.State.REFUSED
+    assert Conflict.objects.filter(state="open").count() == len(found.open)  # found again: not doubled
+
+
+def test_nothing_is_written_while_a_conflict_is_open(his, conflicted, clock):
+    merge_run = merging.run(None, clock.now())
+    assert merge_run.state == MergeRun.State.REFUSED
+    open_count = Conflict.objects.filter(state="open").count()
+    assert f"{open_count} conflicts are open" in merge_run.message or f"{open_count} 项冲突" in merge_run.message
+    assert rows(his) == dict.fromkeys(EMERGENCY_TABLES, 0)
+    assert not ReceivedEvent.objects.filter(merged_at__isnull=False).exists()
+
+
+def decide_all(user, clock, card=None):
+    merging.plan(clock.now())
+    for conflict in Conflict.objects.filter(state="open"):
+        if conflict.kind == "patient_match":
+            if card:
+                merging.decide(conflict, user, clock.now(), "confirm", card)
+            else:
+                merging.decide(conflict, user, clock.now(), "reject")
+        else:
+            merging.decide(conflict, user, clock.now(), "accept")
+
+
+def test_confirmed_the_temporary_card_s_records_are_the_his_patient_s(his, conflicted, clock, make_user):
+    commander = make_user("zhang")
+    real = facts(his).patient["card_no"]
+    decide_all(commander, clock, card=real)
+    merge_run = merging.run(commander, clock.now())
+    assert merge_run.state == MergeRun.State.DONE, merge_run.message
+    assert his.query("SELECT COUNT(*) FROM {PAT_MASTER_INDEX} WHERE {PATIENT_ID} = :card",
+                     card=conflicted["card"]) == [(0,)]
+    assert his.query("SELECT {PATIENT_ID} FROM {OUTP_REGISTER} WHERE {VISIT_NO} = :visit",
+                     visit=conflicted["visit"]) == [(real,)]
+    assert his.query("SELECT {PATIENT_ID}, {PRICE} FROM {OUTP_CHARGE} WHERE {VISIT_NO} = :visit",
+                     visit=conflicted["visit"])[0][0] == real
+    assert not his.query("SELECT 1 FROM {OUTP_CHARGE} WHERE {PATIENT_ID} = :card", card=conflicted["card"])
+    decided = Conflict.objects.get(kind="patient_match")
+    assert (decided.state, decided.decided_by, decided.resolution) == ("confirmed", commander, {"card_no": real})
+
+
+def test_rejected_the_temporary_patient_is_created(his, conflicted, clock, make_user):
+    decide_all(make_user("zhang"), clock)
+    assert merging.run(None, clock.now()).state == MergeRun.State.DONE
+    assert his.query("SELECT {NAME} FROM {PAT_MASTER_INDEX} WHERE {PATIENT_ID} = :card",
+                     card=conflicted["card"]) == [(facts(his).patient["name"],)]
+
+
+def test_a_confirmation_names_one_of_the_candidates(his, conflicted, clock, make_user):
+    merging.plan(clock.now())
+    match = Conflict.objects.get(kind="patient_match")
+    with pytest.raises(Refused) as refused:
+        merging.decide(match, make_user("zhang"), clock.now(), "confirm", "NOT-A-CANDIDATE")
+    assert refused.value.field == "card_no"
+    with pytest.raises(Refused):
+        merging.decide(Conflict.objects.get(kind="invoice_used"), None, clock.now(), "confirm")
+    assert Conflict.objects.filter(state="open").count() == Conflict.objects.count()
+
+
+def test_a_conflict_handled_in_the_his_is_found_no_more(his, conflicted, clock):
+    merging.plan(clock.now())
+    assert Conflict.objects.filter(kind="price_changed").exists()
+    his.execute("UPDATE {PRICE_LIST} SET {PRICE} = {PRICE} - 1 WHERE {ITEM_CODE} = :code", code=facts(his).item[0])
+    merging.plan(clock.now())
+    assert not Conflict.objects.filter(kind="price_changed").exists()
+
+
+def test_merged_twice_nothing_doubled_and_drills_never_written(his, clean_day, clock):
+    first = merging.run(None, clock.now())
+    assert (first.state, first.done, first.total) == (MergeRun.State.DONE, first.total, first.total)
+    written = his.emergency_rows()
+    assert rows(his) == {"OUTP_REGISTER": 6, "OUTP_CHARGE": 16, "OUTP_PRESC": 6, "OUTP_DISPENSE": 8}
+    assert len(written["PAT_MASTER_INDEX"]) == 6  # the drill's patient is not among them
+    assert not his.query("SELECT 1 FROM {PAT_MASTER_INDEX} WHERE {NAME} = '演练患者'")
+    assert ReceivedEvent.objects.filter(merged_at__isnull=True).exclude(mode="drill").count() == 0
+
+    second = merging.run(None, clock.now())
+    assert (second.state, second.total, second.counts["drill"]) == (MergeRun.State.DONE, 0, 6)
+    assert his.emergency_rows() == written
+
+
+def test_a_run_killed_after_the_his_committed_is_marked_not_rewritten(his, clean_day, clock):
+    """The HIS committed a batch but Lifeline never heard (killed between): the next run reads the
+    ledger, marks those events merged and writes only the rest."""
+    first = merging.plan(clock.now())
+    writer = merging.writer()
+    writer.ensure_ledger()
+    writer.apply(first.changes[:5])
+    writer.dispose()
+    again = merging.plan(clock.now())
+    assert len(again.in_ledger) == 5 and len(again.changes) == len(first.changes) - 5
+    merge_run = merging.run(None, clock.now())
+    assert merge_run.counts["in_ledger"] == 5
+    assert rows(his) == {"OUTP_REGISTER": 6, "OUTP_CHARGE": 16, "OUTP_PRESC": 6, "OUTP_DISPENSE": 8}
+
+
+def test_without_a_mapping_merge_back_is_refused(settings, clock, db):
+    settings.SNAPSHOT_MAPPING = ""
+    merge_run = merging.run(None, clock.now(), dry_run=True)
+    assert merge_run.state == MergeRun.State.FAILED and "LIFELINE_SNAPSHOT_MAPPING" in merge_run.message
