@@ -30,6 +30,7 @@ import dataclasses
 import datetime
 import decimal
 import itertools
+import re
 from collections.abc import Iterable
 
 import sqlalchemy as sa
@@ -57,6 +58,12 @@ CHUNK = 500
 RETRIES = 5
 # Deadlock / serialization failure: PostgreSQL 40P01 and 40001, MySQL/MariaDB 1213.
 _RACE_CODES = {"40P01", "40001", 1213}
+# Records per multi-row INSERT (see _Statement), and the parameters one may hold where the driver
+# sends an executemany row by row (SQL Server takes at most 2100).
+ROWS = 500
+_ROW_BY_ROW = {"mysql": 30_000, "mariadb": 30_000, "mssql": 2000}
+_VALUES = re.compile(r"\bVALUES\s*\(", re.IGNORECASE)
+_PYFORMAT = re.compile(r"%\((\w+)\)s")
 _SQLITE_TEXT = {decimal.Decimal: str, datetime.date: datetime.date.isoformat,
                 datetime.datetime: lambda value: value.isoformat(sep=" ")}
 
@@ -99,7 +106,7 @@ class Writer:
             raise MergeRefused(_("the HIS cannot be reached: %(reason)s") % {"reason": exc}) from None
         if self.engine.dialect.name == "sqlite":
             databases.sqlite_transactions(self.engine, "BEGIN IMMEDIATE")
-        self._statements = {name: [sa.text(sql) for sql in spec.statements or []]
+        self._statements = {name: [_Statement(sql, self.engine.dialect) for sql in spec.statements or []]
                             for name, spec in mapping.merge_back.items()}
 
     def ensure_ledger(self):
@@ -187,16 +194,16 @@ class Writer:
         for change in changes:
             records = []
             for kind, record in change.records:
+                event_id = record.get("event_id") or change.event_id
                 if kind not in RECORDS:
-                    raise MergeRefused(_("unknown emergency record kind"), kind, change.event_id)
+                    raise MergeRefused(_("unknown emergency record kind"), kind, event_id)
                 if kind not in self.mapping.merge_back:
-                    raise MergeRefused(_("the mapping has no merge_back section for this record"), kind,
-                                       change.event_id)
+                    raise MergeRefused(_("the mapping has no merge_back section for this record"), kind, event_id)
                 try:
                     records.append((kind, RECORDS[kind].clean(record)))
                 except InvalidRow as exc:
                     reason = "; ".join(f"{p.field}: {p.reason}" for p in exc.problems)
-                    raise MergeRefused(reason, kind, record.get("event_id") or change.event_id) from None
+                    raise MergeRefused(reason, kind, event_id) from None
             cleaned[change.event_id] = records
         return cleaned
 
@@ -231,22 +238,23 @@ class Writer:
                 for name, value in fields.items()}
 
     def _write(self, connection, kind: str, records: list[dict]):
-        """Every record of one kind: each statement once with all of them, or the staging table."""
+        """Every record of one kind: through each statement (a few round trips for all of them), or
+        into the staging table."""
         spec = self.mapping.merge_back[kind]
         if spec.staging_table:
             table = sa.table(spec.staging_table, *(sa.column(c) for c in spec.columns.values()))
-            statements = [table.insert()]
+            statements = [_Statement(table.insert())]  # SQLAlchemy batches a Core insert itself
             binds = [{column: record[field] for field, column in spec.columns.items()} for record in records]
         else:
             statements, binds = self._statements[kind], records
         for statement in statements:
             try:
                 with connection.begin_nested():  # a refusal is looked into record by record below
-                    connection.execute(statement, binds)
+                    statement.run(connection, binds)
             except DBAPIError as exc:
                 if _code(exc) in _RACE_CODES:
                     raise _Raced() from None
-                raise self._refusal(connection, kind, statement, records, binds, exc) from None
+                raise self._refusal(connection, kind, statement.single, records, binds, exc) from None
 
     def _refusal(self, connection, kind: str, statement, records: list[dict], binds: list[dict],
                  error: DBAPIError) -> MergeRefused:
@@ -260,6 +268,62 @@ class Writer:
                 return MergeRefused(_("the HIS refused it: %(reason)s") % {"reason": _first_line(exc.orig)}, kind,
                                     record["event_id"])
         return MergeRefused(_("the HIS refused it: %(reason)s") % {"reason": _first_line(error.orig)}, kind)
+
+
+class _Statement:
+    """A merge-back statement run for many records: an executemany, except where the driver would
+    send that row by row (PyMySQL when the VALUES hold more than bare parameters, pymssql always):
+    there a statement ending in `VALUES (…)` goes as `VALUES (…), (…), …` for up to ROWS records
+    (in the driver's own SQL, its parameters renamed per row: %(card_no)s of the third row is
+    %(card_no__2)s), as SQLAlchemy does for its own inserts. psycopg pipelines an executemany,
+    SQLite runs it in process, Oracle binds arrays: those keep the executemany."""
+
+    def __init__(self, statement, dialect=None):
+        self.single = sa.text(statement) if isinstance(statement, str) else statement
+        self.head = self.row = None
+        if isinstance(statement, str) and dialect is not None and dialect.name in _ROW_BY_ROW:
+            driver_sql = self.single.compile(dialect=dialect).string
+            self.head, self.row = _values_split(driver_sql) or (None, None)
+        if self.row:
+            self.names = sorted(set(_PYFORMAT.findall(self.row)))
+            self.rows = max(1, min(ROWS, _ROW_BY_ROW[dialect.name] // max(1, len(self.names))))
+            self._sql = {}
+
+    def run(self, connection, records: list[dict]):
+        if not self.row:
+            connection.execute(self.single, records)
+            return
+        for start in range(0, len(records), self.rows):
+            chunk = records[start:start + self.rows]
+            connection.exec_driver_sql(self._rows_sql(len(chunk)), {
+                f"{name}__{i}": record[name] for i, record in enumerate(chunk) for name in self.names})
+
+    def _rows_sql(self, count: int) -> str:
+        if count not in self._sql:
+            self._sql[count] = self.head + ", ".join(
+                _PYFORMAT.sub(lambda m, i=i: f"%({m.group(1)}__{i})s", self.row) for i in range(count))
+        return self._sql[count]
+
+
+def _values_split(sql: str) -> tuple[str, str] | None:
+    """(everything up to VALUES and the blank after it, the parenthesised row) when the statement
+    ends in `VALUES (…)` (quotes and nested parentheses respected), else None."""
+    matches = list(_VALUES.finditer(sql))
+    if not matches:
+        return None
+    start = matches[-1].end() - 1  # the row's opening parenthesis
+    depth, quoted = 0, False
+    for i in range(start, len(sql)):
+        char = sql[i]
+        if char == "'":
+            quoted = not quoted
+        elif not quoted and char == "(":
+            depth += 1
+        elif not quoted and char == ")":
+            depth -= 1
+            if depth == 0:
+                return (sql[:start], sql[start:i + 1]) if not sql[i + 1:].strip().rstrip(";").strip() else None
+    return None
 
 
 def _code(error: DBAPIError):

@@ -30,7 +30,8 @@ def his_url(request, tmp_path_factory):
         yield f"sqlite:///{tmp_path_factory.mktemp('his')}/his.db"
         return
     url, admin_db = SERVERS[engine]
-    name = f"lifeline_his_test_{engine}_{secrets.token_hex(4)}"
+    prefix = getattr(request.module, "DATABASE_PREFIX", "lifeline_his_test")  # a helper's own scratch names
+    name = f"{prefix}_{engine}_{secrets.token_hex(4)}"
     admin = sa.create_engine(url.format(admin_db), isolation_level="AUTOCOMMIT",
                              connect_args={"connect_timeout": 3})
     try:
