@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 
 from lifeline.his import demo_his
+from lifeline.his.writer import LEDGER_NAME
 from lifeline.workstation.journal import DRILL, EMERGENCY, GENESIS, chain_hash
 
 SERVERS = {
@@ -86,7 +87,13 @@ class His:
                 f"SELECT {listed}, {{EMERGENCY_EVENT_ID}} FROM {{{table}}} WHERE {{EMERGENCY_EVENT_ID}} IS NOT NULL")))
         found["PAT_MASTER_INDEX"] = sorted(map(_text, self.query(
             "SELECT * FROM {PAT_MASTER_INDEX} WHERE {PATIENT_ID} LIKE 'T%'")))
-        found["LEDGER"] = sorted(r[0] for r in self.query("SELECT event_id FROM LIFELINE_MERGE_LEDGER"))
+        engine = self.engine()
+        try:
+            ledger = sa.inspect(engine).has_table(LEDGER_NAME)
+        finally:
+            engine.dispose()
+        found["LEDGER"] = sorted(r[0] for r in self.query(f"SELECT {{event_id}} FROM {{{LEDGER_NAME}}}")) if ledger \
+            else []
         return found
 
 
@@ -258,3 +265,9 @@ def receive(station_name: str, events: list[dict]):
     StationJournal.objects.update_or_create(station=station, defaults={
         "received_seq": events[-1]["seq"], "received_hash": events[-1]["hash"]})
     return station
+
+
+def receive_file(path):
+    """`lifeline shell -c` in a test's Lifeline home: receive the journals of a JSON file."""
+    for events in json.loads(Path(path).read_text(encoding="utf-8")):
+        receive(events[0]["station"], events)
