@@ -133,6 +133,8 @@ can_manage_readiness = Policy("can_manage_readiness", (D,),
                               _("Only IT on duty changes backups, restore tests, DR runbooks and inspections"))
 can_run_cutover = Policy("can_run_cutover", (C, D),
                          _("Only commanders and IT on duty change a go-live cutover's board"))
+can_import_journals = Policy("can_import_journals", (C, D),
+                             _("Only commanders and IT on duty import a station's journal file"))
 
 # The admin site: per app label, the policy that may view its records and the one that may
 # change them (commanders may also delete where they may change). Department staff have no

@@ -63,6 +63,8 @@ API_EXPECTED = {
     ("GET", "/api/v1/continuity/stations/operators"): "station",
     ("GET", "/api/v1/continuity/stations"): "C D A",
     ("POST", "/api/v1/continuity/stations/mode"): "C D",
+    ("GET", "/api/v1/continuity/stations/journal"): "station",
+    ("POST", "/api/v1/continuity/stations/journal"): "station",
     ("GET", "/api/v1/analysis/incidents/{incident_id}"): "C D A",
     ("PUT", "/api/v1/analysis/incidents/{incident_id}"): "C D",
     ("POST", "/api/v1/analysis/incidents/{incident_id}/follow-ups"): "C D",
@@ -217,7 +219,8 @@ def _bad_body(operation: dict) -> tuple[str, str] | None:
 
 
 # Writes only a station's own token may make.
-STATION_WRITES = ("/api/v1/continuity/stations/holding", "/api/v1/continuity/stations/leases")
+STATION_WRITES = ("/api/v1/continuity/stations/holding", "/api/v1/continuity/stations/leases",
+                  "/api/v1/continuity/stations/journal")
 
 
 @pytest.fixture

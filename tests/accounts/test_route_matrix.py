@@ -137,6 +137,8 @@ EXPECTED = {
     "stations:create_station": "C D",
     "stations:revoke_station": "C D",
     "stations:declare_mode": "C D",
+    "recovery:sendback": "C D A",
+    "recovery:import_journal": "C D",
     # fault analysis
     "analysis:index": "C D A",
     "analysis:analysis": "C D A",
