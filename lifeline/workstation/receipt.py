@@ -11,7 +11,7 @@ context and the key's id) from the secret of a package key in the station's key 
 every station of the hospital holds and no one else does; the slip names that key (`k`), so a
 code signed before a key rotation still reads while the old key is held. Why an HMAC rather than
 an Ed25519 signature: a station holds no signing half (keys.py), and a 16-byte tag keeps the
-code short (about 150 characters for two drugs: a version 8 QR code, which a cheap scanner
+code short (about 160 characters for two drugs: a version 9 QR code, which a cheap scanner
 reads off a creased receipt).
 
 Invariant: `read` returns a slip only when the tag verifies with a key this station holds;
