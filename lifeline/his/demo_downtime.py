@@ -48,8 +48,9 @@ class _Codes:
                 self.pharmacies = [r[0] for r in rows(his.DEPT_DICT.c.DEPT_CODE,
                                                       where=his.DEPT_DICT.c.CLINIC_ATTR == "药房")]
                 self.patients = [r[0] for r in connection.execute(
-                    sa.select(his.PAT_MASTER_INDEX.c.PATIENT_ID).order_by(his.PAT_MASTER_INDEX.c.PATIENT_ID)
-                    .limit(5000))]
+                    sa.select(his.PAT_MASTER_INDEX.c.PATIENT_ID).where(his.PAT_MASTER_INDEX.c.EMERGENCY_EVENT_ID
+                                                                       .is_(None))
+                    .order_by(his.PAT_MASTER_INDEX.c.PATIENT_ID).limit(5000))]
                 self.invoice_start = connection.execute(sa.select(sa.func.max(his.BILL_RANGE.c.END_NO))).scalar_one()
         finally:
             engine.dispose()
@@ -72,7 +73,8 @@ def downtime_changes(url: str, events: int, seed: int = 1,
 class _Station:
     def __init__(self, name: str, codes: _Codes, rng: random.Random, start: datetime.datetime, seed: int):
         self.name, self.codes, self.rng, self.clock = name, codes, rng, start
-        self.card_prefix = f"E{seed}-{name[-2:]}"  # two seeds' downtimes can go into one HIS
+        # above the HIS's own cards (as a lease gives them), apart per seed and station
+        self.first_card = 9_000_000_000 + seed % 100 * 10_000_000 + int(name[-2:]) * 100_000
         self.seq = 0
         self.cashier = rng.choice(codes.cashiers)
         self.cards = 0
@@ -93,7 +95,7 @@ class _Station:
         out = []
         if rng.random() < .3:
             self.cards += 1
-            card = f"{self.card_prefix}{self.cards:06d}"
+            card = f"{self.first_card + self.cards:010d}"
             sex = rng.choice("12")
             out.append(self._event([("new_patient", {
                 "card_no": card, "name": rng.choice("王李张刘陈杨黄赵") + rng.choice(["伟", "芳", "秀英", "磊", "静"]),

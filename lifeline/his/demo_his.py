@@ -71,6 +71,7 @@ PAT_MASTER_INDEX = _table(
     sa.Column("SEX", S(4), nullable=False), sa.Column("DATE_OF_BIRTH", sa.Date, nullable=False),
     sa.Column("ID_NO", S(18)), sa.Column("PHONE_NUMBER", S(20)), sa.Column("CHARGE_TYPE", S(8)),
     sa.Column("INSURANCE_NO", S(32)), sa.Column("CREATE_DATE", Stamp, nullable=False),
+    sa.Column("EMERGENCY_EVENT_ID", S(40)),  # 应急数据恢复标记: a card issued during a downtime
     sa.Index("IX_PAT_ID_NO", "ID_NO"), sa.Index("IX_PAT_NAME_BIRTH", "NAME", "DATE_OF_BIRTH"))  # merge candidates
 INSURANCE_DICT = _table(
     "INSURANCE_DICT", sa.Column("INSUR_CODE", S(8), primary_key=True), sa.Column("INSUR_NAME", S(40)),
@@ -226,7 +227,7 @@ def patient_rows(pools: Pools, first: int, count: int, now: datetime.datetime):
         created = now - datetime.timedelta(seconds=rng.randrange(5 * 365 * 86400))
         modified = created + datetime.timedelta(seconds=rng.randrange(int((now - created).total_seconds()) + 1))
         yield (f"{number:010d}", pools.name(sex), sex, birth, id_no, phone, charge_type, insurance_no,
-               created, modified)
+               created, None, modified)
 
 
 def base_rows(pools: Pools, now: datetime.datetime) -> dict[sa.Table, list[tuple]]:
@@ -528,9 +529,9 @@ QUERIES = {
 MERGE_BACK = {
     "new_patient": """
         INSERT INTO {PAT_MASTER_INDEX} ({PATIENT_ID}, {NAME}, {SEX}, {DATE_OF_BIRTH}, {ID_NO}, {PHONE_NUMBER},
-               {CHARGE_TYPE}, {INSURANCE_NO}, {CREATE_DATE}, {LAST_MODIFY_DATE})
+               {CHARGE_TYPE}, {INSURANCE_NO}, {CREATE_DATE}, {EMERGENCY_EVENT_ID}, {LAST_MODIFY_DATE})
         VALUES (:card_no, :name, CASE :sex WHEN '1' THEN '男' WHEN '2' THEN '女' ELSE '未知' END, :birth_date,
-               :id_card_no, :phone, :insurance_type, :insurance_no, :recorded_at, :recorded_at)""",
+               :id_card_no, :phone, :insurance_type, :insurance_no, :recorded_at, :event_id, :recorded_at)""",
     "registration": """
         INSERT INTO {OUTP_REGISTER} ({VISIT_NO}, {PATIENT_ID}, {SCHEDULE_NO}, {DEPT_CODE}, {DOCTOR}, {REGIST_FEE},
                {REGIST_DATE}, {OPERATOR_NO}, {EMERGENCY_EVENT_ID}, {LAST_MODIFY_DATE})

@@ -179,6 +179,9 @@ class Mapping(_Strict):
     entities: dict[str, EntityQuery]
     merge_back: dict[str, MergeBack] = {}
     merge_back_lookups: dict[str, MergeBackLookup] = {}
+    merge_back_connection: Connection | None = Field(
+        None, description="the account merge-back writes with (default: connection, which may then not be "
+                          "read-only)")
 
 
 def check_file(path) -> list[Problem]:

@@ -98,10 +98,11 @@ class _Raced(Exception):
 class Writer:
     def __init__(self, mapping: Mapping):
         self.mapping = mapping
-        connection = mapping.connection
+        connection = mapping.merge_back_connection or mapping.connection
         try:
             url = connection.sqlalchemy_url()
             self.engine = databases.engine(url, connection.connect_timeout, connection.query_timeout)
+            self.timeout = connection.query_timeout
         except (PasswordUnavailable, databases.MissingDatabaseFile) as exc:
             raise MergeRefused(_("the HIS cannot be reached: %(reason)s") % {"reason": exc}) from None
         if self.engine.dialect.name == "sqlite":
@@ -209,7 +210,7 @@ class Writer:
 
     def _apply_once(self, changes: list[Change], rows: dict[str, list[tuple[str, dict]]]) -> list[str]:
         with self._begin() as connection:
-            databases.limit_statement_time(connection, self.mapping.connection.query_timeout)
+            databases.limit_statement_time(connection, self.timeout)
             held = self._held(connection, [change.event_id for change in changes])
             todo = [change for change in changes if change.event_id not in held]
             if not todo:

@@ -30,7 +30,8 @@ def _table(name, *columns):
 
 
 person = _table("person", sa.Column("person_id", sa.Integer, primary_key=True, autoincrement=False),
-                sa.Column("gender", sa.String(1)), sa.Column("birthdate", sa.Date))
+                sa.Column("gender", sa.String(1)), sa.Column("birthdate", sa.Date),
+                sa.Column("emergency_event_id", sa.String(40), unique=True))  # merge-back's mark (docs/his-mapping.md)
 person_name = _table("person_name", sa.Column("person_name_id", sa.Integer, primary_key=True, autoincrement=False),
                      sa.Column("person_id", sa.Integer, index=True), sa.Column("family_name", sa.String(30)),
                      sa.Column("given_name", sa.String(90)), sa.Column("preferred", sa.SmallInteger))
