@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "lifeline.snapshots",
     "lifeline.stations",
     "lifeline.recovery",
+    "lifeline.reconciliation",
     "lifeline.analysis",
     "lifeline.detection",
     "lifeline.notify",
@@ -257,6 +258,9 @@ SNAPSHOT_STALE_MINUTES = int(env("SNAPSHOT_STALE_MINUTES", "60"))
 # A station in downtime that has not sent its journal back for this long is flagged on the
 # send-back page (回写) and raises an alarm: its network is down, or it is switched off.
 SENDBACK_SILENT_MINUTES = int(env("SENDBACK_SILENT_MINUTES", "10"))
+# Insurance settlements left pending during a downtime are refunded and re-settled within this
+# many working days of its end (the hospital's rule with its insurance bureau; 对账, reconciliation).
+RESETTLEMENT_WORKDAYS = int(env("RESETTLEMENT_WORKDAYS", "3"))
 
 # Notifications (lifeline.notify), see the docstring.
 LIFELINE_BASE_URL = env("BASE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -32,6 +32,7 @@ urlpatterns = [
     path("continuity/builds/", include("lifeline.snapshots.urls")),
     path("recovery/", include("lifeline.recovery.urls")),  # 回写: send-back, merge-back
     path("analysis/", include("lifeline.analysis.urls")),
+    path("reconciliation/", include("lifeline.reconciliation.urls")),
     path("detection/", include("lifeline.detection.urls")),
     path("notify/", include("lifeline.notify.urls")),
     path("status/", include("lifeline.status.urls")),

@@ -133,6 +133,14 @@ can_manage_readiness = Policy("can_manage_readiness", (D,),
                               _("Only IT on duty changes backups, restore tests, DR runbooks and inspections"))
 can_run_cutover = Policy("can_run_cutover", (C, D),
                          _("Only commanders and IT on duty change a go-live cutover's board"))
+# 对账: the cashiers (department staff) re-settle insurance and enter their paper forms back;
+# the command centre signs the reconciliation off.
+can_read_reconciliation = Policy("can_read_reconciliation", (C, D, P, A),
+                                 _("Only staff of the hospital may read the reconciliation"))
+can_reconcile = Policy("can_reconcile", (C, D, P),
+                       _("Only commanders, IT on duty and department staff work on the reconciliation"))
+can_sign_off_reconciliation = Policy("can_sign_off_reconciliation", (C,),
+                                     _("Only the command centre signs the reconciliation off"))
 can_import_journals = Policy("can_import_journals", (C, D),
                              _("Only commanders and IT on duty import a station's journal file"))
 

@@ -71,6 +71,9 @@ def _docx(a: Analysis) -> bytes:
         docx_heading(doc, t["duty_cards"], 2)
         docx_table(doc, [t["department"], t["activated"], t["acknowledged"]],
                [(c["department"], c["activated"], c["acknowledged"]) for c in a.duty_cards])
+    for extra in a.sections:
+        docx_heading(doc, extra.heading, 1)
+        _pairs(doc, extra.pairs, t)
     for heading, text in a.texts:
         docx_heading(doc, heading, 1)
         _text(doc, text, t)

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from lifeline.analysis import sections as extra_sections
 from lifeline.analysis.models import FaultAnalysis, FollowUp
 from lifeline.core import clock
 from lifeline.core.errors import Refused
@@ -288,6 +289,7 @@ class Analysis:
     duty_cards: list[dict] = field(default_factory=list)
     texts: list[tuple[str, str]] = field(default_factory=list)  # (heading, text) printed after the actions
     follow_ups: list[dict] = field(default_factory=list)
+    sections: list[extra_sections.Section] = field(default_factory=list)  # other apps' (analysis.sections)
 
     @property
     def cause(self) -> str:
@@ -344,4 +346,5 @@ def build(incident: Incident) -> Analysis:
         follow_ups=[{"title": f.title, "owner": f.owner_name, "due": f.due_on.isoformat(),
                      "done": local(f.done_at) if f.done_at else t["open"], "result": f.result}
                     for f in incident.follow_ups.select_related("owner")],
+        sections=extra_sections.of(incident),
     )

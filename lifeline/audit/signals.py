@@ -17,7 +17,7 @@ from lifeline.audit import services
 from lifeline.audit.models import AuditEntry
 
 AUDITED_APPS = ["plans", "people", "incidents", "snapshots", "stations", "analysis", "detection", "notify", "status",
-                "inspections", "backups", "drills", "cutover"]
+                "inspections", "backups", "drills", "cutover", "reconciliation"]
 # Machine records written many times a second (probe readings, received alerts, delivery
 # attempts) are not changes someone made: the apps list them here to keep them out of the log.
 UNAUDITED_MODELS: set[str] = {"detection.alert", "detection.alertgroup", "notify.delivery", "notify.deliveryattempt",

@@ -17,7 +17,8 @@ Cell text comes from people (a report's description, a member's title, an alert'
 `write_xlsx(title, header, rows)` writes a one-sheet workbook row by row (write-only: any
 number of rows in little memory). Its columns are as wide as the header and the first rows
 need (a Chinese character counts two), between COLUMN_MIN and COLUMN_MAX; text longer than its
-column wraps. The header row stays in view when scrolling. `SafeXLSX` is the same writer as a django-import-export
+column wraps. The header row stays in view when scrolling. `write_workbook` writes several
+such sheets into one file. `SafeXLSX` is the same writer as a django-import-export
 format, for resources and the admin's export. Nothing else in Lifeline should create an
 openpyxl Workbook for writing.
 """
@@ -114,7 +115,20 @@ def column_widths(header: list, rows: list[list]) -> list[float]:
 def write_xlsx(title: str, header: Iterable, rows: Iterable[Iterable]) -> bytes:
     """A one-sheet .xlsx: the header row, then the rows (any iterable, consumed once). Column
     widths are measured on the first WIDTH_SAMPLE rows, so any number of rows still streams."""
+    return write_workbook([(title, header, rows)])
+
+
+def write_workbook(sheets: Iterable[tuple[str, Iterable, Iterable[Iterable]]]) -> bytes:
+    """An .xlsx of several sheets, each (title, header, rows) written as write_xlsx writes one."""
     book = Workbook(write_only=True)
+    for title, header, rows in sheets:
+        _write_sheet(book, title, header, rows)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _write_sheet(book: Workbook, title: str, header: Iterable, rows: Iterable[Iterable]):
     sheet = book.create_sheet(SHEET_TITLE_UNSAFE.sub(" ", clean_text(str(title or "Sheet")))[:31] or "Sheet")
     header = [str(label) for label in header or []]
     rows = iter(rows)
@@ -127,9 +141,6 @@ def write_xlsx(title: str, header: Iterable, rows: Iterable[Iterable]) -> bytes:
         sheet.append([cell(sheet, label, bold=True) for label in header])
     for row in itertools.chain(sample, rows):
         sheet.append([cell(sheet, value, width) for value, width in itertools.zip_longest(row, widths)])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 class SafeXLSX(XLSX):

@@ -31,6 +31,7 @@ from lifeline.incidents.models import Report
 from lifeline.notify import links
 from lifeline.people.models import Member
 from lifeline.plans import services as plans
+from lifeline.reconciliation.models import Reconciliation
 from lifeline.status.models import Component
 from tests.incidents.conftest import load_seed, t0  # noqa: F401 (fixtures)
 
@@ -228,6 +229,13 @@ EXPECTED = {
     "drills:finding_status": "C D",
     "drills:sign_off": "C D",
     "drills:report_file": "C D A",
+    "reconciliation:index": "C D P A",
+    "reconciliation:detail": "C D P A",
+    "reconciliation:download": "C D P A",
+    "reconciliation:sign_off": "C",
+    "reconciliation:resettled": "C D P",
+    "reconciliation:paper": "C D P A",
+    "reconciliation:bundle": "C D P A",
 }
 
 # An id nothing has: the view answers 404 once the policy has let the caller through.
@@ -328,7 +336,19 @@ ARGS = {
     "drills:finding_status": lambda w: {"pk": MISSING},
     "drills:sign_off": lambda w: {"pk": MISSING},
     "drills:report_file": lambda w: {"pk": MISSING, "fmt": "docx"},
+    "reconciliation:detail": lambda w: {"pk": reconciliation_of(w.incident).pk},
+    "reconciliation:download": lambda w: {"pk": reconciliation_of(w.incident).pk, "fmt": "xlsx"},
+    "reconciliation:sign_off": lambda w: {"pk": MISSING},
+    "reconciliation:resettled": lambda w: {"pk": MISSING, "resettlement_pk": MISSING},
+    "reconciliation:bundle": lambda w: {"pk": MISSING},
 }
+
+
+def reconciliation_of(incident) -> Reconciliation:
+    """The world's incident's reconciliation (its page and file are pages to look at)."""
+    return (Reconciliation.objects.filter(incident=incident).first()
+            or Reconciliation.objects.create(incident=incident, start=incident.opened_at, end=incident.opened_at))
+
 
 SKIPPED_NAMESPACES = {"api"}  # the API's own walk: API_EXPECTED
 

@@ -41,7 +41,8 @@ VIEWPORTS = ({"width": 1440, "height": 900}, {"width": 390, "height": 844})
 NOT_PAGES = {"logout", "set_language", "healthz", "metrics", "status_feed", "status:banner_js",
              "status:wall_feed", "plans:binder", "people:export", "incidents:tracking_xlsx",
              "incidents:vendors_xlsx", "analysis:analysis_file",
-             "inspections:report_file", "inspections:parts_export", "backups:export", "drills:report_file"}
+             "inspections:report_file", "inspections:parts_export", "backups:export", "drills:report_file",
+             "reconciliation:download"}
 ROLE_LETTERS = {"admin": Role.ADMIN, "C": Role.COMMANDER, "D": Role.DUTY, "P": Role.DEPARTMENT,
                 "A": Role.AUDITOR}
 
