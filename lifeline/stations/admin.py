@@ -66,6 +66,9 @@ class EmergencyCredentialForm(forms.ModelForm):
     class Meta:
         model = EmergencyCredential
         fields = ["code", "name", "role", "supervisor", "valid_until", "stations"]
+        # Check boxes, not the two-list picker: a hospital has tens of stations, and the picker's
+        # script words its buttons in English.
+        widgets = {"stations": forms.CheckboxSelectMultiple}
 
     def clean(self):
         cleaned = super().clean()
@@ -86,7 +89,6 @@ class EmergencyCredentialAdmin(admin.ModelAdmin):
     form = EmergencyCredentialForm
     list_display = ["code", "name", "role", "supervisor", "valid_until", "station_names"]
     list_filter = ["role", "supervisor", "stations"]
-    filter_horizontal = ["stations"]
     search_fields = ["code", "name"]
 
     def get_queryset(self, request):
