@@ -51,6 +51,7 @@ LEDGER = sa.Table(
     sa.Column("seq", sa.BigInteger, nullable=False),
     sa.Column("applied_at", sa.DateTime, nullable=False, server_default=sa.func.current_timestamp()),
     sa.Column("records", sa.Integer, nullable=False),  # HIS records the event wrote
+    sa.Index("IX_LIFELINE_MERGE_LEDGER_STATION", "station", "seq"),  # a batch's stations' ranges (_held)
     mysql_charset="utf8mb4", mariadb_charset="utf8mb4")
 # Event ids per IN (…) when asking the ledger (well under every database's bind limit).
 CHUNK = 500
@@ -130,9 +131,9 @@ class Writer:
         transaction; returns their event ids (in batch order). MergeRefused rolls it all back."""
         changes = list({change.event_id: change for change in reversed(batch)}.values())[::-1]  # first of each id
         rows = self._checked(changes)
-        for _attempt in range(RETRIES):
+        for attempt in range(RETRIES):
             try:
-                return self._apply_once(changes, rows)
+                return self._apply_once(changes, rows, by_range=attempt == 0)
             except _Raced:
                 continue
         raise MergeRefused(_("another writer kept applying the same events; run the merge again"))
@@ -188,6 +189,21 @@ class Writer:
                         .scalars())
         return held
 
+    def _held_in_ranges(self, connection, changes: list[Change]) -> set[str]:
+        """The ledger's ids among the changes, asked per station for its range of sequence numbers
+        (one indexed query per station, where asking by id would send every id). An event held
+        under another station or number is not found here: its ledger insert fails, and the retry
+        asks by id (_held)."""
+        ranges = {}
+        for change in changes:
+            low, high = ranges.get(change.station, (change.seq, change.seq))
+            ranges[change.station] = (min(low, change.seq), max(high, change.seq))
+        held = set()
+        for station, (low, high) in ranges.items():
+            held.update(connection.execute(sa.select(LEDGER.c.event_id).where(
+                LEDGER.c.station == station, LEDGER.c.seq.between(low, high))).scalars())
+        return held & {change.event_id for change in changes}
+
     def _checked(self, changes: list[Change]) -> dict[str, list[tuple[str, dict]]]:
         """Per event id its records, cleaned as canonical records; MergeRefused for the first bad one
         (nothing is written) or a kind the mapping does not write back."""
@@ -208,10 +224,11 @@ class Writer:
             cleaned[change.event_id] = records
         return cleaned
 
-    def _apply_once(self, changes: list[Change], rows: dict[str, list[tuple[str, dict]]]) -> list[str]:
+    def _apply_once(self, changes: list[Change], rows: dict[str, list[tuple[str, dict]]], by_range: bool) -> list[str]:
         with self._begin() as connection:
             databases.limit_statement_time(connection, self.timeout)
-            held = self._held(connection, [change.event_id for change in changes])
+            ids = [change.event_id for change in changes]
+            held = self._held_in_ranges(connection, changes) if by_range else self._held(connection, ids)
             todo = [change for change in changes if change.event_id not in held]
             if not todo:
                 return []
@@ -244,7 +261,7 @@ class Writer:
         spec = self.mapping.merge_back[kind]
         if spec.staging_table:
             table = sa.table(spec.staging_table, *(sa.column(c) for c in spec.columns.values()))
-            statements = [_Statement(table.insert())]  # SQLAlchemy batches a Core insert itself
+            statements = [_Statement(table.insert(), self.engine.dialect)]
             binds = [{column: record[field] for field, column in spec.columns.items()} for record in records]
         else:
             statements, binds = self._statements[kind], records
@@ -255,16 +272,16 @@ class Writer:
             except DBAPIError as exc:
                 if _code(exc) in _RACE_CODES:
                     raise _Raced() from None
-                raise self._refusal(connection, kind, statement.single, records, binds, exc) from None
+                raise self._refusal(connection, kind, statement, records, binds, exc) from None
 
-    def _refusal(self, connection, kind: str, statement, records: list[dict], binds: list[dict],
+    def _refusal(self, connection, kind: str, statement: "_Statement", records: list[dict], binds: list[dict],
                  error: DBAPIError) -> MergeRefused:
         """The record the HIS refuses, found by running the statement for one record at a time (in
         savepoints: the batch is rolled back all the same)."""
         for record, bound in zip(records, binds):
             try:
                 with connection.begin_nested():
-                    connection.execute(statement, bound)
+                    statement.run_one(connection, bound)
             except DBAPIError as exc:
                 return MergeRefused(_("the HIS refused it: %(reason)s") % {"reason": _first_line(exc.orig)}, kind,
                                     record["event_id"])
@@ -272,32 +289,51 @@ class Writer:
 
 
 class _Statement:
-    """A merge-back statement run for many records: an executemany, except where the driver would
-    send that row by row (PyMySQL when the VALUES hold more than bare parameters, pymssql always):
-    there a statement ending in `VALUES (…)` goes as `VALUES (…), (…), …` for up to ROWS records
-    (in the driver's own SQL, its parameters renamed per row: %(card_no)s of the third row is
-    %(card_no__2)s), as SQLAlchemy does for its own inserts. psycopg pipelines an executemany,
-    SQLite runs it in process, Oracle binds arrays: those keep the executemany."""
+    """A merge-back statement run for many records, compiled once to the driver's own SQL and sent
+    without SQLAlchemy's per-row work: an executemany (psycopg pipelines it, SQLite runs it in
+    process, Oracle binds arrays), except where the driver would send that row by row (PyMySQL
+    when the VALUES hold more than bare parameters, pymssql always): there a statement ending in
+    `VALUES (…)` goes as `VALUES (…), (…), …` for up to ROWS records, its parameters renamed per
+    row (%(card_no)s of the third row is %(card_no__2)s), as SQLAlchemy does for its own inserts.
+    A Core insert (the staging table) is left to SQLAlchemy, which batches it itself."""
 
-    def __init__(self, statement, dialect=None):
-        self.single = sa.text(statement) if isinstance(statement, str) else statement
-        self.head = self.row = None
-        if isinstance(statement, str) and dialect is not None and dialect.name in _ROW_BY_ROW:
-            driver_sql = self.single.compile(dialect=dialect).string
-            self.head, self.row = _values_split(driver_sql) or (None, None)
+    def __init__(self, statement, dialect):
+        self.core = None if isinstance(statement, str) else statement
+        self.row = None
+        if self.core is not None:
+            return
+        compiled = sa.text(statement).compile(dialect=dialect)
+        self.sql = compiled.string
+        self.positions = compiled.positiontup if dialect.positional else None
+        self.names = list(dict.fromkeys(self.positions or compiled.binds))
+        if dialect.name in _ROW_BY_ROW:
+            self.head, self.row = _values_split(self.sql) or (None, None)
         if self.row:
-            self.names = sorted(set(_PYFORMAT.findall(self.row)))
-            self.rows = max(1, min(ROWS, _ROW_BY_ROW[dialect.name] // max(1, len(self.names))))
+            names = sorted(set(_PYFORMAT.findall(self.row)))
+            self.rows = max(1, min(ROWS, _ROW_BY_ROW[dialect.name] // max(1, len(names))))
             self._sql = {}
 
     def run(self, connection, records: list[dict]):
-        if not self.row:
-            connection.execute(self.single, records)
-            return
-        for start in range(0, len(records), self.rows):
-            chunk = records[start:start + self.rows]
-            connection.exec_driver_sql(self._rows_sql(len(chunk)), {
-                f"{name}__{i}": record[name] for i, record in enumerate(chunk) for name in self.names})
+        if self.core is not None:
+            connection.execute(self.core, records)
+        elif self.row:
+            for start in range(0, len(records), self.rows):
+                chunk = records[start:start + self.rows]
+                connection.exec_driver_sql(self._rows_sql(len(chunk)), {
+                    f"{name}__{i}": record[name] for i, record in enumerate(chunk) for name in self.names})
+        else:
+            connection.exec_driver_sql(self.sql, [self._params(record) for record in records])
+
+    def run_one(self, connection, record: dict):
+        if self.core is not None:
+            connection.execute(self.core, record)
+        else:
+            connection.exec_driver_sql(self.sql, self._params(record))
+
+    def _params(self, record: dict):
+        if self.positions is not None:
+            return tuple(record[name] for name in self.positions)
+        return {name: record[name] for name in self.names}
 
     def _rows_sql(self, count: int) -> str:
         if count not in self._sql:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from lifeline.his import demo_his
 from lifeline.his.demo_downtime import downtime_changes
 from lifeline.his.mapping import MergeBack
-from lifeline.his.writer import LookupUnavailable, MergeRefused, Writer
+from lifeline.his.writer import Change, LookupUnavailable, MergeRefused, Writer
 from tests.his.conftest import build_demo
 from tests.his.merged import TABLES, expected, held
 
@@ -40,6 +40,15 @@ def test_apply_writes_each_record_once_with_its_event_id_and_a_ledger_row(demo, 
 
     assert writer.apply(changes[:200]) == []  # applied again: nothing doubled
     assert writer.apply(changes) == [c.event_id for c in changes[200:]]  # only what was missing
+    assert held(demo, changes) == expected(changes)
+
+
+def test_an_event_the_ledger_holds_under_another_station_or_number_is_skipped_too(demo, writer):
+    changes = downtime_changes(demo.url, 20, seed=22)
+    writer.apply(changes)
+    moved = [Change(c.event_id, "ST99", c.seq + 1000, c.records) for c in changes[:5]]
+    assert writer.apply(moved + downtime_changes(demo.url, 25, seed=22)[20:]) == [
+        c.event_id for c in downtime_changes(demo.url, 25, seed=22)[20:]]
     assert held(demo, changes) == expected(changes)
 
 
