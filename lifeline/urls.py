@@ -30,6 +30,7 @@ urlpatterns = [
     path("incidents/", include("lifeline.incidents.urls")),
     path("continuity/", include("lifeline.stations.urls")),  # the overview page (应急数据) and stations
     path("continuity/builds/", include("lifeline.snapshots.urls")),
+    path("recovery/merge/", include("lifeline.recovery.merge_urls")),  # 回写: merge-back into the HIS
     path("recovery/", include("lifeline.recovery.urls")),  # 回写: send-back, merge-back
     path("analysis/", include("lifeline.analysis.urls")),
     path("reconciliation/", include("lifeline.reconciliation.urls")),

@@ -143,6 +143,8 @@ can_sign_off_reconciliation = Policy("can_sign_off_reconciliation", (C,),
                                      _("Only the command centre signs the reconciliation off"))
 can_import_journals = Policy("can_import_journals", (C, D),
                              _("Only commanders and IT on duty import a station's journal file"))
+can_merge_back = Policy("can_merge_back", (C,),
+                        _("Only the command centre merges the emergency data back into the HIS"))
 
 # The admin site: per app label, the policy that may view its records and the one that may
 # change them (commanders may also delete where they may change). Department staff have no

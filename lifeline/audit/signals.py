@@ -17,13 +17,15 @@ from lifeline.audit import services
 from lifeline.audit.models import AuditEntry
 
 AUDITED_APPS = ["plans", "people", "incidents", "snapshots", "stations", "analysis", "detection", "notify", "status",
-                "inspections", "backups", "drills", "cutover", "reconciliation"]
+                "inspections", "backups", "drills", "cutover", "recovery", "reconciliation"]
 # Machine records written many times a second (probe readings, received alerts, delivery
 # attempts) are not changes someone made: the apps list them here to keep them out of the log.
 UNAUDITED_MODELS: set[str] = {"detection.alert", "detection.alertgroup", "notify.delivery", "notify.deliveryattempt",
                              "detection.proberesult", "detection.proberollup", "detection.probechange",
                              "stations.stationcheckin", "snapshots.buildproblem",
-                             "backups.backupcopy", "backups.restorerun"}
+                             "backups.backupcopy", "backups.restorerun",
+                             # the stations' own records, received: receiving audits each delivery
+                             "recovery.receivedevent", "recovery.stationjournal"}
 # Accounts and their role groups (users' group membership is how people get their roles), and
 # API tokens (issued and revoked; never their key, only its masked hash).
 AUDITED_MODELS = ["auth.User", "auth.Group", "accounts.ApiToken"]

@@ -1,7 +1,6 @@
 """Merge-back into a demo HIS (SQLite here; PostgreSQL and MariaDB in test_merge_kill.py): the dry
 run lists what would be written and every conflict and writes nothing; nothing is written while
 a conflict is open; decisions; exactly once; drills never reach the HIS."""
-import shutil
 from collections import Counter
 
 import pytest
@@ -11,52 +10,9 @@ from lifeline.core.errors import Refused
 from lifeline.his.writer import LEDGER_NAME
 from lifeline.recovery import merging
 from lifeline.recovery.models import Conflict, MergeRun, ReceivedEvent
-from tests.recovery.merge_data import EMERGENCY_TABLES, His, Journal, build_his, downtime, facts, receive
+from tests.recovery.merge_data import EMERGENCY_TABLES, His, built, clean_day, conflicted, facts, his  # noqa: F401
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    directory = tmp_path_factory.mktemp("his")
-    return build_his(f"sqlite:///{directory}/his.db", directory)
-
-
-@pytest.fixture
-def his(built, tmp_path, settings):
-    """A fresh copy of the demo HIS, the mapping in use (LIFELINE_SNAPSHOT_MAPPING) pointing at it."""
-    path = tmp_path / "his.db"
-    shutil.copy(built.url.removeprefix("sqlite:///"), path)
-    mapping = tmp_path / "his.yaml"
-    mapping.write_text(built.mapping_path.read_text(encoding="utf-8").replace(built.url, f"sqlite:///{path}"),
-                       encoding="utf-8")
-    settings.SNAPSHOT_MAPPING = str(mapping)
-    return His(f"sqlite:///{path}", mapping)
-
-
-@pytest.fixture
-def clean_day(his):
-    """Two stations' downtime with nothing to decide."""
-    f = facts(his)
-    for name, base, invoice in (("收费-01", 800000, 70001), ("收费-02", 810000, 70101)):
-        receive(name, downtime(name, f, base, invoice).events)
-    return f
-
-
-@pytest.fixture
-def conflicted(his, clean_day):
-    """A third station whose day conflicts with the HIS in every way merge-back checks."""
-    f = clean_day
-    j = Journal("收费-03", 820000)
-    known = j.new_patient(f.patient["name"], f.patient["birth_date"], id_card_no=f.patient["id_card_no"])
-    visit = j.register(known, f.schedule)
-    invoice = his.query("SELECT {RCPT_NO} FROM {OUTP_CHARGE} ORDER BY {RCPT_NO}")[0][0]
-    j.charge(known, visit, invoice, [("price_item", f.item, 1)])
-    drug = f.drugs[1]
-    j.dispense_by_hand("P-BIG", f.patient["card_no"], f.pharmacy, [(drug[0], f.stock[drug[0]] + 1)])
-    his.execute("UPDATE {PRICE_LIST} SET {PRICE} = {PRICE} + 1 WHERE {ITEM_CODE} = :code", code=f.item[0])
-    receive("收费-03", j.events)
-    return {"card": known, "visit": visit, "invoice": invoice, "drug": drug[0]}
 
 
 def rows(his: His) -> dict:
