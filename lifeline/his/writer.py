@@ -217,7 +217,7 @@ class Writer:
                 if kind not in self.mapping.merge_back:
                     raise MergeRefused(_("the mapping has no merge_back section for this record"), kind, event_id)
                 try:
-                    records.append((kind, RECORDS[kind].clean(record)))
+                    records.append((kind, _wall_clock(RECORDS[kind].clean(record))))
                 except InvalidRow as exc:
                     reason = "; ".join(f"{p.field}: {p.reason}" for p in exc.problems)
                     raise MergeRefused(reason, kind, event_id) from None
@@ -361,6 +361,16 @@ def _values_split(sql: str) -> tuple[str, str] | None:
             if depth == 0:
                 return (sql[:start], sql[start:i + 1]) if not sql[i + 1:].strip().rstrip(";").strip() else None
     return None
+
+
+def _wall_clock(fields: dict) -> dict:
+    """A time with a zone (a workstation's journal keeps UTC) as the local wall-clock time of the
+    process merging (the Lifeline server's TIME_ZONE, the hospital's): a HIS stamps its rows with
+    local time in columns without a zone, and drivers would store an aware time each their own way."""
+    for name, value in fields.items():
+        if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+            fields[name] = value.astimezone().replace(tzinfo=None)
+    return fields
 
 
 def _code(error: DBAPIError):

@@ -52,6 +52,17 @@ def test_an_event_the_ledger_holds_under_another_station_or_number_is_skipped_to
     assert held(demo, changes) == expected(changes)
 
 
+def test_a_time_with_a_zone_goes_in_as_the_hospitals_wall_clock_time(demo, writer):
+    """The journal keeps UTC; the HIS stamps its rows with Beijing time (settings.TIME_ZONE)."""
+    change = next(c for c in downtime_changes(demo.url, 10, seed=23) if c.records[0][0] == "registration")
+    kind, fields = change.records[0]
+    change.records[0] = (kind, {**fields, "recorded_at": "2026-03-02T01:30:05+00:00"})
+    writer.apply([change])
+    registered = demo.scalar(f"SELECT {{REGIST_DATE}} FROM {{OUTP_REGISTER}} "
+                             f"WHERE {{EMERGENCY_EVENT_ID}} = '{fields['event_id']}'")
+    assert str(registered)[:19] == "2026-03-02 09:30:05"
+
+
 def test_a_refund_goes_in_with_negative_quantity_and_amount(demo, writer):
     changes = downtime_changes(demo.url, 600, seed=12)
     refund = next(c for c in changes if c.records[0][1].get("refund_of"))
