@@ -149,7 +149,10 @@ def read(path: Path, keystore: KeyStore, signers: dict, work: Path) -> tuple[obj
     """(the signer's value in `signers`, the file's contents) once the signature verifies with
     a signer of `signers` (public key hex -> who) and every event decrypts and matches the
     manifest; PackageInvalid saying why otherwise."""
-    package = container.open_package(path)
+    try:
+        package = container.open_package(path)
+    except PackageInvalid as bad:
+        raise PackageInvalid(_("not a journal file, or a damaged one (%s)") % bad) from None
     manifest = package.manifest
     if package.kind != KIND:
         raise PackageInvalid(_("%s is a snapshot package, not a station's journal file") % Path(path).name)
@@ -159,10 +162,17 @@ def read(path: Path, keystore: KeyStore, signers: dict, work: Path) -> tuple[obj
                              % manifest.get("station", "?"))
     package_key = container.key_for(package, keystore)
     verifying = Key(package_key.id, package_key.created, package_key.secret, bytes.fromhex(manifest["signer"]))
-    container.check_signature(package, verifying)
+    try:
+        container.check_signature(package, verifying)
+    except PackageInvalid as bad:
+        raise PackageInvalid(_("the signature does not match: the file was changed after the station signed it, or "
+                               "it is damaged (%s)") % bad) from None
     with private_dir(work) as private:
         plain = private / "events.jsonl"
-        container.decrypt(package, verifying, plain)
+        try:
+            container.decrypt(package, verifying, plain)
+        except PackageInvalid as bad:
+            raise PackageInvalid(_("the file is damaged or was changed (%s)") % bad) from None
         try:
             events = [json.loads(line) for line in plain.read_text(encoding="utf-8").splitlines()]
         except ValueError:

@@ -9,6 +9,7 @@ from lifeline.stations import registry
 from lifeline.workstation import store
 from lifeline.workstation.journal import EMERGENCY, InForce, Journal
 from lifeline.workstation.station import JOURNAL
+from tests.his.conftest import english  # noqa: F401 (a fixture: messages in their English msgids)
 from tests.snapshots.helpers import snapshot_dir  # noqa: F401 (a fixture)
 
 

@@ -9,7 +9,7 @@ from lifeline.stations import registry
 from lifeline.workstation.journal import GENESIS
 from tests.recovery.events import chain, rehashed
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture

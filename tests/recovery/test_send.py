@@ -11,7 +11,7 @@ from lifeline.workstation import send, serve
 from lifeline.workstation.pull import Server
 from tests.stations.cutting_proxy import CuttingProxy
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("english")]
 PATH = "/api/v1/continuity/stations/journal"
 
 
@@ -88,10 +88,10 @@ def test_an_edited_event_is_refused_kept_on_the_station_and_not_retried_blindly(
     journal.close()
     with pytest.raises(send.SendRefused) as refused:
         send.send(Server(live_server.url, token), station_dir.path, station_dir.key)
-    assert "sequence number 6" in str(refused.value) and "HTTP 409" in str(refused.value)
+    assert "序号 6" in str(refused.value) and "HTTP 409" in str(refused.value)  # the server's words, in Chinese
     assert len(held_on_server(record)) == 4  # the batch 5-7 was refused whole
     status = send.status(station_dir.path)
-    assert status["state"] == send.REFUSED and "sequence number 6" in status["message"]
+    assert status["state"] == send.REFUSED and "序号 6" in status["message"]
 
     capsys.readouterr()
     serve.send_back(Server(live_server.url, token), station_dir.path, station_dir.keys)

@@ -7,7 +7,7 @@ from lifeline.recovery.models import ReceivedEvent, StationJournal
 from lifeline.workstation.journal import GENESIS
 from tests.recovery.events import chain
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 URL = "/api/v1/continuity/stations/journal"
 
 

@@ -16,7 +16,7 @@ from lifeline.workstation import send, usb
 from lifeline.workstation.pull import Server
 from tests.snapshots.helpers import LIFELINE, cli_env
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("english")]
 NOW = datetime(2026, 12, 6, 10, 0, tzinfo=UTC)
 
 
