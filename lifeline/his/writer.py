@@ -18,8 +18,10 @@ ledger now holds. A deadlock between two writers is retried the same way.
 Records are checked and normalised against the canonical record (lifeline.his.canonical.RECORDS)
 before the HIS is touched, then written kind by kind in RECORDS order (new patients before their
 registrations and charges, prescriptions before dispensing), each kind in batch order: statements
-mode executes each statement once per batch with every record's fields as binds (executemany);
-staging-table mode inserts the records into the staging table, which the HIS's own job picks up.
+mode runs each statement once per batch for all its records, the record's fields as binds (an
+executemany or multi-row VALUES, see _Statement); staging-table mode inserts the records into
+the staging table, which the HIS's own job picks up. Times with a zone go in as local wall-clock
+time (_wall_clock).
 A statement the HIS refuses rolls the whole batch back and raises MergeRefused naming the
 record, its event id and the HIS's message.
 
@@ -32,9 +34,10 @@ import decimal
 import itertools
 import re
 from collections.abc import Iterable
+from contextlib import contextmanager
 
 import sqlalchemy as sa
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from lifeline.core import databases
 from lifeline.core.databases import PasswordUnavailable
@@ -129,7 +132,7 @@ class Writer:
     def apply(self, batch: list[Change]) -> list[str]:
         """Write the batch's changes not yet in the ledger, each with its ledger row, in one HIS
         transaction; returns their event ids (in batch order). MergeRefused rolls it all back."""
-        changes = list({change.event_id: change for change in reversed(batch)}.values())[::-1]  # first of each id
+        changes = list({change.event_id: change for change in batch}.values())  # a change given twice: once
         rows = self._checked(changes)
         for attempt in range(RETRIES):
             try:
@@ -173,13 +176,16 @@ class Writer:
 
     # -- inside ---------------------------------------------------------------------------------
 
+    @contextmanager
     def _begin(self):
         """A transaction on a fresh connection (NullPool), closed with it; unreachable → MergeRefused."""
         try:
-            return self.engine.begin()
-        except (OperationalError, DBAPIError) as exc:
+            connection = self.engine.connect()
+        except DBAPIError as exc:
             raise MergeRefused(_("the HIS cannot be reached: %(reason)s") % {"reason": _first_line(exc.orig)}) \
                 from None
+        with connection, connection.begin():
+            yield connection
 
     def _held(self, connection, event_ids: list[str]) -> set[str]:
         held = set()
@@ -272,6 +278,8 @@ class Writer:
             except DBAPIError as exc:
                 if _code(exc) in _RACE_CODES:
                     raise _Raced() from None
+                if exc.connection_invalidated:  # no record's fault
+                    raise MergeRefused(_("lost the HIS: %(reason)s") % {"reason": _first_line(exc.orig)}) from None
                 raise self._refusal(connection, kind, statement, records, binds, exc) from None
 
     def _refusal(self, connection, kind: str, statement: "_Statement", records: list[dict], binds: list[dict],

@@ -1,6 +1,9 @@
 """The mapping's merge-back lookups and merge-back account are checked like the rest of the file:
-every problem with file, line, field and reason."""
+every problem with file, line, field and reason; a HIS out of reach is one clear refusal."""
+import pytest
+
 from lifeline.his import demo_his, mapping
+from lifeline.his.writer import MergeRefused, Writer
 from tests.his.test_mapping import edit, lines
 
 
@@ -48,3 +51,14 @@ def test_merge_back_may_write_with_its_own_account_never_with_a_password_in_the_
     path.write_text(text + "merge_back_connection:\n  url: mysql+pymysql://lifeline_merge@his.example/his\n"
                     "  password_env: HIS_MERGE_PASSWORD\n", encoding="utf-8")
     assert mapping.load(path).merge_back_connection.password_env == "HIS_MERGE_PASSWORD"
+
+
+def test_a_his_that_cannot_be_reached_is_one_clear_refusal(tmp_path, english):
+    path = tmp_path / "his.yaml"
+    path.write_text(demo_his.mapping_text("postgresql+psycopg://lifeline@127.0.0.1:9/his"), encoding="utf-8")
+    writer = Writer(mapping.load(path))
+    with pytest.raises(MergeRefused, match="^the HIS cannot be reached: connection failed: "):
+        writer.ensure_ledger()
+    with pytest.raises(MergeRefused, match="^the HIS cannot be reached: "):
+        writer.applied(["e1"])
+    writer.dispose()
