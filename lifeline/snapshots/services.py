@@ -25,6 +25,10 @@ log = logging.getLogger("lifeline.snapshots")
 
 ALERT_SOURCE = "continuity:freshness"
 ALERT_FINGERPRINT = "snapshot-stale"
+# The worker asks every 30 s (tasks.build_due_snapshot) and a build records its start a moment
+# after the tick that started it: the tick N minutes later finds a little less than N minutes
+# passed. Counted due within half a tick, an N-minute interval stays N minutes (not N + ½).
+DUE_SLACK = timedelta(seconds=15)
 
 
 def nightly_slot(now: datetime) -> datetime:
@@ -49,7 +53,7 @@ def due_build(now: datetime) -> str | None:
     attempts = SnapshotBuild.objects.order_by("-started_at")
     last = attempts.first()
     retry_after = timedelta(minutes=settings.SNAPSHOT_INCREMENTAL_MINUTES)
-    if last is not None and now - last.started_at < retry_after:
+    if last is not None and now - last.started_at < retry_after - DUE_SLACK:
         return None
     published = SnapshotBuild.objects.filter(status=SnapshotBuild.Status.PUBLISHED)
     last_full = published.filter(kind=SnapshotBuild.Kind.FULL).order_by("-started_at").first()
