@@ -59,8 +59,8 @@ class PaperEntryForm(forms.Form):
     lines = forms.CharField(label=_("Lines"), widget=forms.Textarea(attrs={"rows": 4}))
 
     LINE_HELP = {
-        PaperForm.CHARGE_SHEET: _("One item a line: drug or item, code, quantity, unit price, e.g. "
-                                  "drug D001 2 9.80"),
+        PaperForm.CHARGE_SHEET: _("One item a line: drug or item, code, quantity, unit price, insurance category "
+                                  "(甲, 乙 or 丙), e.g. drug D001 2 9.80 甲"),
         PaperForm.PRESCRIPTION: _("One drug a line: drug code, quantity, usage, e.g. D001 2 每日三次"),
         PaperForm.DISPENSING_LOG: _("One drug a line: drug code, quantity, e.g. D001 2"),
     }

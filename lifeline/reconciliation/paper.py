@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from lifeline.core import clock
 from lifeline.core.errors import Refused
-from lifeline.his.canonical import ITEM_KIND
+from lifeline.his.canonical import INSURANCE_CATEGORY, ITEM_KIND
 from lifeline.reconciliation.models import PaperBundle, PaperEntry, PaperForm
 from lifeline.recovery import receiving
 from lifeline.recovery.models import ReceivedEvent, StationJournal
@@ -104,24 +104,29 @@ def item_kinds() -> dict[str, str]:
 
 
 def charge_lines(text: str) -> list[dict]:
-    """`kind item_code quantity unit_price` per line (kind: drug or item, see item_kinds)."""
+    """`kind item_code quantity unit_price category` per line (kind: drug or item, see item_kinds;
+    category: the insurance category 甲, 乙 or 丙 as the price list has it, which merge-back writes)."""
     found = []
     for n, line in enumerate((text or "").splitlines(), start=1):
         parts = line.split()
         if not parts:
             continue
         where = _("line %(n)d") % {"n": n}
-        if len(parts) != 4:
-            raise Refused("lines", _("%(where)s: write the kind (drug or item), the code, the quantity and the unit "
-                                     "price") % {"where": where})
+        if len(parts) != 5:
+            raise Refused("lines", _("%(where)s: write the kind (drug or item), the code, the quantity, the unit "
+                                     "price and the insurance category") % {"where": where})
         kinds = item_kinds()
         kind, code = kinds.get(parts[0]), parts[1]
         if kind is None:
             raise Refused("lines", _("%(where)s: %(value)s is not one of %(choices)s") % {
                 "where": where, "value": parts[0], "choices": "、".join((_("drug"), _("item")))})
         quantity, price = _quantity(parts[2], where), _quantity(parts[3], where)
+        if parts[4] not in INSURANCE_CATEGORY:
+            raise Refused("lines", _("%(where)s: %(value)s is not one of %(choices)s") % {
+                "where": where, "value": parts[4], "choices": "、".join(INSURANCE_CATEGORY)})
         found.append({"item_kind": kind, "item_code": code, "name": code, "unit": "", "quantity": quantity,
-                      "unit_price": price, "amount": (quantity * price).quantize(CENT, ROUND_HALF_UP)})
+                      "unit_price": price, "insurance_category": parts[4],
+                      "amount": (quantity * price).quantize(CENT, ROUND_HALF_UP)})
     if not found:
         raise Refused("lines", _("a charge has at least one item"))
     return found

@@ -94,9 +94,11 @@ def his_takings(start: datetime, end: datetime) -> tuple[list | None, list | Non
     from lifeline.his import mapping as his_mapping
     from lifeline.his.writer import MergeRefused, Writer
 
-    day_start = timezone.make_aware(datetime.combine(timezone.localtime(start).date(), time.min))
-    day_end = min(timezone.make_aware(datetime.combine(timezone.localtime(end).date() + timedelta(days=1), time.min)),
-                  max(clock.now(), end))
+    # The HIS keeps the hospital's wall-clock time (no zone): it is asked in local time.
+    start, end = timezone.localtime(start).replace(tzinfo=None), timezone.localtime(end).replace(tzinfo=None)
+    day_start = datetime.combine(start.date(), time.min)
+    day_end = min(datetime.combine(end.date() + timedelta(days=1), time.min),
+                  max(timezone.localtime(clock.now()).replace(tzinfo=None), end))
     try:
         writer = Writer(his_mapping.load(settings.SNAPSHOT_MAPPING))
         try:

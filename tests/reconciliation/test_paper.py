@@ -6,16 +6,18 @@ from decimal import Decimal
 import pytest
 
 from lifeline.accounts.roles import Role
+from lifeline.his.canonical import RECORDS, InvalidValue
 from lifeline.reconciliation import paper, services
 from lifeline.reconciliation.models import PaperEntry
 from lifeline.recovery.models import ReceivedEvent, StationJournal
+from lifeline.recovery.records import records_of
 from lifeline.workstation.journal import GENESIS, Event, chain_hash
 from tests.incidents.conftest import SHANGHAI
 
 pytestmark = pytest.mark.django_db
 
 SHEET = {"serial": "0001", "recorded_at": "2026-11-22T10:15", "operator": "C05", "card_no": "T9", "invoice_no": "7001",
-         "payment_method": "cash", "lines": "药品 D001 2 9.80\nprice_item F01 1 5.00"}
+         "payment_method": "cash", "lines": "药品 D001 2 9.80 甲\nprice_item F01 1 5.00 丙"}
 
 
 @pytest.fixture
@@ -68,7 +70,7 @@ def test_what_is_left_shows_per_department(clerk, client):
 def test_bad_sheets_are_refused_naming_the_field_and_nothing_is_stored(clerk, client):
     bundle = collect(client, "charge_sheet", 1)
 
-    bad = client.post(bundle, {**SHEET, "lines": "drug D001 2 9.80\ndrug D002 zwei 3.00"})
+    bad = client.post(bundle, {**SHEET, "lines": "drug D001 2 9.80 甲\ndrug D002 zwei 3.00 乙"})
     assert bad.status_code == 400 and "第 2 行：zwei 不是数字" in bad.content.decode()
     half = client.post(bundle, {**SHEET, "insurance_no": "YB-1"})
     assert half.status_code == 400 and "医保号和参保单位" in half.content.decode()
@@ -83,15 +85,40 @@ def test_bad_sheets_are_refused_naming_the_field_and_nothing_is_stored(clerk, cl
 
 
 def test_paper_charges_count_in_the_cashiers_takings(clerk, client, make_user):
-    collect(client, "charge_sheet", 1)
-    bundle = collect(client, "dispensing_log", 1, department="药剂科")
-    client.post("/reconciliation/paper/1/", SHEET)
-    client.post(bundle, {"serial": "F1", "recorded_at": "2026-11-22T10:30", "operator": "Y02", "card_no": "T9",
-                         "pharmacy_code": "YF1", "lines": "D001 2", "charge_no": "P1-0001"})
+    sheets = collect(client, "charge_sheet", 1)
+    log = collect(client, "dispensing_log", 1, department="药剂科")
+    client.post(sheets, SHEET)
+    charge_no = ReceivedEvent.objects.get(kind="charge").payload["charge_no"]
+    client.post(log, {"serial": "F1", "recorded_at": "2026-11-22T10:30", "operator": "Y02", "card_no": "T9",
+                      "pharmacy_code": "YF1", "lines": "D001 2", "charge_no": charge_no})
     rec = services.create(clerk, start=datetime(2026, 11, 22, 8, tzinfo=SHANGHAI),
                           end=datetime(2026, 11, 22, 12, tzinfo=SHANGHAI))
 
     found, _note = services.compute(rec)
 
     assert [(t.cashier, t.net) for t in found.takings] == [("C05", Decimal("24.60"))]
-    assert [(r.finding, r.reference) for r in found.pharmacy] == [("dispensed", "P1-0001")]
+    assert [(r.finding, r.reference) for r in found.pharmacy] == [("dispensed", charge_no)]
+
+
+@pytest.mark.parametrize("form, sheet", [
+    ("registration_slip", {"card_no": "T3", "department_code": "JZ", "fee": "5.00"}),
+    ("prescription", {"card_no": "T3", "doctor_code": "D0001", "pharmacy_code": "YF1", "lines": "Y001 2 每日三次",
+                      "visit_no": "V1"}),
+    ("charge_sheet", {"card_no": "T3", "invoice_no": "7001", "payment_method": "wechat",
+                      "lines": "项目 F01 1 5.00 乙"}),
+    ("dispensing_log", {"card_no": "T3", "pharmacy_code": "YF1", "lines": "Y001 2"}),
+])
+def test_each_paper_form_gives_valid_emergency_records_to_merge(clerk, client, form, sheet):
+    bundle = collect(client, form, 1)
+    answer = client.post(bundle, {"serial": "9", "recorded_at": "2026-11-22T10:00", "operator": "S01", **sheet})
+    assert answer.status_code == 302, answer.content.decode()
+
+    made = records_of(ReceivedEvent.objects.get())
+
+    assert made
+    for name, record in made:
+        for field in RECORDS[name].fields:
+            try:
+                field.clean(record.get(field.name))
+            except InvalidValue as exc:
+                pytest.fail(f"{name}.{field.name} = {record.get(field.name)!r}: {exc}")
