@@ -33,8 +33,9 @@ class DecisionForm(forms.Form):
 def page(request):
     runs = list(MergeRun.objects.select_related("started_by")[:RECENT_RUNS])
     active = next((r for r in runs if not r.finished), None)
-    conflicts = list(Conflict.objects.filter(event__merged_at__isnull=True)
-                     .select_related("event__station", "decided_by").order_by("state", "event__station", "event__seq"))
+    # open ones first, then the decisions taken (they stay listed after the merge)
+    conflicts = sorted(Conflict.objects.select_related("event__station", "decided_by"),
+                       key=lambda c: (c.state != Conflict.State.OPEN, c.event.station.name, c.event.seq, c.kind))
     events = ReceivedEvent.objects
     return render(request, "recovery/merge.html", {
         "runs": runs, "active": active, "refresh": REFRESH_SECONDS if active else None,

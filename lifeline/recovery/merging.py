@@ -132,7 +132,7 @@ def run(user, now, dry_run: bool = False, progress: Progress | None = None, merg
             _update(merge_run, done=start + len(changes))
             if progress:
                 progress(merge_run)
-        return _finish(merge_run, MergeRun.State.DONE, summary(found.counts()), now)
+        return _finish(merge_run, MergeRun.State.DONE, summary(found.counts(), written=True), now)
     except (Refused, MergeRefused) as exc:
         return _finish(merge_run, MergeRun.State.FAILED, str(exc), now)
     except Exception as exc:
@@ -152,11 +152,16 @@ def refusal(open_conflicts: list[Conflict]) -> str:
         "count": len(open_conflicts), "kinds": _(", ").join(f"{kind} {n}" for kind, n in sorted(kinds.items()))}
 
 
-def summary(counts: dict) -> str:
-    records = counts.get("records", {})
-    text = _("%(events)d events to merge (%(records)d records), %(merged)d merged before, %(drill)d drill events "
-             "excluded") % {"events": counts.get("events", 0), "records": sum(records.values()),
-                            "merged": counts.get("merged", 0), "drill": counts.get("drill", 0)}
+def summary(counts: dict, written: bool = False) -> str:
+    """The run's result in a line: what would be written (a dry run) or what was."""
+    values = {"events": counts.get("events", 0), "records": sum(counts.get("records", {}).values()),
+              "merged": counts.get("merged", 0), "drill": counts.get("drill", 0)}
+    if written:
+        text = _("%(events)d events merged (%(records)d records), %(merged)d merged before, %(drill)d drill events "
+                 "excluded") % values
+    else:
+        text = _("%(events)d events to merge (%(records)d records), %(merged)d merged before, %(drill)d drill "
+                 "events excluded") % values
     if counts.get("unchecked"):
         text += _("; not checked (the mapping has no lookup): %(names)s") % {"names": ", ".join(counts["unchecked"])}
     return text

@@ -12,6 +12,7 @@ Invariants:
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from lifeline.core import clock
 from lifeline.stations.models import Station
@@ -125,7 +126,7 @@ class Conflict(models.Model):
         STOCK_NEGATIVE = "stock_negative", _("stock would go negative")
 
     class State(models.TextChoices):
-        OPEN = "open", _("open")
+        OPEN = "open", pgettext_lazy("merge conflict", "open")
         CONFIRMED = "confirmed", _("confirmed as the HIS patient")
         REJECTED = "rejected", _("rejected: a new patient")
         ACCEPTED = "accepted", _("accepted: written as recorded")

@@ -5,6 +5,7 @@ from collections import Counter
 
 import pytest
 import sqlalchemy as sa
+from django.core.management import CommandError, call_command
 
 from lifeline.core.errors import Refused
 from lifeline.his.writer import LEDGER_NAME
@@ -148,3 +149,12 @@ def test_without_a_mapping_merge_back_is_refused(settings, clock, db):
     settings.SNAPSHOT_MAPPING = ""
     merge_run = merging.run(None, clock.now(), dry_run=True)
     assert merge_run.state == MergeRun.State.FAILED and "LIFELINE_SNAPSHOT_MAPPING" in merge_run.message
+
+
+def test_lifeline_merge_prints_the_conflicts_and_fails_while_one_is_open(his, conflicted, clock, capsys):
+    with pytest.raises(CommandError, match="12"):
+        call_command("merge")
+    printed = capsys.readouterr().out
+    assert "应急收费：17 条记录" in printed
+    assert f"冲突［未决］临时患者与 HIS 患者相符：收费-03 第 1 条 {conflicted['card']}" in printed
+    assert rows(his) == dict.fromkeys(EMERGENCY_TABLES, 0)

@@ -3,9 +3,11 @@
 Prints what would be (or was) written and every conflict; exit 1 when refused (a conflict open)
 or when the HIS refused a batch. Killed anywhere, run it again: it continues."""
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from lifeline.core import clock
+from lifeline.his.canonical import RECORDS
 from lifeline.recovery import merging
 from lifeline.recovery.models import Conflict, MergeRun
 
@@ -34,8 +36,10 @@ class Command(BaseCommand):
 
     def _report(self, merge_run: MergeRun):
         counts = merge_run.counts
+        chinese = translation.get_language().startswith("zh")
         for kind, count in sorted(counts.get("records", {}).items()):
-            self.stdout.write(_("  %(kind)s: %(count)d records") % {"kind": kind, "count": count})
+            name = RECORDS[kind].zh if chinese else RECORDS[kind].en
+            self.stdout.write(_("  %(kind)s: %(count)d records") % {"kind": name, "count": count})
         conflicts = Conflict.objects.filter(event__merged_at__isnull=True).select_related("event__station")
         for conflict in conflicts:
             self.stdout.write(_("  conflict [%(state)s] %(kind)s: %(station)s #%(seq)d %(key)s") % {
