@@ -89,6 +89,9 @@ def _send(server: Server, journal: Journal, say, batch: int, attempts: int) -> S
             head = None
             continue
         except PullFailed as failed:
+            if failed.status == 413 and len(events) > 1:  # too large a body (big events): smaller batches
+                batch = max(len(events) // 2, 1)
+                continue
             if failed.status is not None and 400 <= failed.status < 500 and failed.status != 401:
                 raise SendRefused(str(failed)) from None
             raise SendFailed(str(failed)) from None

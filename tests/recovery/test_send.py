@@ -1,7 +1,10 @@
 """`lifeline station send` (workstation/send.py) against a live server: every event sent once,
 in batches; an answer cut off mid-way resumes from the server's head without storing anything
 twice; a refusal is kept on the station (DIR/send.json) and not retried by the serve loop."""
+import dataclasses
+import json
 import socket
+import subprocess
 from urllib.parse import urlsplit
 
 import pytest
@@ -9,6 +12,7 @@ import pytest
 from lifeline.recovery.models import ReceivedEvent, StationJournal
 from lifeline.workstation import send, serve
 from lifeline.workstation.pull import Server
+from tests.snapshots.helpers import LIFELINE, cli_env
 from tests.stations.cutting_proxy import CuttingProxy
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("english")]
@@ -110,3 +114,28 @@ def test_a_station_whose_journal_was_replaced_is_told_before_sending(live_server
         send.send(Server(live_server.url, token), station_dir.path, station_dir.key)
     assert "sequence number 3" in str(refused.value)
     assert len(held_on_server(record)) == 3
+
+
+def test_the_cli_sends_and_says_what_the_server_holds(live_server, station, station_dir, tmp_path):
+    record, token = station
+    station_dir.record(3)
+    done = subprocess.run([LIFELINE, "station", "send", "--server", live_server.url, "--dir", str(station_dir.path),
+                           "--keys", str(station_dir.keys)], capture_output=True, text=True, timeout=120,
+                          env=cli_env(tmp_path, LIFELINE_STATION_TOKEN=token, LIFELINE_LANGUAGE="en",
+                                      DJANGO_SETTINGS_MODULE="lifeline.no_server_settings_on_a_workstation"))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "the server holds 3 of the 3 events of this station"
+    assert len(held_on_server(record)) == 3
+    refused = subprocess.run([LIFELINE, "station", "send", "--server", live_server.url, "--dir",
+                              str(station_dir.path), "--keys", str(station_dir.keys)], capture_output=True, text=True,
+                             timeout=120, env=cli_env(tmp_path, LIFELINE_LANGUAGE="en", LIFELINE_STATION_TOKEN=""))
+    assert refused.returncode == 1 and "--token" in refused.stderr
+
+
+def test_a_batch_too_large_for_the_server_is_sent_again_in_smaller_ones(live_server, station, station_dir, settings):
+    record, token = station
+    station_dir.record(12)
+    one = len(json.dumps(dataclasses.asdict(station_dir.events()[0])))
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = one * 6  # 10 events are too many, 5 pass
+    sent = send.send(Server(live_server.url, token), station_dir.path, station_dir.key, batch=10)
+    assert sent.sent == 12 and len(held_on_server(record)) == 12
