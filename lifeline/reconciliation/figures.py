@@ -9,8 +9,9 @@ Invariants:
   net = charged − voided − refunded, per method and in total.
 - Invoice numbers are the charges' invoice numbers per cashier: a duplicate is a number on two
   or more charges; a gap is a number missing between two used ones, unless the cashier set the
-  later number at the start of a shift (a new invoice range: the numbers skipped were never in
-  the printer).
+  later number as the start of another invoice range (invoice_number_set with a range_id other
+  than the one before: the numbers skipped were never in the printer). A number set within the
+  same range skips paper invoices, and those are a gap to account for.
 - Dispensed unpaid: a dispensing naming a charge that was never received, or was voided or
   refunded. Paid not dispensed: a charge with drugs, neither voided nor refunded, that no
   dispensing names.
@@ -238,7 +239,8 @@ def takings(entries: list[Entry], before: list[dict] | None = None, after: list[
 
 def invoices(entries: list[Entry]) -> list[Invoices]:
     used: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    starts: dict[str, set[int]] = defaultdict(set)
+    starts: dict[str, set[int]] = defaultdict(set)  # numbers that begin another range
+    ranges: dict[str, str] = {}  # cashier -> the range of the number set last
     for e in entries:
         number = _invoice(e.payload.get("invoice_no"))
         if number is None:
@@ -246,7 +248,10 @@ def invoices(entries: list[Entry]) -> list[Invoices]:
         if e.kind == "charge":
             used[e.operator].append((number, str(e.payload.get("charge_no"))))
         elif e.kind == "invoice_number_set":
-            starts[e.operator].add(number)
+            range_id = str(e.payload.get("range_id") or "")
+            if ranges.get(e.operator, range_id) != range_id:
+                starts[e.operator].add(number)
+            ranges[e.operator] = range_id
     found = []
     for cashier in sorted(used):
         numbers = sorted({n for n, _ in used[cashier]})

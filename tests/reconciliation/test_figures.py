@@ -18,9 +18,11 @@ def test_a_refund_counts_against_the_charges_cashier_whoever_refunds():
         ("C01", Decimal("0.00"), Decimal("9.80"))]
 
 
-def test_gaps_are_missing_numbers_between_used_ones_unless_a_range_starts():
+def test_gaps_are_missing_numbers_between_used_ones_unless_another_range_starts():
     charges = [entry(i, "charge", {"charge_no": f"K{n}", "invoice_no": n, "total": "1", "payment_method": "cash"})
-               for i, n in enumerate((10, 11, 14, 20, 30), start=1)]
-    found = compute(charges + [entry(9, "invoice_number_set", {"invoice_no": 30})])
+               for i, n in enumerate((10, 11, 14, 20, 30), start=2)]
+    found = compute(charges + [entry(1, "invoice_number_set", {"invoice_no": 10, "range_id": "R1"}),
+                               entry(4, "invoice_number_set", {"invoice_no": 14, "range_id": "R1"}),
+                               entry(6, "invoice_number_set", {"invoice_no": 30, "range_id": "R2"})])
 
-    assert found.invoices[0].gaps == [(12, 13), (15, 19)]
+    assert found.invoices[0].gaps == [(12, 13), (15, 19)]  # 14 was set in the same range: 12-13 skipped
