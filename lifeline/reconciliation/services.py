@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from lifeline.accounts.permissions import can_sign_off_reconciliation
 from lifeline.analysis.sections import Section
 from lifeline.core import clock, workdays
+from lifeline.core.actor import acting_as
 from lifeline.core.errors import Refused
 from lifeline.incidents.models import Incident
 from lifeline.reconciliation import figures as fig
@@ -141,11 +142,16 @@ def working_days_left(now: datetime, until: datetime) -> int:
 
 
 def resettlements(found: fig.Figures) -> list[Resettlement]:
-    """The rows for the charges pending insurance, created when first shown."""
-    for c in found.pending_insurance:
-        Resettlement.objects.get_or_create(event_id=c.event_id, defaults={
-            "charge_no": c.charge_no, "card_no": c.card_no, "insurance_no": c.insurance_no or "",
-            "insurance_unit": c.insurance_unit or "", "amount": c.total, "charged_at": c.at})
+    """The rows for the charges pending insurance, created when first shown: by the
+    reconciliation itself (so the audit log does not name whoever happened to open the page)."""
+    held = set(Resettlement.objects.filter(event_id__in=[c.event_id for c in found.pending_insurance])
+               .values_list("event_id", flat=True))
+    with acting_as("reconciliation"):
+        for c in found.pending_insurance:
+            if c.event_id not in held:
+                Resettlement.objects.get_or_create(event_id=c.event_id, defaults={
+                    "charge_no": c.charge_no, "card_no": c.card_no, "insurance_no": c.insurance_no or "",
+                    "insurance_unit": c.insurance_unit or "", "amount": c.total, "charged_at": c.at})
     return list(Resettlement.objects.filter(event_id__in=[c.event_id for c in found.pending_insurance])
                 .select_related("done_by"))
 

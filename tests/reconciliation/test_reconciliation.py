@@ -112,6 +112,8 @@ def test_ticking_a_resettlement_records_who_and_is_audited(rec, make_user, clien
     page = client.get(f"/reconciliation/{rec.pk}/")
     assert page.status_code == 200
     k7 = Resettlement.objects.get(charge_no="K7")
+    created = AuditEntry.objects.filter(object_type="reconciliation.resettlement", object_id=str(k7.pk)).first()
+    assert (created.action, created.actor, created.actor_label) == ("create", None, "reconciliation")
 
     answer = client.post(f"/reconciliation/{rec.pk}/insurance/{k7.pk}/done/")
 
