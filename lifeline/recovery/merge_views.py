@@ -16,6 +16,7 @@ from lifeline.core import clock
 from lifeline.core.errors import Refused
 from lifeline.recovery import merging
 from lifeline.recovery.models import Conflict, MergeRun, ReceivedEvent
+from lifeline.recovery.records import record_name
 from lifeline.workstation.journal import DRILL
 
 RECENT_RUNS = 10
@@ -33,12 +34,15 @@ class DecisionForm(forms.Form):
 def page(request):
     runs = list(MergeRun.objects.select_related("started_by")[:RECENT_RUNS])
     active = next((r for r in runs if not r.finished), None)
+    last = next((r for r in runs if r.finished and r.counts.get("records") is not None), None)
     # open ones first, then the decisions taken (they stay listed after the merge)
     conflicts = sorted(Conflict.objects.select_related("event__station", "decided_by"),
                        key=lambda c: (c.state != Conflict.State.OPEN, c.event.station.name, c.event.seq, c.kind))
     events = ReceivedEvent.objects
     return render(request, "recovery/merge.html", {
-        "runs": runs, "active": active, "refresh": REFRESH_SECONDS if active else None,
+        "runs": runs, "active": active, "last": last,
+        "last_records": [(record_name(k), n) for k, n in sorted(last.counts["records"].items())] if last else [],
+        "refresh": REFRESH_SECONDS if active else None,
         "conflicts": conflicts, "open": [c for c in conflicts if c.state == Conflict.State.OPEN],
         "open_kinds": sorted(Counter((c.kind, c.get_kind_display()) for c in conflicts
                                      if c.state == Conflict.State.OPEN and c.kind != Conflict.Kind.PATIENT_MATCH)

@@ -109,9 +109,10 @@ def plan(now, his: Writer | None = None) -> MergePlan:
 
 
 def run(user, now, dry_run: bool = False, progress: Progress | None = None, merge_run: MergeRun | None = None,
-        batch: int = BATCH) -> MergeRun:
+        batch: int = BATCH, listing: Callable[[MergePlan], None] | None = None) -> MergeRun:
     """Plan, then (unless `dry_run`) write in batches. Refused (the run's state) while a conflict
-    is open. `merge_run`: a queued run to carry out (the worker's); else a new one is made."""
+    is open. `merge_run`: a queued run to carry out (the worker's); else a new one is made.
+    `listing` is shown the plan before anything is written."""
     merge_run = merge_run or MergeRun.objects.create(started_by=user, started_at=now, dry_run=dry_run)
     _update(merge_run, state=MergeRun.State.RUNNING)
     his = None
@@ -119,6 +120,8 @@ def run(user, now, dry_run: bool = False, progress: Progress | None = None, merg
         his = writer()
         found = plan(now, his)
         _update(merge_run, total=len(found.changes), counts=found.counts())
+        if listing:
+            listing(found)
         if found.open:
             return _finish(merge_run, MergeRun.State.REFUSED, refusal(found.open), now)
         if dry_run:

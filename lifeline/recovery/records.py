@@ -24,6 +24,9 @@ events received from its station (or the caller's `charges`).
 from collections.abc import Callable
 from decimal import Decimal
 
+from django.utils import translation
+
+from lifeline.his.canonical import RECORDS
 from lifeline.recovery.models import ReceivedEvent
 from lifeline.workstation.journal import DRILL
 
@@ -39,6 +42,11 @@ class UnknownEvent(ValueError):
 
 
 Charges = Callable[[str, str], dict | None]  # (station, charge_no) -> that charge event (as a dict)
+
+
+def record_name(kind: str) -> str:
+    """An emergency record's name in the hospital's words, in the language in use."""
+    return RECORDS[kind].zh if translation.get_language().startswith("zh") else RECORDS[kind].en
 
 
 def as_dict(event) -> dict:

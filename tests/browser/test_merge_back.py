@@ -63,6 +63,8 @@ def test_the_commander_dry_runs_confirms_a_patient_and_merges(page, live_server,
     merged = MergeRun.objects.get(dry_run=False)
     page.locator(f"tr[data-run='{merged.pk}'][data-state=done]").wait_for()
     assert "已接收" in page.locator("#merge-state").inner_text() and not page.locator("#active-run").count()
+    assert "已写入" in page.locator("#last-records").inner_text()
+    assert "应急办卡 6" in page.locator("#last-records").inner_text()  # 7 temporary cards, one of them confirmed
     assert his.query("SELECT {PATIENT_ID} FROM {OUTP_REGISTER} WHERE {VISIT_NO} = :visit",
                      visit=conflicted["visit"]) == [(real,)]
     shot(page, "merge-done")

@@ -158,3 +158,12 @@ def test_lifeline_merge_prints_the_conflicts_and_fails_while_one_is_open(his, co
     assert "应急收费：17 条记录" in printed
     assert f"冲突［未决］临时患者与 HIS 患者相符：收费-03 第 1 条 {conflicted['card']}" in printed
     assert rows(his) == dict.fromkeys(EMERGENCY_TABLES, 0)
+
+
+def test_lifeline_merge_dry_run_lists_every_event_s_records(his, clean_day, clock, capsys):
+    call_command("merge", "--dry-run")
+    printed = capsys.readouterr().out
+    first_charge = ReceivedEvent.objects.filter(station__name="收费-01", kind="charge").order_by("seq").first()
+    assert f"收费-01 第 {first_charge.seq} 条 charge：应急收费 ×2" in printed
+    assert "收费-02 第 1 条 mode_changed：无记录（仅记入回写台账）" in printed
+    assert rows(his) == dict.fromkeys(EMERGENCY_TABLES, 0)

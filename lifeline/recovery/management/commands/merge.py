@@ -2,14 +2,15 @@
 
 Prints what would be (or was) written and every conflict; exit 1 when refused (a conflict open)
 or when the HIS refused a batch. Killed anywhere, run it again: it continues."""
+from collections import Counter
+
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from lifeline.core import clock
-from lifeline.his.canonical import RECORDS
 from lifeline.recovery import merging
 from lifeline.recovery.models import Conflict, MergeRun
+from lifeline.recovery.records import record_name
 
 
 class Command(BaseCommand):
@@ -24,10 +25,20 @@ class Command(BaseCommand):
     def handle(self, *args, dry_run, batch, **options):
         if batch < 1:
             raise CommandError(_("--batch: at least 1"))
-        merge_run = merging.run(None, clock.now(), dry_run=dry_run, batch=batch, progress=self._progress)
+        merge_run = merging.run(None, clock.now(), dry_run=dry_run, batch=batch, progress=self._progress,
+                                listing=self._list if dry_run else None)
         self._report(merge_run)
         if merge_run.state != MergeRun.State.DONE:
             raise CommandError(merge_run.message)
+
+    def _list(self, found: merging.MergePlan):
+        """Every event the merge would write and the records it gives, one line each."""
+        for event, change in zip(found.events, found.changes, strict=True):
+            kinds = Counter(kind for kind, _fields in change.records)
+            self.stdout.write(_("%(station)s #%(seq)d %(kind)s: %(records)s") % {
+                "station": change.station, "seq": change.seq, "kind": event.kind,
+                "records": _(", ").join(f"{record_name(k)} ×{n}"
+                                        for k, n in kinds.items()) or _("no record (the ledger notes it)")})
 
     def _progress(self, merge_run: MergeRun):
         self.stdout.write(_("merged %(done)d of %(total)d events") % {"done": merge_run.done,
@@ -36,10 +47,8 @@ class Command(BaseCommand):
 
     def _report(self, merge_run: MergeRun):
         counts = merge_run.counts
-        chinese = translation.get_language().startswith("zh")
         for kind, count in sorted(counts.get("records", {}).items()):
-            name = RECORDS[kind].zh if chinese else RECORDS[kind].en
-            self.stdout.write(_("  %(kind)s: %(count)d records") % {"kind": name, "count": count})
+            self.stdout.write(_("  %(kind)s: %(count)d records") % {"kind": record_name(kind), "count": count})
         conflicts = Conflict.objects.filter(event__merged_at__isnull=True).select_related("event__station")
         for conflict in conflicts:
             self.stdout.write(_("  conflict [%(state)s] %(kind)s: %(station)s #%(seq)d %(key)s") % {
