@@ -255,6 +255,9 @@ SNAPSHOT_KEEP = int(env("SNAPSHOT_KEEP", "3"))  # full chains kept
 SNAPSHOT_INCREMENTAL_MINUTES = int(env("SNAPSHOT_INCREMENTAL_MINUTES", "15"))
 SNAPSHOT_FULL_AT = env("SNAPSHOT_FULL_AT", "02:00")  # local time of the nightly full build
 SNAPSHOT_STALE_MINUTES = int(env("SNAPSHOT_STALE_MINUTES", "60"))
+# Emergency workstations' number leases start at the HIS's next number plus this offset (seed
+# 003: +100,000; no plan field holds it), clear of the numbers the HIS issues meanwhile.
+STATION_NUMBER_OFFSET = int(env("STATION_NUMBER_OFFSET", "100000"))
 # A station in downtime that has not sent its journal back for this long is flagged on the
 # send-back page (回写) and raises an alarm: its network is down, or it is switched off.
 SENDBACK_SILENT_MINUTES = int(env("SENDBACK_SILENT_MINUTES", "10"))

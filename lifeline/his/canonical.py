@@ -420,6 +420,11 @@ RECORDS: dict[str, Entity] = {e.name: e for e in (
     )),
 )}
 
+# The HIS's number sequences a workstation issues numbers of while the HIS is down (visit_no,
+# invoice_no, presc_no, a new patient's card_no): the server leases each station ranges of them
+# above the HIS's own next number plus the plan's offset; the mapping says how to read that
+# number (`sequences`).
+NUMBERS = {"visit": "就诊号", "charge": "收费单号", "prescription": "处方号", "card": "临时病历号"}
 
 
 @dataclass(frozen=True)

@@ -586,6 +586,17 @@ LOOKUPS = {
 }
 
 
+# The HIS's current number of each kind a workstation issues (mapping `sequences`): its visits,
+# prescriptions and cards are numbered by sequences (row ids), its receipts by RCPT_NO; patient
+# ids are zero-padded text, which MAX orders as numbers.
+SEQUENCES = {
+    "visit": "SELECT MAX({REGISTER_ID}) FROM {OUTP_REGISTER}",
+    "charge": "SELECT MAX({RCPT_NO}) FROM {OUTP_CHARGE}",
+    "prescription": "SELECT MAX({PRESC_ID}) FROM {OUTP_PRESC}",
+    "card": "SELECT MAX({PATIENT_ID}) FROM {PAT_MASTER_INDEX}",
+}
+
+
 class QuotedNames(dict):
     """{NAME} -> NAME as this database needs it: quoted on PostgreSQL, which folds bare names to
     lower case; bare elsewhere (on SQLite a quoted name that is no column silently becomes a string)."""
@@ -621,6 +632,9 @@ def mapping_text(url: str, password_env: str | None = None) -> str:
     for entity, (key, query) in QUERIES.items():
         lines += [f"  {entity}:", f"    key: [{', '.join(key)}]", "    watermark: his_modified", "    query: |"]
         lines += ["      " + line for line in _dedent(query.format_map(quoted))]
+    lines.append("sequences:")
+    for kind, query in SEQUENCES.items():
+        lines += [f"  {kind}:", f"    query: {query.format_map(quoted)}", "    returns: highest"]
     lines.append("merge_back:")
     for record, statement in MERGE_BACK.items():
         lines += [f"  {record}:", "    statements:", "      - |"]

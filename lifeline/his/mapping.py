@@ -4,8 +4,9 @@ A mapping (YAML) names the connection (a SQLAlchemy URL without password, and wh
 password comes from), per canonical entity the SQL query whose columns are the entity's
 fields, its key and an optional watermark column for incremental reads (with a look-back
 window), what a bad value does (per entity `on_invalid_row`, per field `fields.<name>.on_invalid`),
-the limits a build must keep to publish the entity (`limits`), and per emergency record how
-merge-back writes it (statements, or a staging table).
+the limits a build must keep to publish the entity (`limits`), optionally per kind of number a
+workstation issues the query that reads the HIS's current number of it (`sequences`), and per
+emergency record how merge-back writes it (statements, or a staging table).
 
 `check_file` reports every problem with file, line, field and reason, as the plan linter
 does (both on lifeline.core.yamllint); `load` returns the validated mapping or raises
@@ -25,7 +26,7 @@ from lifeline.core import sqlguard
 from lifeline.core.databases import PASSWORD_IN_URL, Connection, password_reason
 from lifeline.core.yamllint import Linter, did_you_mean, parse, read_text
 from lifeline.core.yamlsource import Path, Problem, Source, value_at
-from lifeline.his.canonical import ENTITIES, LOOKUPS, RECORDS
+from lifeline.his.canonical import ENTITIES, LOOKUPS, NUMBERS, RECORDS
 
 IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
 PASSWORD_REASON = password_reason("the mapping file")
@@ -155,6 +156,20 @@ class EntityQuery(_Strict):
         return found
 
 
+class NumberSequence(_Strict):
+    """How a build reads the HIS's current number of one kind (canonical.NUMBERS): number leases
+    start above it, plus the plan's offset."""
+    query: str = Field(min_length=1, description="one SELECT yielding one whole number (NULL: none issued yet)")
+    returns: Literal["highest", "next"] = Field(
+        "highest", description="highest: the highest number issued (MAX(…), a sequence's last value); "
+                               "next: the number the HIS issues next")
+
+    @field_validator("query")
+    @classmethod
+    def one_select(cls, value: str) -> str:
+        return sqlguard.one_select(value)
+
+
 class MergeBack(_Strict):
     statements: list[str] | None = Field(None, min_length=1)
     staging_table: str | None = Field(None, pattern=IDENTIFIER)
@@ -177,6 +192,7 @@ class Mapping(_Strict):
     his: str = Field(min_length=1, description="which HIS this is, for people")
     connection: Connection
     entities: dict[str, EntityQuery]
+    sequences: dict[str, NumberSequence] = {}
     merge_back: dict[str, MergeBack] = {}
     merge_back_lookups: dict[str, MergeBackLookup] = {}
     merge_back_connection: Connection | None = Field(
@@ -221,6 +237,7 @@ class _Linter(Linter):
         self.check_duplicate_keys()
         mapping = self.validate(Mapping)
         self.check_entities()
+        self.check_sequences()
         self.check_merge_back()
         self.check_lookups()
         connection = value_at(self.data, ("connection",))
@@ -270,6 +287,13 @@ class _Linter(Linter):
             if on_invalid is None and (fields[field].required or field in keys):
                 self.report(path + ("on_invalid",), f"{field} is a required field of {name}: a bad value cannot "
                             f"be emptied; use skip (leave the row out) or fail")
+
+    def check_sequences(self):
+        sequences = value_at(self.data, ("sequences",))
+        for kind in sequences if isinstance(sequences, dict) else ():
+            if kind not in NUMBERS:
+                self.report(("sequences", kind), f"{kind!r} is not a kind of number a workstation issues "
+                            f"({', '.join(NUMBERS)}){did_you_mean(str(kind), NUMBERS)}")
 
     def check_merge_back(self):
         records = value_at(self.data, ("merge_back",))

@@ -7,6 +7,7 @@
             ...                              # (read.batches(): lists of tuples, read.columns order)
         kept = watermark_to_json(read.mark)  # JSON, for the next build
         later = snap.read("patient", since=kept)     # only rows changed since then
+        snap.numbers()                       # {"visit": 812346, ...}: the HIS's next numbers (sequences)
 
 A snapshot is one transaction: REPEATABLE READ on PostgreSQL and MySQL/MariaDB (every
 query sees the data as of the first one), SERIALIZABLE on Oracle, SNAPSHOT on SQL Server
@@ -277,6 +278,27 @@ class Snapshot:
     def read(self, entity: str, since=None, **options) -> "EntityRead":
         return EntityRead(self, entity, since, **options)
 
+    def numbers(self) -> dict[str, int]:
+        """The HIS's next number of each kind the mapping's `sequences` name (canonical.NUMBERS),
+        read in this snapshot's transaction: the highest issued plus one, or the next itself as
+        `returns` says; 1 when none was issued (NULL). Kinds the mapping does not name are left
+        out. HisError naming `sequences.<kind>` when a query fails or yields no whole number."""
+        return {kind: self.number(kind) for kind in self.source.mapping.sequences}
+
+    def number(self, kind: str) -> int:
+        spec = self.source.mapping.sequences[kind]
+        where = f"sequences.{kind}"
+        with self.source._errors(where):
+            result = self.connection.execute(sa.text(spec.query))
+            if len(result.keys()) != 1:
+                raise QueryFailed(_("the query yields %(count)s columns, not one number")
+                                  % {"count": len(result.keys())}, where)
+            row = result.first()
+        value = _whole_number(row[0] if row else None)
+        if value is None:
+            raise QueryFailed(_("%(value)r is not a whole number of 0 or more") % {"value": row[0]}, where)
+        return max(value, 1) if spec.returns == "next" else value + 1
+
 
 class EntityRead:
     """The checked, canonical rows of one entity, as dicts (iterate), tuples in `columns` order
@@ -486,6 +508,23 @@ class EntityRead:
             raise MissingWatermark(self.entity.name, self.spec.watermark.lower())
 
 
+def _whole_number(value) -> int | None:
+    """A HIS number as an int: whole numbers of any numeric type, digits in text (a card number
+    kept as zero-padded text); NULL (nothing issued yet) is 0. None when it is no such number."""
+    if value is None:
+        return 0
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        return int(text) if text.isascii() and text.isdigit() else None
+    try:
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if number == value and number >= 0 else None
+
+
 def _earlier(value, lookback: datetime.timedelta):
     """A date/time watermark value `lookback` earlier (text in its own form); others as they are."""
     if not lookback:
@@ -541,8 +580,9 @@ def _first_line(error) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
-def check_columns(mapping: Mapping) -> list[tuple[str, str]]:
-    """(entity, reason) for each query that fails or does not yield its canonical columns."""
+def check_columns(mapping: Mapping) -> list[tuple[tuple, str]]:
+    """(field path, reason) for each query that fails or does not yield its canonical columns, and
+    each sequence query that fails or yields no whole number."""
     source = HisSource(mapping)
     found = []
     with source.snapshot() as snap:
@@ -551,11 +591,17 @@ def check_columns(mapping: Mapping) -> list[tuple[str, str]]:
                 with snap.connection.begin_nested():  # a failing query must not end the transaction
                     columns = source.columns(name, snap.connection)
             except HisError as exc:
-                found.append((name, str(exc)))
+                found.append((("entities", name, "query"), str(exc)))
                 continue
             missing = [c for c in ENTITIES[name].columns if c not in columns]
             if missing:
-                found.append((name, str(MissingColumns(name, missing))))
+                found.append((("entities", name, "query"), str(MissingColumns(name, missing))))
             if spec.watermark and spec.watermark.lower() not in columns:
-                found.append((name, str(MissingWatermark(name, spec.watermark.lower()))))
+                found.append((("entities", name, "query"), str(MissingWatermark(name, spec.watermark.lower()))))
+        for kind in mapping.sequences:
+            try:
+                with snap.connection.begin_nested():
+                    snap.number(kind)
+            except HisError as exc:
+                found.append((("sequences", kind, "query"), str(exc)))
     return found

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from lifeline.accounts.permissions import can_read, can_reclassify, can_report, can_run_incidents, signed_in
-from lifeline.core import clock
+from lifeline.core import clock, incident_links
 from lifeline.core.errors import Problem, Refused, add_to_form
 from lifeline.incidents import cards, checklist, intake, levels, lifecycle, timers, tracking
 from lifeline.incidents.models import (
@@ -288,6 +288,7 @@ def detail(request, incident_id):
                        for a in incident.duty_cards.select_related("acknowledged_by")],
         "moves": _moves(incident),
         "may_act": can_run_incidents(request.user), "may_reclassify": can_reclassify(request.user),
+        "offers": incident_links.offers(request.user) if incident.is_open else [],
     })
 
 
@@ -404,7 +405,8 @@ def dashboard(request):
     """The command dashboard; department staff land on their report page instead."""
     if not can_read(request.user):
         return redirect("incidents:report")
-    return render(request, "incidents/dashboard.html", _board(request))
+    return render(request, "incidents/dashboard.html", {**_board(request),
+                                                       "offers": incident_links.offers(request.user)})
 
 
 @can_read.page

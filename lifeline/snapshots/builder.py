@@ -16,6 +16,10 @@ out rows whose hash did not change, and finds deleted rows by reading the entity
 the keys) and comparing them with the key index (keyindex.py); an entity without a watermark
 is carried whole. Applying it onto its parent gives the rows of a fresh full build.
 
+Before the data, in the same transaction, a build reads the HIS's next numbers the mapping's
+`sequences` name (visit, charge, prescription, card) and keeps them with its record
+(`his_numbers`): number leases start above them (snapshots.numbers, stations.leasing).
+
 Every attempt is a SnapshotBuild record. Only one build runs at a time (publishing.build_lock),
 and a failed or interrupted one leaves the last good package published; the next build first
 recovers what an interrupted one left (recover_interrupted_builds).
@@ -147,6 +151,7 @@ class _Build:
         self.drift = None  # entity -> drifted keys, when a full build could compare with the chain it replaces
         self.drift_inputs = {}  # entity -> drift.Inputs of the full read
         self.replaced = None  # the manifest of the package this one replaces
+        self.numbers = None  # kind -> the HIS's next number (None until read), once the mapping is read
 
     def run(self) -> SnapshotBuild:
         now = clock.now()
@@ -209,6 +214,7 @@ class _Build:
 
     def _prepare(self, last: list[Published]):
         self.mapping = load_mapping(self.mapping_path)
+        self.numbers = dict.fromkeys(self.mapping.sequences)
         self.mapping_sha256 = mapping_hash(self.mapping)
         self.key = storage.keystore().current()
         self.parent = self._parent(last)
@@ -319,6 +325,7 @@ class _Build:
         # No fetch thread: it takes the GIL whenever a SQLite statement lets it go (measured:
         # 1,000,000 patients 6.2 s with it, 5.0 s without).
         with HisSource(self.mapping, fetch_ahead=False).snapshot() as snap:
+            self.numbers = snap.numbers()  # first: a wrong sequence query fails the build before the long read
             for name, table in TABLES.items():
                 started = time.monotonic()
                 spec = self.mapping.entities[name]
@@ -467,7 +474,7 @@ class _Build:
         record.skipped_count = len(skipped)
         record.nulled_count = sum(1 for p in self.problems if p.outcome == NULLED)
         record.problem_summary = summary(self.problems)
-        record.watermark_ahead, record.drift = self.ahead, self.drift
+        record.watermark_ahead, record.drift, record.his_numbers = self.ahead, self.drift, self.numbers
         if self.notes:
             record.note = "\n".join(filter(None, [record.note, *self.notes]))
         if published:

@@ -42,6 +42,10 @@ class SnapshotBuild(models.Model):
                              help_text=_("per entity: keys whose rows differ from the chain this full package "
                                          "replaces, changes its watermark did not show (empty: none; not set: "
                                          "not checked)"))
+    his_numbers = models.JSONField(
+        _("HIS's next numbers"), null=True, blank=True,
+        help_text=_("per kind of number the mapping's sequences name: the HIS's next number, read with the data "
+                    "(null: not read, the build failed first); not set: the build never read its mapping"))
     error = models.TextField(_("error"), blank=True)
     note = models.TextField(_("note"), blank=True)
     package_id = models.CharField(_("package id"), max_length=64, db_index=True)

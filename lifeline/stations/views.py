@@ -3,20 +3,24 @@ the emergency workstations with the age of the data each holds. Commanders and I
 and revoke stations here; auditors read."""
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from lifeline.accounts.permissions import can_manage_stations, can_read
-from lifeline.core import charts, clock
-from lifeline.snapshots import services
+from lifeline.core import charts, clock, incident_links
+from lifeline.snapshots import numbers, services
 from lifeline.snapshots.models import SnapshotBuild
-from lifeline.stations import distribution, registry
-from lifeline.stations.forms import StationForm
+from lifeline.stations import distribution, leasing, registry
+from lifeline.stations.forms import DeclareForm, StationForm
 from lifeline.stations.models import Station
+from lifeline.workstation import leases
 
 RECENT_BUILDS = 30
 CHARTED_BUILDS = 30
@@ -36,7 +40,17 @@ def page(request, form=None):
         "now": now, "freshness": freshness, "threshold_minutes": int(freshness.threshold.total_seconds() // 60),
         "chain": [(p, datetime.fromisoformat(p.built_at)) for p in distribution.latest_chain()], "builds": builds,
         "charts": _charts(builds[:CHARTED_BUILDS][::-1]), "stations": registry.states(now),
-        "may_manage": may_manage, "form": form or (StationForm() if may_manage else None)})
+        "may_manage": may_manage, "form": form or (StationForm() if may_manage else None),
+        **_lease_starts()})
+
+
+def _lease_starts() -> dict:
+    """Where each kind's number leases start: the HIS's next number as read, plus the offset."""
+    found, offset = numbers.his_numbers(), settings.STATION_NUMBER_OFFSET
+    rows = [(kind, name, found.known.get(kind), kind in (found.named or ())) for kind, name in leases.KINDS.items()]
+    return {"lease_starts": [(kind, name, known, named, (known.next if known else leasing.UNREAD) + offset)
+                             for kind, name, known, named in rows],
+            "lease_offset": offset, "sequences_named": bool(found.named)}
 
 
 def _charts(builds: list[SnapshotBuild]) -> list[charts.Chart]:
@@ -96,3 +110,49 @@ def declare_mode(request):
         messages.success(request, _("%(mode)s declared to %(count)d stations: each puts it in force on its next pull.")
                          % {"mode": Station.Mode(mode).label, "count": len(declared)})
     return redirect("stations:page")
+
+
+@can_manage_stations.page
+def declare(request):
+    """宣布应急 from an incident's page (?incident=ID) or the command dashboard: a confirmation
+    naming the stations (every one in service, or those ticked), then the declaration, audited
+    with who declared it for which incident (mode_declared_by) and written on that incident's
+    timeline. A drill incident declares a drill. Each station puts it in force on its next pull."""
+    incident_id = request.GET.get("incident", "")
+    incident = incident_links.describe(incident_id) if incident_id else None
+    if incident_id and incident is None:
+        raise Http404(_("No incident %(id)s") % {"id": incident_id})
+    if incident and not incident.open:
+        messages.error(request, _("%(incident)s is over: declare from an open incident") % {
+            "incident": incident.reference})
+        return redirect(incident.url)
+    mode = Station.Mode.DRILL if incident and incident.drill else Station.Mode.DOWNTIME
+    form = DeclareForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        declared = _declare(request, form, mode, incident)
+        if declared is not None:
+            messages.success(request, _("%(mode)s declared to %(count)d stations: each puts it in force on its next "
+                                        "pull.") % {"mode": mode.label, "count": len(declared)})
+            return redirect(incident.url if incident else "stations:page")
+    return render(request, "stations/declare.html", {
+        "form": form, "incident": incident, "mode": mode,
+        "in_service": Station.objects.filter(revoked_at__isnull=True).order_by("department", "name")})
+
+
+def _declare(request, form: DeclareForm, mode: str, incident) -> list[Station] | None:
+    """Declare as the form says; None with the reason on the form when nothing could be."""
+    if not Station.objects.filter(revoked_at__isnull=True).exists():
+        form.add_error(None, _("No station is in service: add one on the emergency data page first"))
+        return None
+    by = request.user.get_username() + (f" · {incident.reference}" if incident else "")
+    try:
+        declared = registry.declare(mode, by=by, now=clock.now(), station_ids=form.station_ids())
+    except ValidationError as refused:
+        form.add_error("stations", " ".join(refused.messages))
+        return None
+    if incident:
+        incident.record(gettext_noop("%(mode)s declared to %(count)d emergency workstations (%(stations)s); each "
+                                     "puts it in force on its next contact with the server"), {
+            "mode": Station.Mode(mode).label, "count": len(declared),
+            "stations": "、".join(s.name for s in declared)}, request.user)
+    return declared

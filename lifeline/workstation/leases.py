@@ -13,7 +13,9 @@ like HIS numbers and stay clear of the ones the HIS issues until it has issued `
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-KINDS = {"visit": "就诊号", "charge": "收费单号", "prescription": "处方号", "card": "临时病历号"}
+from lifeline.his.canonical import NUMBERS
+
+KINDS = NUMBERS  # defined with the canonical model: the HIS mapping names how to read each one
 DEFAULT_OFFSET = 100_000
 
 

@@ -138,6 +138,7 @@ EXPECTED = {
     "stations:create_station": "C D",
     "stations:revoke_station": "C D",
     "stations:declare_mode": "C D",
+    "stations:declare": "C D",
     "recovery:sendback": "C D A",
     "recovery:import_journal": "C D",
     "merge:page": "C",

@@ -55,8 +55,8 @@ class Command(BaseCommand):
                 columns = reader.check_columns(mapping.load(mapping_file))
             except reader.HisError as exc:
                 raise CommandError(str(exc)) from None
-            found = [f"{mapping_file}:{mapping.line_of(mapping_file, ('entities', entity, 'query'))}: "
-                     f"entities.{entity}.query: {reason}" for entity, reason in columns]
+            found = [f"{mapping_file}:{mapping.line_of(mapping_file, path)}: {'.'.join(path)}: {reason}"
+                     for path, reason in columns]
         for problem in found:
             self.stdout.write(problem)
         if found:
