@@ -20,8 +20,6 @@ from lifeline.workstation.usb import SUFFIX
 
 
 class ImportForm(forms.Form):
-    label_suffix = ""
-
     file = forms.FileField(label=gettext_lazy("Journal file (%s)") % SUFFIX,
                            widget=forms.FileInput(attrs={"accept": SUFFIX}))
 

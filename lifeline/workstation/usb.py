@@ -151,8 +151,8 @@ def read(path: Path, keystore: KeyStore, signers: dict, work: Path) -> tuple[obj
     manifest; PackageInvalid saying why otherwise."""
     try:
         package = container.open_package(path)
-    except PackageInvalid as bad:
-        raise PackageInvalid(_("not a journal file, or a damaged one (%s)") % bad) from None
+    except PackageInvalid:
+        raise PackageInvalid(_("not a journal file, or a damaged one")) from None
     manifest = package.manifest
     if package.kind != KIND:
         raise PackageInvalid(_("%s is a snapshot package, not a station's journal file") % Path(path).name)
@@ -164,15 +164,15 @@ def read(path: Path, keystore: KeyStore, signers: dict, work: Path) -> tuple[obj
     verifying = Key(package_key.id, package_key.created, package_key.secret, bytes.fromhex(manifest["signer"]))
     try:
         container.check_signature(package, verifying)
-    except PackageInvalid as bad:
+    except PackageInvalid:
         raise PackageInvalid(_("the signature does not match: the file was changed after the station signed it, or "
-                               "it is damaged (%s)") % bad) from None
+                               "it is damaged")) from None
     with private_dir(work) as private:
         plain = private / "events.jsonl"
         try:
             container.decrypt(package, verifying, plain)
-        except PackageInvalid as bad:
-            raise PackageInvalid(_("the file is damaged or was changed (%s)") % bad) from None
+        except PackageInvalid:
+            raise PackageInvalid(_("the file is damaged or was changed")) from None
         try:
             events = [json.loads(line) for line in plain.read_text(encoding="utf-8").splitlines()]
         except ValueError:

@@ -4,7 +4,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from lifeline.workstation import modes, search
+from lifeline.workstation import modes, search, send
 from lifeline.workstation.errors import StationRefused
 from lifeline.workstation.journal import DRILL, EMERGENCY, READY
 from lifeline.workstation.leases import KINDS
@@ -24,7 +24,8 @@ def station_context(request):
     return {"held": held, "age_text": _age(held), "mode": station.journal.in_force.mode,
             "mode_name": MODE_NAMES[station.journal.in_force.mode], "drill": station.journal.in_force.mode == DRILL,
             "operator": getattr(request, "operator", None), "station_code": station.journal.in_force.station,
-            "low_supplies": [(KINDS[s.kind], s) for s in station.supplies() if s.low]}
+            "low_supplies": [(KINDS[s.kind], s) for s in station.supplies() if s.low],
+            "send_refused": send.held_back(desk().directory)}
 
 
 def _age(held) -> str:
