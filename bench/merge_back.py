@@ -1,7 +1,7 @@
 """Merge-back of 20,000 journal events into the demo HIS, against a plain bulk insert of the same
 rows in the same run, on PostgreSQL and on MariaDB.
 
-- ours: `Writer.apply` in batches (default 1,000 events) of a downtime's mixed events
+- ours: `Writer.apply` in batches (default 200 events, as `lifeline merge`) of a downtime's mixed events
   (lifeline.his.demo_downtime: new patients, registrations, charges of one to three lines, a
   few refunds, prescriptions, dispensing; about 1.4 records per event): every record checked
   against the canonical model, the mapping's statements, one ledger row per event in the same
@@ -111,7 +111,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--patients", type=int, default=100_000)
-    parser.add_argument("--batch", type=int, default=1000, help="events per HIS transaction")
+    parser.add_argument("--batch", type=int, default=200, help="events per HIS transaction (as `lifeline merge`)")
     parser.add_argument("--database-prefix", default="lifeline_bench_merge_back")
     parser.add_argument("--only", choices=sorted(SERVERS))
     args = parser.parse_args()

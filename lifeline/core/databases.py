@@ -106,10 +106,12 @@ def with_driver(url: URL) -> URL:
     return url.set(drivername=DEFAULT_DRIVERS[url.drivername]) if url.drivername in DEFAULT_DRIVERS else url
 
 
-def engine(url: URL, connect_timeout: int, statement_timeout: int) -> sa.Engine:
+def engine(url: URL, connect_timeout: int, statement_timeout: int, pooled: bool = False) -> sa.Engine:
     """An engine without a pool (each read or reading is one connection) whose connections give
     up after connect_timeout seconds; where the driver, not SQL, limits a statement (Oracle,
-    SQL Server), each round trip is limited to statement_timeout seconds."""
+    SQL Server), each round trip is limited to statement_timeout seconds. `pooled`: keeps one
+    connection for the next use (many short transactions, as merge-back's batches), checked
+    before reuse."""
     url = with_driver(url)
     backend = url.get_backend_name()
     if backend == "sqlite" and url.database not in (None, "", ":memory:") and not Path(url.database).is_file():
@@ -122,7 +124,8 @@ def engine(url: URL, connect_timeout: int, statement_timeout: int) -> sa.Engine:
         "oracle": {"tcp_connect_timeout": connect_timeout},
         "mssql": {"login_timeout": connect_timeout, "timeout": statement_timeout},
     }[backend]
-    made = sa.create_engine(url, poolclass=NullPool, connect_args=connect_args)
+    pool = {"pool_size": 1, "max_overflow": 4, "pool_pre_ping": True} if pooled else {"poolclass": NullPool}
+    made = sa.create_engine(url, connect_args=connect_args, **pool)
     if backend == "oracle":
         @event.listens_for(made, "connect")
         def _call_timeout(dbapi_connection, record):

@@ -99,13 +99,17 @@ class _Raced(Exception):
     """Another writer applied (or is applying) some of the batch: retry it."""
 
 
+class _Failed(Exception):
+    """The HIS refused a statement of the batch (rolled back): run it again carefully to name the record."""
+
+
 class Writer:
     def __init__(self, mapping: Mapping):
         self.mapping = mapping
         connection = mapping.merge_back_connection or mapping.connection
         try:
             url = connection.sqlalchemy_url()
-            self.engine = databases.engine(url, connection.connect_timeout, connection.query_timeout)
+            self.engine = databases.engine(url, connection.connect_timeout, connection.query_timeout, pooled=True)
             self.timeout = connection.query_timeout
         except (PasswordUnavailable, databases.MissingDatabaseFile) as exc:
             raise MergeRefused(_("the HIS cannot be reached: %(reason)s") % {"reason": exc}) from None
@@ -134,11 +138,14 @@ class Writer:
         transaction; returns their event ids (in batch order). MergeRefused rolls it all back."""
         changes = list({change.event_id: change for change in batch}.values())  # a change given twice: once
         rows = self._checked(changes)
+        careful = False
         for attempt in range(RETRIES):
             try:
-                return self._apply_once(changes, rows, by_range=attempt == 0)
+                return self._apply_once(changes, rows, by_range=attempt == 0, careful=careful)
             except _Raced:
                 continue
+            except _Failed:  # again with a savepoint per statement, which finds and names the record
+                careful = True
         raise MergeRefused(_("another writer kept applying the same events; run the merge again"))
 
     def lookup(self, name: str, /, **binds) -> list[dict]:
@@ -178,7 +185,7 @@ class Writer:
 
     @contextmanager
     def _begin(self):
-        """A transaction on a fresh connection (NullPool), closed with it; unreachable → MergeRefused."""
+        """A transaction on the writer's connection (kept between batches); unreachable → MergeRefused."""
         try:
             connection = self.engine.connect()
         except DBAPIError as exc:
@@ -196,19 +203,17 @@ class Writer:
         return held
 
     def _held_in_ranges(self, connection, changes: list[Change]) -> set[str]:
-        """The ledger's ids among the changes, asked per station for its range of sequence numbers
-        (one indexed query per station, where asking by id would send every id). An event held
-        under another station or number is not found here: its ledger insert fails, and the retry
-        asks by id (_held)."""
+        """The ledger's ids among the changes, asked by each station's range of sequence numbers
+        (one indexed query, where asking by id would send every id). An event held under another
+        station or number is not found here: its ledger insert fails, and the retry asks by id."""
         ranges = {}
         for change in changes:
             low, high = ranges.get(change.station, (change.seq, change.seq))
             ranges[change.station] = (min(low, change.seq), max(high, change.seq))
-        held = set()
-        for station, (low, high) in ranges.items():
-            held.update(connection.execute(sa.select(LEDGER.c.event_id).where(
-                LEDGER.c.station == station, LEDGER.c.seq.between(low, high))).scalars())
-        return held & {change.event_id for change in changes}
+        held = connection.execute(sa.select(LEDGER.c.event_id).where(sa.or_(*(
+            sa.and_(LEDGER.c.station == station, LEDGER.c.seq.between(low, high))
+            for station, (low, high) in ranges.items())))).scalars()
+        return set(held) & {change.event_id for change in changes}
 
     def _checked(self, changes: list[Change]) -> dict[str, list[tuple[str, dict]]]:
         """Per event id its records, cleaned as canonical records; MergeRefused for the first bad one
@@ -230,7 +235,11 @@ class Writer:
             cleaned[change.event_id] = records
         return cleaned
 
-    def _apply_once(self, changes: list[Change], rows: dict[str, list[tuple[str, dict]]], by_range: bool) -> list[str]:
+    def _apply_once(self, changes: list[Change], rows: dict[str, list[tuple[str, dict]]], by_range: bool,
+                    careful: bool) -> list[str]:
+        """One transaction: the ledger rows first, then the records. `careful` wraps each statement
+        in a savepoint, so that a refusal can be looked into record by record (MergeRefused);
+        otherwise a refusal is _Failed, and the transaction is rolled back."""
         with self._begin() as connection:
             databases.limit_statement_time(connection, self.timeout)
             ids = [change.event_id for change in changes]
@@ -250,7 +259,7 @@ class Writer:
             records = [(kind, self._bindable(fields)) for change in todo for kind, fields in rows[change.event_id]]
             order = {kind: i for i, kind in enumerate(RECORDS)}
             for kind, group in itertools.groupby(sorted(records, key=lambda r: order[r[0]]), key=lambda r: r[0]):
-                self._write(connection, kind, [fields for _kind, fields in group])
+                self._write(connection, kind, [fields for _kind, fields in group], careful)
         return [change.event_id for change in todo]
 
     def _bindable(self, fields: dict) -> dict:
@@ -261,7 +270,7 @@ class Writer:
         return {name: _SQLITE_TEXT[type(value)](value) if type(value) in _SQLITE_TEXT else value
                 for name, value in fields.items()}
 
-    def _write(self, connection, kind: str, records: list[dict]):
+    def _write(self, connection, kind: str, records: list[dict], careful: bool):
         """Every record of one kind: through each statement (a few round trips for all of them), or
         into the staging table."""
         spec = self.mapping.merge_back[kind]
@@ -273,13 +282,18 @@ class Writer:
             statements, binds = self._statements[kind], records
         for statement in statements:
             try:
-                with connection.begin_nested():  # a refusal is looked into record by record below
+                if careful:
+                    with connection.begin_nested():
+                        statement.run(connection, binds)
+                else:
                     statement.run(connection, binds)
             except DBAPIError as exc:
                 if _code(exc) in _RACE_CODES:
                     raise _Raced() from None
                 if exc.connection_invalidated:  # no record's fault
                     raise MergeRefused(_("lost the HIS: %(reason)s") % {"reason": _first_line(exc.orig)}) from None
+                if not careful:
+                    raise _Failed() from None
                 raise self._refusal(connection, kind, statement, records, binds, exc) from None
 
     def _refusal(self, connection, kind: str, statement: "_Statement", records: list[dict], binds: list[dict],
