@@ -6,12 +6,14 @@ from collections import Counter
 import pytest
 import sqlalchemy as sa
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
+from lifeline.accounts.roles import Role
 from lifeline.core.errors import Refused
 from lifeline.his.writer import LEDGER_NAME
 from lifeline.recovery import merging
 from lifeline.recovery.models import Conflict, MergeRun, ReceivedEvent
-from tests.recovery.merge_data import EMERGENCY_TABLES, His, built, clean_day, conflicted, facts, his  # noqa: F401
+from tests.recovery.merge_data import EMERGENCY_TABLES, His, Journal, built, clean_day, conflicted, facts, his, receive  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 
@@ -167,3 +169,15 @@ def test_lifeline_merge_dry_run_lists_every_event_s_records(his, clean_day, cloc
     assert f"收费-01 第 {first_charge.seq} 条 charge：应急收费 ×2" in printed
     assert "收费-02 第 1 条 mode_changed：无记录（仅记入回写台账）" in printed
     assert rows(his) == dict.fromkeys(EMERGENCY_TABLES, 0)
+
+
+def test_an_item_the_his_no_longer_prices_is_a_conflict(his, clock, client, make_user):
+    f = facts(his)
+    j = Journal("收费-09", 830000)
+    card = j.new_patient("王五", "1988-08-08")
+    j.charge(card, j.register(card, f.schedule), 70901, [("price_item", ("GONE-1", "5.00", "丙"), 1)])
+    receive("收费-09", j.events)
+    [gone] = merging.plan(clock.now()).open
+    assert (gone.kind, gone.key, gone.detail["his_prices"]) == ("price_changed", "price_item/GONE-1", [])
+    client.force_login(make_user("zhang", Role.COMMANDER))
+    assert "收费单价 5.00，HIS 价表中已无该项目" in client.get(reverse("merge:page")).content.decode()
