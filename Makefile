@@ -51,10 +51,16 @@ lint: setup
 	$(BIN)/ruff check lifeline tests bench
 	$(BIN)/lint-imports
 
-# The lint, the whole suite on SQLite, then every database test again on PostgreSQL.
+# The lint, the whole suite on SQLite, then every test that uses Lifeline's database again on
+# PostgreSQL (marked django_database by tests/conftest.py; the others cannot tell the engines apart).
+# Each pass runs in TEST_WORKERS processes (pytest-xdist; auto: one per CPU). worksteal hands each
+# worker a run of neighbouring tests, so a module's expensive fixtures are mostly built once.
+TEST_WORKERS ?= auto
+PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist worksteal
 test: setup lint
-	$(BIN)/pytest
-	LIFELINE_DATABASE_URL=$(PG_URL) $(BIN)/pytest -m "not browser"
+	$(BIN)/pytest $(PYTEST_PARALLEL)
+	@echo "PostgreSQL pass: the tests that use Lifeline's database; the others ran above with the same result."
+	LIFELINE_DATABASE_URL=$(PG_URL) $(BIN)/pytest $(PYTEST_PARALLEL) -m "django_database and not browser"
 
 bench: setup
 	@for b in bench/*.py; do $(BIN)/python $$b || exit 1; done

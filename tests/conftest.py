@@ -16,6 +16,9 @@ os.environ.setdefault("LIFELINE_AUDIT_KEY", "tests-only-audit-key-0123456789abcd
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+# What makes a test use Lifeline's own (Django) database: the django_db mark or one of these fixtures.
+DJANGO_DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback",
+                            "live_server", "_django_db_helper"}
 
 
 def pytest_configure(config):
@@ -37,6 +40,43 @@ def pytest_configure(config):
         if os.environ.get("CI") == "true":
             pytest.exit(f"PostgreSQL at {where} is unreachable and CI=true: failing the run ({exc})", returncode=3)
         pytest.exit(f"SKIPPED the PostgreSQL pass: PostgreSQL at {where} is unreachable ({exc})", returncode=0)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """Mark django_database every test that uses Lifeline's database (tryfirst: before `-m` selects).
+
+    The PostgreSQL pass of `make test` runs only these: the others never reach Lifeline's database
+    (pure logic, the workstation, the HIS on its own servers), so their result cannot depend on it.
+    """
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        if item.get_closest_marker("django_db") or not DJANGO_DATABASE_FIXTURES.isdisjoint(fixtures):
+            item.add_marker("django_database")
+
+
+DESELECTED = []  # how many tests -m or -k left out here (or, on the xdist controller, on the workers)
+
+
+def pytest_deselected(items):
+    DESELECTED.append(len(items))
+
+
+def pytest_sessionfinish(session):
+    if hasattr(session.config, "workeroutput"):  # an xdist worker: the controller prints the summary
+        session.config.workeroutput["deselected"] = sum(DESELECTED)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """xdist workers do not report what they deselected: every worker deselects the same, keep one."""
+    if not DESELECTED:
+        DESELECTED.append(getattr(node, "workeroutput", {}).get("deselected", 0))
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    if sum(DESELECTED) and config.option.markexpr:
+        terminalreporter.write_line(f"{sum(DESELECTED)} tests deselected by -m '{config.option.markexpr}'")
 
 
 @pytest.fixture

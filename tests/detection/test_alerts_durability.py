@@ -15,6 +15,8 @@ from django.conf import settings
 from tests.detection import served
 
 PAYLOAD_ALERTS = 5
+# On Lifeline's database engine without the test database: the PostgreSQL pass must run it too.
+pytestmark = pytest.mark.django_database
 
 
 @pytest.fixture

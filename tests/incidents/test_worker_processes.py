@@ -1,6 +1,7 @@
 """Real `lifeline worker` processes: killed with SIGKILL mid-batch and restarted, and two side by side
 on PostgreSQL. Each timer fires exactly once: one fired row, one timeline entry."""
 import os
+import secrets
 import signal
 import sqlite3
 import subprocess
@@ -16,7 +17,8 @@ ROOT = Path(__file__).resolve().parents[2]
 LIFELINE = [sys.executable, "-m", "lifeline.cli"]
 # Where the two-worker test makes (and drops) its own database, whatever the test database is.
 POSTGRES = os.environ.get("LIFELINE_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
-WORKERS_DB = "lifeline_incidents_workers"
+# Its own name each run: runs side by side (parallel passes, other checkouts) never share it.
+WORKERS_DB = f"lifeline_incidents_workers_{secrets.token_hex(4)}"
 
 FIRED_ENTRIES = "select count(*), count(distinct {timer}) from incidents_timelineentry where kind = 'timer' " \
                 "and text like 'Timer fired%'"
