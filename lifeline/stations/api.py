@@ -24,7 +24,7 @@ from lifeline.accounts.permissions import can_manage_stations, can_read, signed_
 from lifeline.core import clock
 from lifeline.core.errors import Refused
 from lifeline.package.keys import KeyStoreError
-from lifeline.stations import credentials, distribution, downloads, leasing, registry
+from lifeline.stations import credentials, declaring, distribution, downloads, leasing, registry
 from lifeline.stations.models import Station
 from lifeline.workstation import leases
 
@@ -168,15 +168,18 @@ def number_leases(request, payload: LeasesIn):
 class ModeIn(Schema):
     mode: str = Field(description="ready, downtime or drill")
     station_ids: list[int] = Field([], description="the stations; none: every station in service")
+    incident: int | None = Field(None, description="the open incident it is declared for: named in "
+                                                   "mode_declared_by and written on its timeline")
 
 
 @router.post("/stations/mode", auth=can_manage_stations.api, response=list[StationOut], url_name="continuity_mode",
              summary="Declare ready, downtime or drill to the stations; each hears it on its next pull")
 def declare_mode(request, payload: ModeIn):
-    """200 with the stations declared; 400 naming the field for an unknown mode or station."""
+    """200 with the stations declared; 400 naming the field for an unknown mode or station, 404 or
+    409 naming `incident` for an incident that does not exist or is over."""
     now = clock.now()
-    declared = registry.declare(payload.mode, by=request.user.get_username(), now=now,
-                                station_ids=payload.station_ids)
+    incident = declaring.incident(payload.incident) if payload.incident is not None else None
+    declared = declaring.declare(payload.mode, request.user, now, payload.station_ids, incident)
     newest = distribution.newest_id()
     return [_station_out(registry.state(station, now, newest)) for station in declared]
 

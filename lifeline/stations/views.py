@@ -10,14 +10,14 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from lifeline.accounts.permissions import can_manage_stations, can_read
 from lifeline.core import charts, clock, incident_links
+from lifeline.core.errors import Refused
 from lifeline.snapshots import numbers, services
 from lifeline.snapshots.models import SnapshotBuild
-from lifeline.stations import distribution, leasing, registry
+from lifeline.stations import declaring, distribution, leasing, registry
 from lifeline.stations.forms import DeclareForm, StationForm
 from lifeline.stations.models import Station
 from lifeline.workstation import leases
@@ -117,15 +117,16 @@ def declare(request):
     """宣布应急 from an incident's page (?incident=ID) or the command dashboard: a confirmation
     naming the stations (every one in service, or those ticked), then the declaration, audited
     with who declared it for which incident (mode_declared_by) and written on that incident's
-    timeline. A drill incident declares a drill. Each station puts it in force on its next pull."""
+    timeline (declaring.py). A drill incident declares a drill. Each station puts it in force on
+    its next pull."""
     incident_id = request.GET.get("incident", "")
-    incident = incident_links.describe(incident_id) if incident_id else None
-    if incident_id and incident is None:
-        raise Http404(_("No incident %(id)s") % {"id": incident_id})
-    if incident and not incident.open:
-        messages.error(request, _("%(incident)s is over: declare from an open incident") % {
-            "incident": incident.reference})
-        return redirect(incident.url)
+    try:
+        incident = declaring.incident(incident_id) if incident_id else None
+    except Refused as refused:
+        if refused.status == 404:
+            raise Http404(refused.message) from None
+        messages.error(request, refused.message)
+        return redirect(incident_links.describe(incident_id).url)
     mode = Station.Mode.DRILL if incident and incident.drill else Station.Mode.DOWNTIME
     form = DeclareForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
@@ -144,15 +145,8 @@ def _declare(request, form: DeclareForm, mode: str, incident) -> list[Station] |
     if not Station.objects.filter(revoked_at__isnull=True).exists():
         form.add_error(None, _("No station is in service: add one on the emergency data page first"))
         return None
-    by = request.user.get_username() + (f" · {incident.reference}" if incident else "")
     try:
-        declared = registry.declare(mode, by=by, now=clock.now(), station_ids=form.station_ids())
+        return declaring.declare(mode, request.user, clock.now(), form.station_ids(), incident)
     except ValidationError as refused:
         form.add_error("stations", " ".join(refused.messages))
         return None
-    if incident:
-        incident.record(gettext_noop("%(mode)s declared to %(count)d emergency workstations (%(stations)s); each "
-                                     "puts it in force on its next contact with the server"), {
-            "mode": Station.Mode(mode).label, "count": len(declared),
-            "stations": "、".join(s.name for s in declared)}, request.user)
-    return declared

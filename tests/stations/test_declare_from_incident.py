@@ -128,3 +128,23 @@ def test_in_chromium_the_commander_declares_from_the_incident_and_is_back_on_it(
     assert "已向 2 台工作站宣布应急" in page.locator(".messages").inner_text()
     assert "已向 2 台应急工作站宣布应急（挂号-01、收费-01）" in page.locator("#timeline").inner_text()
     assert modes(*stations) == ["downtime", "downtime", "ready"]
+
+
+def test_the_api_declares_for_an_incident_and_names_a_wrong_one(client, make_user, stations, incident):
+    client.force_login(make_user("zhangwei", Role.DUTY))
+    api = "/api/v1/continuity/stations/mode"
+    unknown = client.post(api, {"mode": "downtime", "incident": 999999}, content_type="application/json")
+    assert unknown.status_code == 404 and unknown.json()["errors"][0]["field"] == "incident"
+    assert modes(*stations) == ["ready", "ready", "ready"]
+
+    done = client.post(api, {"mode": "downtime", "station_ids": [stations[0].pk], "incident": incident.pk},
+                       content_type="application/json")
+    assert done.status_code == 200, done.content
+    assert [s["mode_declared_by"] for s in done.json()] == [f"zhangwei · #{incident.pk} HIS 数据库宕机"]
+    assert "挂号-01" in incident.timeline.get(kind="mode").text
+
+    for status in ("acknowledged", "resolved"):
+        lifecycle.transition(incident, status)
+    over = client.post(api, {"mode": "ready", "incident": incident.pk}, content_type="application/json")
+    assert over.status_code == 409 and "已结束" in over.json()["errors"][0]["message"]
+    assert modes(*stations) == ["downtime", "ready", "ready"]
