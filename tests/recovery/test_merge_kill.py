@@ -27,18 +27,23 @@ def his_and_home(engine, tmp_path_factory, migrated_home, journals, name):  # no
     """A fresh demo HIS on `engine` and a Lifeline home holding the received journals, its
     snapshot mapping pointing at that HIS."""
     url, drop = scratch_database(engine, tmp_path_factory)
-    directory = tmp_path_factory.mktemp(name)
-    his = build_his(url, directory)
-    home = directory / "home"
-    shutil.copytree(migrated_home, home)
-    env = cli_env(home, LIFELINE_SNAPSHOT_MAPPING=str(his.mapping_path))
-    if journals is None:
-        f = facts(his)
-        journals = [downtime(f"收费-{n:02d}", f, 800000 + n * 10000, 70000 + n * 100, patients=8).events
-                    for n in range(1, STATIONS + 1)]
-    (directory / "journals.json").write_text(json.dumps(journals, ensure_ascii=False), encoding="utf-8")
-    subprocess.run([LIFELINE, "shell", "-c", "from tests.recovery.merge_data import receive_file; "
-                    f"receive_file({str(directory / 'journals.json')!r})"], env=env, cwd=ROOT, check=True, timeout=300)
+    try:
+        directory = tmp_path_factory.mktemp(name)
+        his = build_his(url, directory)
+        home = directory / "home"
+        shutil.copytree(migrated_home, home)
+        env = cli_env(home, LIFELINE_SNAPSHOT_MAPPING=str(his.mapping_path))
+        if journals is None:
+            f = facts(his)
+            journals = [downtime(f"收费-{n:02d}", f, 800000 + n * 10000, 70000 + n * 100, patients=8).events
+                        for n in range(1, STATIONS + 1)]
+        (directory / "journals.json").write_text(json.dumps(journals, ensure_ascii=False), encoding="utf-8")
+        subprocess.run([LIFELINE, "shell", "-c", "from tests.recovery.merge_data import receive_file; "
+                        f"receive_file({str(directory / 'journals.json')!r})"], env=env, cwd=ROOT, check=True,
+                       timeout=300)
+    except BaseException:
+        drop()  # the scratch database never outlives the test
+        raise
     return his, env, journals, drop
 
 
@@ -64,8 +69,12 @@ def killed_merge(env, rng) -> int:
 
 def test_killed_anywhere_and_run_again_the_his_holds_each_event_once(engine, tmp_path_factory, migrated_home):
     clean, clean_env, journals, drop_clean = his_and_home(engine, tmp_path_factory, migrated_home, None, "clean")
-    killed, killed_env, _journals, drop_killed = his_and_home(engine, tmp_path_factory, migrated_home, journals,
-                                                              "killed")
+    try:
+        killed, killed_env, _journals, drop_killed = his_and_home(engine, tmp_path_factory, migrated_home, journals,
+                                                                  "killed")
+    except BaseException:
+        drop_clean()
+        raise
     try:
         dry = merge(killed_env, "--dry-run")
         assert dry.returncode == 0, dry.stderr
