@@ -352,9 +352,14 @@ def first_package(worker: Worker, stations: list[Workstation]):
     if full.status != SnapshotBuild.Status.PUBLISHED:
         sys.exit("the first package was not published")
     deadline = time.monotonic() + 600
-    while not all(s.newly_applied() for s in stations):
+    while True:
+        for station in stations:
+            station.newly_applied()
+        if all(s.applied for s in stations):
+            return
         if time.monotonic() > deadline or any(s.process.poll() is not None for s in stations):
-            sys.exit(f"a station did not apply the first package (see {HOME}/*.log)")
+            logs = "\n".join(f"{s.name}: {(HOME / f'{s.name}.log').read_text()[-1500:]}" for s in stations)
+            sys.exit(f"a station did not apply the first package:\n{logs}")
         time.sleep(0.2)
 
 
