@@ -36,8 +36,11 @@ def _base_rows() -> dict:
 
 
 def _prepare(tmp_path) -> dict:
-    """Every station with the same base data and its leases, from the server's allocator."""
-    (tmp_path / "station.key").write_bytes(os.urandom(64))
+    """Every station with the same base data and its leases, from the server's allocator. The
+    stations' key file: one already in tmp_path (the hospital's, `lifeline station keys`) is
+    kept, else random bytes."""
+    if not (tmp_path / "station.key").exists():
+        (tmp_path / "station.key").write_bytes(os.urandom(64))
     key = store.data_key(tmp_path / "station.key")
     leased: list[Lease] = []
     for name in STATIONS:
