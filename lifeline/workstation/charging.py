@@ -29,6 +29,7 @@ def set_invoice_number(station: Station, operator: Operator, invoice_no) -> Even
         if row is None:
             raise StationRefused("invoice_no", _("invoice number %(no)s is in none of the invoice ranges of "
                                                  "cashier %(code)s") % {"no": number, "code": operator.code})
+        _unused(station, number)
         tx.db.execute("INSERT OR REPLACE INTO cashier_invoices VALUES (?, ?, ?, ?)",
                       (operator.code, row[0], number, row[1]))
         return tx.record("invoice_number_set", operator.code, {"invoice_no": number, "range_id": row[0]})
@@ -107,7 +108,19 @@ def _current_invoice(station: Station, operator: Operator, invoice_no) -> int:
         raise StationRefused("invoice_no", _("invoice number %(no)s is not the current one, %(current)s: check "
                                              "the paper invoice in the printer") % {"no": number,
                                                                                   "current": row[0]})
+    _unused(station, number)
     return number
+
+
+def _unused(station: Station, number: int):
+    """An invoice number is printed once: one this station used already (a cashier back at a number
+    they passed, or set to a range another cashier of this window used) is refused before it is set
+    or charged, not left to the database's unique key."""
+    used = station.one("SELECT charge_no FROM charges WHERE invoice_no = ?", (number,))
+    if used:
+        raise StationRefused("invoice_no", _("invoice number %(no)s was used on this station already (charge "
+                                             "%(charge)s): take the next unused paper invoice") % {
+            "no": number, "charge": used[0]})
 
 
 def _priced(station: Station, line: dict, i: int) -> dict:

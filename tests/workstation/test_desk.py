@@ -117,6 +117,18 @@ def test_the_invoice_number_must_be_in_the_cashiers_range(station):
                                  "cash").message
 
 
+def test_an_invoice_number_used_on_the_station_is_refused_not_crashed_on(cashier):
+    charging.charge(cashier, CASHIER, "C0001", "1000", LINES[:1], "cash")  # charge 100001
+    assert "100001" in _refused(cashier, "invoice_no", charging.set_invoice_number, CASHIER, "1000").message
+    charging.set_invoice_number(cashier, CASHIER, "1002")  # a spoiled sheet skipped
+    charging.charge(cashier, CASHIER, "C0001", "1002", LINES[:1], "cash")  # charge 100002
+    # Back to the skipped sheet: it is used, and the next number, used already, is refused.
+    charging.set_invoice_number(cashier, CASHIER, "1001")
+    charging.charge(cashier, CASHIER, "C0001", "1001", LINES[:1], "cash")
+    assert "100002" in _refused(cashier, "invoice_no", charging.charge, CASHIER, "C0001", "1002", LINES[:1],
+                                "cash").message
+
+
 def test_a_back_entered_prescription_takes_stock_and_the_pharmacy_dispenses_its_charge(cashier):
     visit = registration.register_visit(cashier, CASHIER, "C0001", "S-AM-1", free_of_fee=True).payload
     lines = [{"drug_code": "Y001", "quantity": "14", "dosage": "一次2粒 一日3次"}]
