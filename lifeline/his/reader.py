@@ -31,7 +31,6 @@ from contextlib import contextmanager
 from operator import itemgetter
 
 import sqlalchemy as sa
-from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from lifeline.core import databases
@@ -206,8 +205,8 @@ class HisSource:
             raise HisUnreachable(str(exc)) from None
         except databases.MissingDatabaseFile as exc:
             raise HisUnreachable(_("HIS database file %(file)s does not exist") % {"file": exc}) from None
-        if engine.dialect.name == "sqlite":
-            _sqlite_read_transactions(engine)
+        if engine.dialect.name == "sqlite":  # pysqlite begins no transaction for SELECT: all reads see one state
+            databases.sqlite_transactions(engine)
         return engine
 
     def where(self) -> str:
@@ -562,18 +561,6 @@ def _as_watermark(since) -> Watermark | None:
     if isinstance(since, dict):
         return watermark_from_json(since)
     return Watermark(since)
-
-
-def _sqlite_read_transactions(engine):
-    """pysqlite does not begin a transaction for SELECT; begin one, so all reads see one state."""
-
-    @event.listens_for(engine, "connect")
-    def _no_implicit_transactions(dbapi_connection, record):
-        dbapi_connection.isolation_level = None
-
-    @event.listens_for(engine, "begin")
-    def _begin(connection):
-        connection.exec_driver_sql("BEGIN")
 
 
 def _first_line(error) -> str:
