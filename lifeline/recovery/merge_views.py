@@ -31,7 +31,8 @@ class DecisionForm(forms.Form):
 
 
 @can_merge_back.page
-def page(request):
+def page(request, status: int = 200):
+    merging.reap(clock.now())  # a run whose worker died is shown failed, not refreshed forever
     runs = list(MergeRun.objects.select_related("started_by")[:RECENT_RUNS])
     active = next((r for r in runs if not r.finished), None)
     last = next((r for r in runs if r.finished and r.counts.get("records") is not None), None)
@@ -49,20 +50,22 @@ def page(request):
                              .items()),
         "received": events.count(), "merged": events.filter(merged_at__isnull=False).count(),
         "drill": events.filter(mode=DRILL).count(),
-        "pending": events.filter(merged_at__isnull=True).exclude(mode=DRILL).count()})
+        "pending": events.filter(merged_at__isnull=True).exclude(mode=DRILL).count()}, status=status)
 
 
 @require_POST
 @can_merge_back.page
 def start(request):
-    """Queue a dry run or a merge for the worker (one waiting at a time)."""
+    """Queue a dry run or a merge for the worker; 409 with the page, naming the run and who
+    started it, while another is queued or running (merging.queue: one run at a time)."""
     dry_run = request.POST.get("dry_run") == "1"
-    if MergeRun.objects.filter(state=MergeRun.State.QUEUED).exists():
-        messages.error(request, _("A run is waiting for the worker already; it starts within seconds."))
-    else:
-        MergeRun.objects.create(started_by=request.user, started_at=clock.now(), dry_run=dry_run)
-        messages.success(request, _("Dry run queued: nothing is written to the HIS.") if dry_run
-                         else _("Merge queued: it refuses to write while a conflict is open."))
+    try:
+        merging.queue(request.user, clock.now(), dry_run)
+    except Refused as refused:
+        messages.error(request, refused.message)
+        return page(request, status=refused.status)
+    messages.success(request, _("Dry run queued: nothing is written to the HIS.") if dry_run
+                     else _("Merge queued: it refuses to write while a conflict is open."))
     return redirect("merge:page")
 
 

@@ -13,24 +13,35 @@ Invariants:
 - Per station, events are written in seq order, BATCH events per HIS transaction with their
   ledger rows (writer.apply); merged_at is set once the HIS committed. A run killed anywhere is
   continued by the next: events the HIS ledger holds already are marked merged, not written again.
+- One run at a time (queued or running), held by the database (MergeRun.active): `queue`
+  refuses another with 409, naming the run and who started it. A run renews its heartbeat per
+  batch; one silent for STALE_AFTER, or whose process on this machine is gone (kill -9), is
+  failed by `reap` (the worker's tick, the page, the next queue request), and a run declared
+  stopped stops at its next batch, so two never write at once.
 - Drill events (mode "drill") are never written: counted as excluded.
 - A confirmed patient match: the temporary card is not created; every record of the downtime
   naming the temporary card names the HIS patient's card instead. A rejected one: the temporary
   patient is created as recorded.
 """
 import logging
+import os
+import socket
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from lifeline.core import clock
 from lifeline.core.errors import Refused
+from lifeline.core.worker import worker_name
 from lifeline.his import mapping as his_mapping
 from lifeline.his.writer import LEDGER_NAME, Change, LookupUnavailable, MergeRefused, Writer
 from lifeline.recovery.models import Conflict, MergeRun, ReceivedEvent
@@ -39,6 +50,9 @@ from lifeline.workstation.journal import DRILL
 
 log = logging.getLogger("lifeline.recovery")
 BATCH = 200  # events per HIS transaction: small enough to lose little to a kill, large enough to be fast
+# a batch takes about a second and the plan of a day's events well under a minute: a run silent
+# for this long has nobody carrying it out
+STALE_AFTER = timedelta(minutes=5)
 Progress = Callable[[MergeRun], None]
 
 
@@ -111,15 +125,16 @@ def plan(now, his: Writer | None = None) -> MergePlan:
 def run(user, now, dry_run: bool = False, progress: Progress | None = None, merge_run: MergeRun | None = None,
         batch: int = BATCH, listing: Callable[[MergePlan], None] | None = None) -> MergeRun:
     """Plan, then (unless `dry_run`) write in batches. Refused (the run's state) while a conflict
-    is open. `merge_run`: a queued run to carry out (the worker's); else a new one is made.
-    `listing` is shown the plan before anything is written."""
-    merge_run = merge_run or MergeRun.objects.create(started_by=user, started_at=now, dry_run=dry_run)
-    _update(merge_run, state=MergeRun.State.RUNNING)
+    is open. `merge_run`: a queued run to carry out (the worker's); else a new one is queued
+    (Refused, 409, while another run is queued or running). `listing` is shown the plan before
+    anything is written."""
+    merge_run = merge_run or queue(user, now, dry_run)
     his = None
     try:
+        _beat(merge_run, state=MergeRun.State.RUNNING, worker=worker_name())
         his = writer()
         found = plan(now, his)
-        _update(merge_run, total=len(found.changes), counts=found.counts())
+        _beat(merge_run, total=len(found.changes), counts=found.counts())
         if listing:
             listing(found)
         if found.open:
@@ -130,12 +145,17 @@ def run(user, now, dry_run: bool = False, progress: Progress | None = None, merg
         _mark_merged([e.event_id for e in found.in_ledger], now)
         for start in range(0, len(found.changes), batch):
             changes = found.changes[start:start + batch]
+            _beat(merge_run)  # still this run's turn? (declared stopped: RunStopped, nothing more written)
             his.apply(changes)
             _mark_merged([c.event_id for c in changes], now)
-            _update(merge_run, done=start + len(changes))
+            _beat(merge_run, done=start + len(changes))
             if progress:
                 progress(merge_run)
         return _finish(merge_run, MergeRun.State.DONE, summary(found.counts(), written=True), now)
+    except RunStopped:
+        log.warning("merge run %s was declared stopped; it stops here", merge_run.pk)
+        merge_run.refresh_from_db()
+        return merge_run
     except (Refused, MergeRefused) as exc:
         return _finish(merge_run, MergeRun.State.FAILED, str(exc), now)
     except Exception as exc:
@@ -145,6 +165,59 @@ def run(user, now, dry_run: bool = False, progress: Progress | None = None, merg
     finally:
         if his is not None:
             his.dispose()
+
+
+def queue(user, now, dry_run: bool = False) -> MergeRun:
+    """A new run, waiting for the worker (or carried out at once by `run`). Runs nobody carries
+    out any more are failed first; then, while another run is queued or running, Refused (409)
+    naming it and who started it. The unique `active` decides between two requests at once."""
+    reap(now)
+    try:
+        with transaction.atomic():
+            return MergeRun.objects.create(started_by=user, started_at=now, heartbeat_at=now, dry_run=dry_run)
+    except IntegrityError:
+        busy = MergeRun.objects.select_related("started_by").filter(active=True).first()
+        if busy is None:  # it finished in between: the caller may simply try again
+            raise Refused("run", _("Another run was just started or finished; try again."), status=409) from None
+        raise Refused("run", busy_message(busy), status=409) from None
+
+
+def busy_message(busy: MergeRun) -> str:
+    """Why another run cannot start now: the run queued or running and who started it."""
+    who = (busy.started_by.get_full_name() or busy.started_by.username) if busy.started_by \
+        else _("the command line (lifeline merge)")
+    values = {"run": busy.pk, "who": who, "at": timezone.localtime(busy.started_at).strftime("%m-%d %H:%M"),
+              "state": busy.get_state_display()}
+    if busy.dry_run:
+        return _("Dry run #%(run)d, started by %(who)s at %(at)s, is %(state)s: one run at a time; wait for it "
+                 "to finish.") % values
+    return _("Merge #%(run)d, started by %(who)s at %(at)s, is %(state)s: one run at a time; wait for it to "
+             "finish.") % values
+
+
+def reap(now) -> list[MergeRun]:
+    """Fail the runs nobody carries out any more: queued or running without a sign of life for
+    STALE_AFTER, or running in a process of this machine that is gone. Each is failed only if
+    its heartbeat is still the one read (a run that just beat again is left alone)."""
+    stopped = []
+    for merge_run in MergeRun.objects.filter(active=True):
+        beat = merge_run.heartbeat_at or merge_run.started_at
+        if merge_run.state == MergeRun.State.QUEUED:
+            if now - beat <= STALE_AFTER:
+                continue
+            message = _("No worker took the run up within %(minutes)d minutes (is lifeline worker running?); "
+                        "queue it again.") % {"minutes": STALE_AFTER.total_seconds() // 60}
+        elif now - beat > STALE_AFTER or not _process_alive(merge_run.worker):
+            message = _("The worker stopped (last sign of life %(at)s); run again: the HIS ledger continues "
+                        "where it stopped.") % {"at": timezone.localtime(beat).strftime("%m-%d %H:%M:%S")}
+        else:
+            continue
+        if MergeRun.objects.filter(pk=merge_run.pk, active=True, heartbeat_at=merge_run.heartbeat_at).update(
+                state=MergeRun.State.FAILED, active=None, finished_at=now, message=message):
+            log.warning("merge run %s failed: %s", merge_run.pk, message)
+            merge_run.refresh_from_db()
+            stopped.append(merge_run)
+    return stopped
 
 
 def refusal(open_conflicts: list[Conflict]) -> str:
@@ -346,14 +419,40 @@ def _mark_merged(event_ids: list[str], now):
             .update(merged_at=now)
 
 
-def _update(merge_run: MergeRun, **values):
-    """Progress on the run's row, visible to the page at once (no audit entry per batch)."""
+class RunStopped(Exception):
+    """The run was declared stopped (reap) while it still ran: it must write no more."""
+
+
+def _process_alive(worker: str) -> bool:
+    """Whether the process `host:pid` still runs; a process of another machine is taken as alive
+    (only its heartbeat tells)."""
+    host, _sep, pid = worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def _beat(merge_run: MergeRun, **values):
+    """Progress and a sign of life on the run's row, visible to the page at once (no audit entry
+    per batch). RunStopped when the run is no longer active (declared stopped by `reap`)."""
+    values["heartbeat_at"] = clock.now()
     for name, value in values.items():
         setattr(merge_run, name, value)
-    MergeRun.objects.filter(pk=merge_run.pk).update(**values)
+    if not MergeRun.objects.filter(pk=merge_run.pk, active=True).update(**values):
+        raise RunStopped(merge_run.pk)
 
 
 def _finish(merge_run: MergeRun, state: str, message: str, now) -> MergeRun:
-    merge_run.state, merge_run.message, merge_run.finished_at = state, message, now
-    merge_run.save(update_fields=["state", "message", "finished_at"])
+    """The run's end, unless it was declared stopped meanwhile (then it stays as `reap` left it)."""
+    if MergeRun.objects.filter(pk=merge_run.pk, active=True).update(state=state, message=message, finished_at=now,
+                                                                    active=None):
+        merge_run.state, merge_run.message, merge_run.finished_at, merge_run.active = state, message, now, None
+    else:
+        merge_run.refresh_from_db()
     return merge_run

@@ -78,7 +78,13 @@ class ReceivedEvent(models.Model):
 class MergeRun(models.Model):
     """One merge-back of the received events into the HIS (or a dry run of it): who started it,
     how far it got, what it wrote and found. A run killed anywhere is continued by the next one:
-    the HIS's ledger says which events are in already (exactly once is the writer's)."""
+    the HIS's ledger says which events are in already (exactly once is the writer's).
+
+    One run at a time, held by the database: `active` is True while the run is queued or
+    running and NULL once it finished, under a unique index (NULLs never collide) and a check
+    tying it to the state, so a second run cannot be queued even by two requests at once.
+    `heartbeat_at` is renewed per batch by whoever carries the run out (`worker`, host:pid); a
+    run silent too long, or whose process on this machine is gone, is failed (merging.reap)."""
 
     class State(models.TextChoices):
         QUEUED = "queued", _("waiting for the worker")
@@ -97,11 +103,18 @@ class MergeRun(models.Model):
     done = models.PositiveIntegerField(_("events merged"), default=0)
     counts = models.JSONField(_("counts"), default=dict, blank=True)
     message = models.TextField(_("message"), blank=True)
+    active = models.BooleanField(_("queued or running"), null=True, default=True, unique=True, editable=False)
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    worker = models.CharField(_("carried out by"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("merge run")
         verbose_name_plural = _("merge runs")
         ordering = ["-started_at", "-id"]
+        constraints = [models.CheckConstraint(
+            condition=models.Q(active=True, state__in=("queued", "running"))
+            | (models.Q(active__isnull=True) & ~models.Q(state__in=("queued", "running"))),
+            name="recovery_merge_run_active_while_unfinished")]
 
     def __str__(self):
         return f"#{self.pk} {self.get_state_display()} {self.done}/{self.total}"

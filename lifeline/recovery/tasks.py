@@ -6,21 +6,24 @@ import threading
 from django.db import close_old_connections, connection, transaction
 
 from lifeline.core.actor import acting_as
-from lifeline.core.worker import job
+from lifeline.core.worker import job, worker_name
 from lifeline.recovery import merging, sendback
 from lifeline.recovery.models import MergeRun
 
 
 @job(every=3)
 def run_queued_merge(now):
-    """Claim the oldest queued run (SKIP LOCKED: two workers never take the same one) and start it."""
+    """Fail the runs nobody carries out any more (merging.reap: a worker killed mid-run), then
+    claim the queued run (SKIP LOCKED: two workers never take the same one) and start it."""
     close_old_connections()
+    merging.reap(now)
     with transaction.atomic():
         claimed = MergeRun.objects.select_for_update(skip_locked=True).filter(state=MergeRun.State.QUEUED) \
             .order_by("id").first()
         if claimed is None:
             return None
-        MergeRun.objects.filter(pk=claimed.pk).update(state=MergeRun.State.RUNNING)
+        claimed.state, claimed.worker, claimed.heartbeat_at = MergeRun.State.RUNNING, worker_name(), now
+        claimed.save(update_fields=["state", "worker", "heartbeat_at"])
     thread = threading.Thread(target=_run, args=(claimed, now), name=f"merge-run-{claimed.pk}", daemon=True)
     thread.start()
     return thread

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from lifeline.accounts.roles import Role
 from lifeline.audit.models import AuditEntry
-from lifeline.recovery import tasks
+from lifeline.recovery import merging, tasks
 from lifeline.recovery.models import Conflict, MergeRun
 from tests.recovery.merge_data import built, clean_day, conflicted, facts, his  # noqa: F401
 
@@ -75,3 +75,39 @@ def test_a_decision_of_the_wrong_kind_changes_nothing(client, commander, his, co
     assert invoice.state == Conflict.State.OPEN
     assert client.post(reverse("merge:accept_all", args=["patient_match"]), follow=True).status_code == 200
     assert Conflict.objects.get(kind="patient_match").state == Conflict.State.OPEN
+
+
+def test_a_second_run_is_refused_while_one_runs_and_a_dead_worker_s_run_is_failed(client, commander, his, clean_day,
+                                                                                 clock, make_user):
+    client.post(reverse("merge:start"), {"dry_run": "1"})
+    queued = MergeRun.objects.get()
+    other = client.__class__()
+    other.force_login(make_user("wang", Role.COMMANDER))
+    refused = other.post(reverse("merge:start"))
+    text = refused.content.decode()
+    assert refused.status_code == 409
+    assert f"试运行 #{queued.pk}（zhang 于" in text and "同一时间只能有一个回写任务" in text
+    assert f'url={reverse("merge:page")}' in text  # the refreshing page reloads the page, not the POST
+    assert MergeRun.objects.count() == 1
+
+    # a worker claimed it and was killed with kill -9: its heartbeat stops
+    MergeRun.objects.filter(pk=queued.pk).update(state=MergeRun.State.RUNNING, worker="another-host:4242",
+                                                 heartbeat_at=clock.now())
+    assert 'http-equiv="refresh"' in client.get(reverse("merge:page")).content.decode()
+    clock.advance(minutes=6)
+    text = client.get(reverse("merge:page")).content.decode()
+    assert 'http-equiv="refresh"' not in text  # the page stops waiting
+    assert f'data-run="{queued.pk}" data-state="failed"' in text and "后台进程已中断" in text
+
+    assert client.post(reverse("merge:start")).status_code == 302  # run again: it continues
+    merged = work(clock)
+    assert (merged.dry_run, merged.state, merged.done) == (False, MergeRun.State.DONE, merged.total)
+
+
+def test_the_worker_fails_a_run_it_no_longer_hears_from(his, clean_day, clock):
+    stale = merging.queue(None, clock.now())
+    MergeRun.objects.filter(pk=stale.pk).update(state=MergeRun.State.RUNNING, worker="another-host:4242")
+    clock.advance(minutes=6)
+    assert tasks.run_queued_merge(clock.now()) is None  # nothing queued; the stale run failed on the tick
+    stale.refresh_from_db()
+    assert stale.state == MergeRun.State.FAILED and "后台进程已中断" in stale.message

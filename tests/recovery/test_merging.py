@@ -1,11 +1,16 @@
 """Merge-back into a demo HIS (SQLite here; PostgreSQL and MariaDB in test_merge_kill.py): the dry
 run lists what would be written and every conflict and writes nothing; nothing is written while
 a conflict is open; decisions; exactly once; drills never reach the HIS."""
+import signal
+import socket
+import subprocess
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 from django.core.management import CommandError, call_command
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from lifeline.accounts.roles import Role
@@ -181,3 +186,81 @@ def test_an_item_the_his_no_longer_prices_is_a_conflict(his, clock, client, make
     assert (gone.kind, gone.key, gone.detail["his_prices"]) == ("price_changed", "price_item/GONE-1", [])
     client.force_login(make_user("zhang", Role.COMMANDER))
     assert "收费单价 5.00，HIS 价表中已无该项目" in client.get(reverse("merge:page")).content.decode()
+
+
+# -- one run at a time; a run whose worker died ---------------------------------------------------
+
+
+class Killed(BaseException):
+    """kill -9 as the run sees it: nothing after it runs (no `except Exception` catches it)."""
+
+
+def test_one_run_at_a_time_held_by_the_database(his, clean_day, clock, make_user):
+    zhang = make_user("zhang")
+    first = merging.queue(zhang, clock.now(), dry_run=True)
+    with pytest.raises(Refused) as refused:
+        merging.queue(make_user("wang"), clock.now())
+    assert refused.value.status == 409
+    message = refused.value.message
+    assert f"试运行 #{first.pk}（zhang 于" in message and "同一时间只能有一个回写任务" in message
+    with pytest.raises(IntegrityError), transaction.atomic():  # not only the function: the database refuses
+        MergeRun.objects.create(dry_run=False)
+    with pytest.raises(CommandError, match=f"试运行 #{first.pk}（zhang 于"):
+        call_command("merge")
+    assert MergeRun.objects.count() == 1 and rows(his) == dict.fromkeys(EMERGENCY_TABLES, 0)
+
+    done = merging.run(zhang, clock.now(), dry_run=True, merge_run=first)
+    assert (done.state, done.active) == (MergeRun.State.DONE, None)
+    assert merging.run(None, clock.now()).state == MergeRun.State.DONE  # the next one may start
+
+
+def test_a_run_whose_worker_died_is_failed_and_the_next_one_finishes_it_exactly_once(his, clean_day, clock,
+                                                                                    make_user):
+    zhang = make_user("zhang")
+    started = clock.now()
+    batches = []
+
+    def die_after_two_batches(merge_run):
+        batches.append(merge_run.heartbeat_at)
+        clock.advance(minutes=1)
+        if len(batches) == 2:
+            raise Killed
+
+    with pytest.raises(Killed):
+        merging.run(zhang, started, batch=5, progress=die_after_two_batches)
+    dead = MergeRun.objects.get()
+    assert (dead.state, dead.done, dead.heartbeat_at) == (MergeRun.State.RUNNING, 10, batches[-1])
+    assert batches == [started, started + timedelta(minutes=1)]  # a sign of life per batch
+    assert len(his.emergency_rows()["LEDGER"]) == 10
+
+    with pytest.raises(Refused, match=f"回写 #{dead.pk}（zhang 于"):  # 1 minute silent: it may still be working
+        merging.queue(None, clock.now())
+    clock.advance(minutes=5)  # 6 minutes without a sign of life
+    again = merging.run(None, clock.now())
+    dead.refresh_from_db()
+    assert (dead.state, dead.finished_at) == (MergeRun.State.FAILED, clock.now())
+    assert "后台进程已中断" in dead.message and "从中断处继续" in dead.message
+    assert (again.state, again.counts["merged"], again.total) == (MergeRun.State.DONE, 10, again.total)
+    assert rows(his) == {"OUTP_REGISTER": 6, "OUTP_CHARGE": 16, "OUTP_PRESC": 6, "OUTP_DISPENSE": 8}
+    ledger = his.emergency_rows()["LEDGER"]
+    assert len(ledger) == len(set(ledger)) == ReceivedEvent.objects.exclude(mode="drill").count()
+
+
+def test_a_run_whose_process_is_gone_is_failed_at_once_and_a_declared_stopped_run_writes_no_more(
+        his, clean_day, clock):
+    gone = subprocess.Popen(["sleep", "60"])
+    gone.send_signal(signal.SIGKILL)
+    gone.wait()
+    run = merging.queue(None, clock.now())
+    MergeRun.objects.filter(pk=run.pk).update(state=MergeRun.State.RUNNING, worker=f"{socket.gethostname()}:{gone.pid}")
+    [stopped] = merging.reap(clock.now())  # no clock jump: the process is known gone
+    assert (stopped.pk, stopped.state) == (run.pk, MergeRun.State.FAILED)
+
+    # a run declared stopped while it still works (its worker frozen for minutes) stops at its next batch
+    def frozen_then_declared_stopped(merge_run):
+        merging.reap(clock.advance(minutes=6))  # what the page or another worker does meanwhile
+
+    slow = merging.run(None, clock.now(), batch=5, progress=frozen_then_declared_stopped)
+    assert (slow.state, slow.done) == (MergeRun.State.FAILED, 5)
+    assert "后台进程已中断" in slow.message
+    assert len(his.emergency_rows()["LEDGER"]) == 5  # the one batch written before; none after

@@ -1,13 +1,15 @@
 """`lifeline merge [--dry-run]`: the received journal events into the HIS (merge-back), exactly once.
 
-Prints what would be (or was) written and every conflict; exit 1 when refused (a conflict open)
-or when the HIS refused a batch. Killed anywhere, run it again: it continues."""
+Prints what would be (or was) written and every conflict; exit 1 when refused (a conflict open,
+another run queued or running) or when the HIS refused a batch. Killed anywhere, run it again: it
+continues (the killed run is failed first: its process is gone)."""
 from collections import Counter
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from lifeline.core import clock
+from lifeline.core.errors import Refused
 from lifeline.recovery import merging
 from lifeline.recovery.models import Conflict, MergeRun
 from lifeline.recovery.records import record_name
@@ -25,8 +27,11 @@ class Command(BaseCommand):
     def handle(self, *args, dry_run, batch, **options):
         if batch < 1:
             raise CommandError(_("--batch: at least 1"))
-        merge_run = merging.run(None, clock.now(), dry_run=dry_run, batch=batch, progress=self._progress,
-                                listing=self._list if dry_run else None)
+        try:
+            merge_run = merging.run(None, clock.now(), dry_run=dry_run, batch=batch, progress=self._progress,
+                                    listing=self._list if dry_run else None)
+        except Refused as refused:  # another run is queued or running: one at a time
+            raise CommandError(refused.message) from None
         self._report(merge_run)
         if merge_run.state != MergeRun.State.DONE:
             raise CommandError(merge_run.message)
