@@ -44,6 +44,7 @@ from lifeline.core.errors import Refused
 from lifeline.core.worker import worker_name
 from lifeline.his import mapping as his_mapping
 from lifeline.his.writer import LEDGER_NAME, Change, LookupUnavailable, MergeRefused, Writer
+from lifeline.recovery import receiving
 from lifeline.recovery.models import Conflict, MergeRun, ReceivedEvent
 from lifeline.recovery.records import UnknownEvent, as_dict, records_of
 from lifeline.workstation.journal import DRILL
@@ -98,6 +99,7 @@ def plan(now, his: Writer | None = None) -> MergePlan:
     found = MergePlan(merged=ReceivedEvent.objects.filter(merged_at__isnull=False).count())
     pending = list(ReceivedEvent.objects.filter(merged_at__isnull=True).select_related("station")
                    .order_by("station_id", "seq"))
+    _refuse_changed_journals({event.station for event in pending})
     found.drill = sum(1 for e in pending if e.mode == DRILL)
     pending = [e for e in pending if e.mode != DRILL]
     held = _applied(his, [e.event_id for e in pending])
@@ -361,6 +363,18 @@ class _Checks:
         return [(event, Conflict.Kind.STOCK_NEGATIVE, "/".join(where), {
             "pharmacy_code": where[0], "drug_code": where[1], "his_stock": str(held["his"]),
             "dispensed": str(held["dispensed"]), "left": str(held["his"] - held["dispensed"])})]
+
+
+def _refuse_changed_journals(stations):
+    """Nothing is written from a journal whose events changed in this server's database after they
+    were received (the chain no longer verifies): the HIS would get what no station recorded."""
+    for station in sorted(stations, key=lambda s: s.name):
+        checked = receiving.verify_held(station)
+        if not checked.ok:
+            raise Refused("events", _("The journal of %(station)s held here does not verify at sequence number "
+                                      "%(seq)s: it was changed after it was received. Nothing was written; import "
+                                      "the station's journal file again or call IT") % {
+                "station": station.name, "seq": checked.first_bad}, status=409)
 
 
 def _applied(his: Writer, event_ids: list[str]) -> set[str]:

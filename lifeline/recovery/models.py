@@ -16,6 +16,7 @@ from django.utils.translation import pgettext_lazy
 
 from lifeline.core import clock
 from lifeline.stations.models import Station
+from lifeline.workstation.journal import Event
 
 
 class StationJournal(models.Model):
@@ -50,6 +51,8 @@ class ReceivedEvent(models.Model):
     station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="received_events",
                                 verbose_name=_("emergency workstation"))
     seq = models.PositiveBigIntegerField(_("sequence number"))
+    # The station's code as its journal names it (the hash covers it; the server re-walks the chain).
+    station_code = models.CharField(_("station code"), max_length=100, default="")
     event_id = models.CharField(_("event id"), max_length=40, unique=True)
     operator = models.CharField(_("operator"), max_length=40)
     recorded_at = models.CharField(_("recorded at"), max_length=40,
@@ -73,6 +76,12 @@ class ReceivedEvent(models.Model):
 
     def __str__(self):
         return f"{self.station.name} #{self.seq} {self.kind}"
+
+    def as_event(self) -> Event:
+        """The event as the station recorded it (its hash recomputes from these fields)."""
+        return Event(seq=self.seq, event_id=self.event_id, station=self.station_code, operator=self.operator,
+                     recorded_at=self.recorded_at, kind=self.kind, payload=self.payload, package_id=self.package_id,
+                     price_version=self.price_version, mode=self.mode, prev_hash=self.prev_hash, hash=self.hash)
 
 
 class MergeRun(models.Model):

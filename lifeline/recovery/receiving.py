@@ -29,7 +29,16 @@ from lifeline.core import clock
 from lifeline.core.errors import Refused
 from lifeline.recovery.models import ReceivedEvent, StationJournal
 from lifeline.stations.models import Station
-from lifeline.workstation.journal import DRILL, EMERGENCY, GENESIS, READY, Event, chain_hash
+from lifeline.workstation.journal import (
+    DRILL,
+    EMERGENCY,
+    GENESIS,
+    READY,
+    Event,
+    Verification,
+    chain_hash,
+    verify_events,
+)
 
 FIELDS = tuple(f.name for f in dataclasses.fields(Event))
 _HASH = re.compile(r"[0-9a-f]{64}")
@@ -142,10 +151,17 @@ def _taken_ids(event_ids: list[str]) -> set[str]:
 
 
 def _store(station: Station, new: list[tuple[int, Event]], via: str, now: datetime):
-    rows = [ReceivedEvent(station=station, via=via, received_at=now,
+    rows = [ReceivedEvent(station=station, via=via, received_at=now, station_code=event.station,
                           **{name: getattr(event, name) for name in FIELDS if name != "station"})
             for _i, event in new]
     ReceivedEvent.objects.bulk_create(rows, batch_size=_CHUNK)
+
+
+def verify_held(station: Station) -> Verification:
+    """The station's events as this server holds them, walked as the station walks its journal:
+    an event changed in the server's database after it was received is named by its seq."""
+    held = ReceivedEvent.objects.filter(station=station).order_by("seq").iterator(chunk_size=_CHUNK)
+    return verify_events(event.as_event() for event in held)
 
 
 def _event_time(event: Event) -> datetime | None:

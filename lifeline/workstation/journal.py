@@ -20,7 +20,7 @@ Invariants:
 import hashlib
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -214,11 +214,17 @@ class Verification:
 
 
 def verify(db: store.Connection) -> Verification:
+    """The station's journal in `db`, walked by `verify_events`."""
+    return verify_events(map(_event, db.execute(f"SELECT {_COLUMNS} FROM journal ORDER BY seq")))
+
+
+def verify_events(events: Iterable[Event]) -> Verification:
     """Walk the chain from the first event: sequence numbers 1, 2, … without gaps, each event's
-    prev_hash the hash before it, each hash recomputed from the event. Names the first bad seq."""
+    prev_hash the hash before it, each hash recomputed from the event. Names the first bad seq.
+    The server walks the events it received with it, as the station walks its own."""
     expected_prev, count = GENESIS, 0
-    for row in db.execute(f"SELECT {_COLUMNS} FROM journal ORDER BY seq"):
-        event, count = _event(row), count + 1
+    for event in events:
+        count += 1
         if event.seq != count:
             return Verification(count - 1, count, f"sequence number {count} is missing (next is {event.seq})")
         if event.prev_hash != expected_prev:

@@ -252,19 +252,13 @@ def downtime(station: str, f: Facts, base: int, invoice: int, patients: int = 3)
 
 
 def receive(station_name: str, events: list[dict]):
-    """Store a station's events as the server received them (the chain checked by receiving.py
-    is not what these tests are about)."""
-    from lifeline.recovery.models import ReceivedEvent, StationJournal
+    """Store a station's events as the server receives them (receiving.py checks the chain)."""
+    from lifeline.recovery import receiving
     from lifeline.stations.models import Station
 
     station, _created = Station.objects.get_or_create(name=station_name, defaults={
         "department": "门诊收费处", "token_hash": secrets.token_hex(32)})
-    fields = ("seq", "event_id", "operator", "recorded_at", "kind", "payload", "package_id", "price_version", "mode",
-              "prev_hash", "hash")
-    ReceivedEvent.objects.bulk_create([ReceivedEvent(station=station, via="network", **{k: e[k] for k in fields})
-                                       for e in events])
-    StationJournal.objects.update_or_create(station=station, defaults={
-        "received_seq": events[-1]["seq"], "received_hash": events[-1]["hash"]})
+    receiving.receive(station, events, via="network")
     return station
 
 

@@ -137,6 +137,20 @@ def test_merged_twice_nothing_doubled_and_drills_never_written(his, clean_day, c
     assert his.emergency_rows() == written
 
 
+def test_an_event_changed_in_the_servers_database_stops_the_merge(his, clean_day, clock):
+    """The server walks each station's chain again before it writes: a payload edited after it was
+    received (a price lowered in Lifeline's database) stops the merge, naming station and seq."""
+    charge = ReceivedEvent.objects.filter(kind="charge").order_by("station__name", "seq").first()
+    charge.payload = {**charge.payload, "total": "0.01"}
+    charge.save(update_fields=["payload"])
+    with pytest.raises(Refused) as refused:
+        merging.plan(clock.now())
+    assert refused.value.field == "events" and refused.value.status == 409
+    assert charge.station.name in refused.value.message and f"{charge.seq}" in refused.value.message
+    merge_run = merging.run(None, clock.now())
+    assert merge_run.state == MergeRun.State.FAILED and not has_ledger(his) and not any(his.emergency_rows().values())
+
+
 def test_a_run_killed_after_the_his_committed_is_marked_not_rewritten(his, clean_day, clock):
     """The HIS committed a batch but Lifeline never heard (killed between): the next run reads the
     ledger, marks those events merged and writes only the rest."""
