@@ -556,36 +556,6 @@ MERGE_BACK = {
                :event_id, :recorded_at)""",
 }
 
-# The questions merge-back asks (mapping `merge_back_lookups`, canonical.LOOKUPS). The HIS's own
-# rows are those without an emergency event id.
-LOOKUPS = {
-    "patient_by_id_card": """
-        SELECT {PATIENT_ID} AS card_no, {NAME} AS name, {DATE_OF_BIRTH} AS birth_date
-        FROM {PAT_MASTER_INDEX} WHERE {ID_NO} = :id_card_no""",
-    "patient_by_name_birth": """
-        SELECT {PATIENT_ID} AS card_no, {NAME} AS name, {DATE_OF_BIRTH} AS birth_date
-        FROM {PAT_MASTER_INDEX} WHERE {NAME} = :name AND {DATE_OF_BIRTH} = :birth_date""",
-    "invoice_used": """
-        SELECT {RCPT_NO} AS invoice_no, {PATIENT_ID} AS card_no, {OPERATOR_NO} AS cashier_code,
-               {CHARGE_DATE} AS charged_at
-        FROM {OUTP_CHARGE} WHERE {RCPT_NO} = :invoice_no AND {EMERGENCY_EVENT_ID} IS NULL""",
-    "price": """
-        SELECT {RETAIL_PRICE} AS unit_price FROM {DRUG_DICT} WHERE :item_kind = 'drug' AND {DRUG_CODE} = :item_code
-        UNION ALL
-        SELECT {PRICE} AS unit_price FROM {PRICE_LIST}
-        WHERE :item_kind = 'price_item' AND {ITEM_CODE} = :item_code AND {STOP_DATE} IS NULL""",
-    "stock": """
-        SELECT SUM({QUANTITY}) AS quantity FROM {DRUG_STOCK}
-        WHERE {STORAGE} = :pharmacy_code AND {DRUG_CODE} = :drug_code GROUP BY {STORAGE}, {DRUG_CODE}""",
-    "cashier_takings": """
-        SELECT {OPERATOR_NO} AS cashier_code, CASE {PAY_WAY} {PAY_WAY_OUT} END AS payment_method,
-               SUM({COSTS}) AS amount
-        FROM {OUTP_CHARGE}
-        WHERE {CHARGE_DATE} >= :start AND {CHARGE_DATE} < :end AND {EMERGENCY_EVENT_ID} IS NULL
-        GROUP BY {OPERATOR_NO}, {PAY_WAY}""",
-}
-
-
 # The HIS's current number of each kind a workstation issues (mapping `sequences`): its visits,
 # prescriptions and cards are numbered by sequences (row ids), its receipts by RCPT_NO; patient
 # ids are zero-padded text, which MAX orders as numbers.

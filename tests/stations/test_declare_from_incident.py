@@ -7,22 +7,12 @@ import pytest
 from lifeline.accounts.roles import Role
 from lifeline.audit.models import AuditEntry
 from lifeline.incidents import lifecycle
-from lifeline.stations import registry
 from lifeline.stations.models import Station
 from tests.incidents.conftest import load_seed, t0  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db
 DECLARE = "/continuity/declare/"
 BUTTON = "宣布应急（工作站转入应急模式）"
-
-
-@pytest.fixture
-def stations(clock):
-    first = registry.create(name="挂号-01", department="门诊挂号")[0]
-    second = registry.create(name="收费-01", department="门诊收费")[0]
-    gone = registry.create(name="收费-02", department="门诊收费")[0]
-    registry.revoke(gone, clock.now())
-    return first, second, gone
 
 
 @pytest.fixture

@@ -5,20 +5,10 @@ import pytest
 
 from lifeline.accounts.roles import Role
 from lifeline.audit.models import AuditEntry
-from lifeline.stations import registry
 from lifeline.stations.models import Station
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1/continuity/stations/mode"
-
-
-@pytest.fixture
-def stations(clock):
-    first = registry.create(name="挂号-01", department="门诊挂号")[0]
-    second = registry.create(name="收费-01", department="门诊收费")[0]
-    gone = registry.create(name="收费-02", department="门诊收费")[0]
-    registry.revoke(gone, clock.now())
-    return first, second, gone
 
 
 def test_the_button_declares_downtime_to_every_station_in_service(client, make_user, stations, clock):
