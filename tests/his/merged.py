@@ -23,9 +23,11 @@ def held(demo, changes: list[Change]) -> dict:
             cards = [fields["card_no"] for kind, fields in records if kind == "new_patient"]
             found["new_patient"] = sorted(connection.execute(sa.select(demo_his.PAT_MASTER_INDEX.c.PATIENT_ID).where(
                 demo_his.PAT_MASTER_INDEX.c.PATIENT_ID.in_(cards or ["-"]))).scalars())
-            found["ledger"] = sorted(tuple(row) for row in connection.execute(
-                sa.select(LEDGER.c.event_id, LEDGER.c.station, LEDGER.c.seq, LEDGER.c.records)
-                .where(LEDGER.c.event_id.in_([c.event_id for c in changes]))))
+            found["ledger"] = []  # a writer that refused before its first batch made no ledger
+            if sa.inspect(connection).has_table(LEDGER.name):
+                found["ledger"] = sorted(tuple(row) for row in connection.execute(
+                    sa.select(LEDGER.c.event_id, LEDGER.c.station, LEDGER.c.seq, LEDGER.c.records)
+                    .where(LEDGER.c.event_id.in_([c.event_id for c in changes]))))
         return found
     finally:
         engine.dispose()
