@@ -4,6 +4,7 @@ format), the station is the one whose token signed it, then its events go throug
 receiving.receive(..., via="usb"): the chain checked, each event stored once. Importing the
 same file twice, or a file and the same events by network in either order, changes nothing
 the second time."""
+from datetime import datetime
 from pathlib import Path
 
 from django.utils.translation import gettext as _
@@ -27,4 +28,7 @@ def import_file(path: Path, field: str = "file") -> tuple[Station, receiving.Rec
         station, contents = usb.read(path, storage.keystore(), signers, storage.work_root())
     except (PackageInvalid, KeyStoreError) as bad:
         raise Refused(field, _("the journal file does not verify, nothing was imported: %s") % bad) from None
-    return station, receiving.receive(station, contents.events, ReceivedEvent.Via.USB)
+    # The file is the whole journal as it stood when it was exported: that is what the station held then.
+    exported_at = datetime.fromisoformat(contents.manifest["exported_at"])
+    return station, receiving.receive(station, contents.events, ReceivedEvent.Via.USB, held=len(contents.events),
+                                      held_at=exported_at)

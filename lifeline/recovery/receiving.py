@@ -61,10 +61,12 @@ def head(station: Station) -> tuple[int, str]:
     return found or (0, GENESIS)
 
 
-def receive(station: Station, events: list[dict], via: str, *, held: int | None = None) -> Receipt:
+def receive(station: Station, events: list[dict], via: str, *, held: int | None = None,
+            held_at: datetime | None = None) -> Receipt:
     """Store the events of `station` that continue its chain; skip those held. `held`: how many
-    events the station says it holds (recorded with the time it said so). Refused naming the
-    seq (and `events[i]`) when the chain does not continue; nothing is stored then."""
+    events the station says it holds, said now or at `held_at` (a USB file's export time): an
+    older word than the one recorded is not taken. Refused naming the seq (and `events[i]`)
+    when the chain does not continue; nothing is stored then."""
     if via not in ReceivedEvent.Via.values:
         raise Refused("via", _("%(via)s is not a way of receiving (%(ways)s)")
                       % {"via": via, "ways": ", ".join(ReceivedEvent.Via.values)})
@@ -78,8 +80,9 @@ def receive(station: Station, events: list[dict], via: str, *, held: int | None 
             _store(station, new, via, now)
             journal.received_seq, journal.received_hash = new[-1][1].seq, new[-1][1].hash
             journal.received_at, journal.last_event_at = now, _event_time(new[-1][1])
-        if held is not None:
-            journal.held, journal.held_reported_at = held, now
+        said_at = held_at or now
+        if held is not None and (journal.held_reported_at is None or said_at > journal.held_reported_at):
+            journal.held, journal.held_reported_at = held, said_at
         journal.save()
         if new:
             audit.append(AuditEntry.Action.UPDATE, journal, {  # by whoever acts (the caller says)

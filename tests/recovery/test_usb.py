@@ -64,6 +64,19 @@ def test_the_same_file_twice_changes_nothing(station, station_dir, stick):
     assert (again.received, again.duplicates) == (0, 4) and stored(record) == before
 
 
+def test_a_file_says_how_many_events_the_station_held_when_it_was_exported(station, station_dir, stick):
+    record, token = station
+    station_dir.record(4)
+    importing.import_file(export(station_dir, token, stick).path)
+    journal = record.journal
+    assert (journal.held, journal.held_reported_at) == (4, NOW)
+    journal.held, journal.held_reported_at = 9, NOW.replace(hour=11)  # the station said more since, by network
+    journal.save()
+    importing.import_file(export(station_dir, token, stick).path)  # an older word is not taken
+    journal.refresh_from_db()
+    assert (journal.held, journal.held_reported_at) == (9, NOW.replace(hour=11))
+
+
 def test_file_then_network_changes_nothing_the_second_time(live_server, station, station_dir, stick):
     record, token = station
     station_dir.record(5)
