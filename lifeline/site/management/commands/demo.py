@@ -20,6 +20,8 @@ from lifeline.inspections import demo as inspections_demo
 from lifeline.people import demo as people_demo
 from lifeline.plans import departments as plan_departments
 from lifeline.plans import services as plans
+from lifeline.reconciliation import demo as reconciliation_demo
+from lifeline.recovery import demo as recovery_demo
 from lifeline.snapshots import demo as snapshot_demo
 from lifeline.status import demo as status_demo
 
@@ -44,6 +46,9 @@ class Command(BaseCommand):
             backups = backups_demo.load_demo(settings.DATA_DIR)
             cutover = cutover_demo.load_demo()
             drills = drills_demo.load_demo()
+            downtime = recovery_demo.window(clock.now())
+            received = recovery_demo.load_demo([snapshots["full"].path, snapshots["incremental"].path], *downtime)
+            reconciliation = reconciliation_demo.load_demo(*downtime)
         self.stdout.write(f"Plans loaded: {', '.join(f'{v.plan_id} v{v.number}' for v in versions)}")
         self.stdout.write(f"Members: {people['members']}; status page components: {components}; probes: {probes}")
         self.stdout.write(f"Inspection checklists: {', '.join(inspections['checklists'])}; "
@@ -53,6 +58,9 @@ class Command(BaseCommand):
         self.stdout.write(f"Go-live cutover: {cutover.name} ({cutover.tasks.count()} tasks, "
                           f"{cutover.rehearsals.count()} migration rehearsals)")
         self.stdout.write(f"Drills: {drills['drills']} (seed 001's monthly network-outage drill)")
+        self.stdout.write(f"Stations' journals received (not merged): "
+                          f"{', '.join(f'{name} {count}' for name, count in received.items())}; "
+                          f"reconciliation: {reconciliation.get('reconciliation')}")
         self.stdout.write(f"Demo HIS mapping: {snapshots['mapping']}; snapshot packages: "
                           f"{snapshots['full'].path}, {snapshots['incremental'].path}")
         self.stdout.write(self.logins(admin.username, people["users"], password))
