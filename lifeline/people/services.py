@@ -157,10 +157,13 @@ class TeamGap:
 
 
 def team_strength():
-    """Every team with its count of active core and backup members (as .core and .backup)."""
+    """Every team with its count of active core and backup members (as .core and .backup), by plan
+    and code. The order is explicit: Django drops Meta.ordering from a GROUP BY query, and the
+    organisation page groups consecutive teams by plan (PostgreSQL returned a plan's teams apart)."""
     def active(kind):
         return Count("memberships", filter=Q(memberships__kind=kind, memberships__member__active=True))
-    return Team.objects.annotate(core=active(TeamMembership.Kind.CORE), backup=active(TeamMembership.Kind.BACKUP))
+    return Team.objects.annotate(core=active(TeamMembership.Kind.CORE), backup=active(TeamMembership.Kind.BACKUP)) \
+        .order_by("plan", "code")
 
 
 def team_gaps() -> list[TeamGap]:
