@@ -12,6 +12,7 @@ Every desk action (registration, charging, prescriptions, pharmacy) checks all i
 `act` before it writes: a refusal raises StationRefused naming the field, and the transaction
 rolls back, so nothing of it reaches the journal.
 """
+import json
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,12 +21,15 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from lifeline.his.wording import gettext as _
+from lifeline.package import container
+from lifeline.package.tables import PackageInvalid
 from lifeline.workstation import numbering, policies, records, search, store
 from lifeline.workstation.errors import StationRefused
 from lifeline.workstation.journal import READY, InForce, Journal
 from lifeline.workstation.leases import KINDS
 
 JOURNAL, BASE = "station.sqlite3", "base.sqlite3"
+FROM_PACKAGE = object()  # Station.open's `merged`: what the package in force says
 
 
 @dataclass(frozen=True)
@@ -39,23 +43,32 @@ class Operator:
 
 
 class Station:
-    """The journal with the base data attached (`base.`). `as_of`: when the base data read the
-    HIS (the package's built_at), the time local stock is rebased on (`stock`); None if unknown."""
+    """The journal with the base data attached (`base.`). What local stock is rebased on (`stock`):
+    `as_of`, when the base data read the HIS (the package's built_at), None if unknown; `merged`,
+    this station's sequence numbers the HIS held merged then (ascending [first, last] ranges, from
+    the package's manifest), None when the package does not say (an older package)."""
 
-    def __init__(self, journal: Journal, low_water: int = numbering.LOW_WATER, as_of: datetime | None = None):
+    def __init__(self, journal: Journal, low_water: int = numbering.LOW_WATER, as_of: datetime | None = None,
+                 merged: list[list[int]] | None = None):
         self.journal, self.db, self.low_water, self.as_of = journal, journal.db, low_water, as_of
+        self.merged = merged
 
     @classmethod
     def open(cls, directory, key: bytes, in_force: InForce, clock: Callable[[], datetime],
-             low_water: int = numbering.LOW_WATER, as_of: datetime | None = None) -> "Station":
+             low_water: int = numbering.LOW_WATER, as_of: datetime | None = None,
+             merged: list[list[int]] | None | object = FROM_PACKAGE) -> "Station":
+        """`merged` (see the class) defaults to what the package in force says of this station
+        (`held_merged`)."""
         directory = Path(directory)
+        if merged is FROM_PACKAGE:
+            merged = held_merged(directory, in_force.package_id, in_force.station)
         journal = Journal.open(directory / JOURNAL, key, in_force, clock)
         journal.db.execute(f"ATTACH DATABASE ? AS base KEY {store.key_literal(key)}",
                            (f"file:{directory / BASE}?mode=ro",))
         numbering.create(journal.db)
         journal.db.executescript(records.SCHEMA)
         search.register_functions(journal.db)
-        return cls(journal, low_water, as_of)
+        return cls(journal, low_water, as_of, merged)
 
     @contextmanager
     def act(self, operator: Operator, action: str):
@@ -84,6 +97,28 @@ class Station:
 
     def close(self):
         self.journal.close()
+
+
+def held_merged(directory: Path, package_id: str, code: str) -> list[list[int]] | None:
+    """The ranges of this station's events (`code`: its name in its events, which the server
+    registered it under) the HIS held merged when the package `package_id` read it: holding.json's
+    `merged` if the puller wrote it there, else the manifest of DIR/packages/<package_id>.llsnap
+    (read without the key: the chain was verified when applied). [] when nothing of this station
+    was merged; None when the package does not say (an older package, or its file is gone)."""
+    try:
+        holding = json.loads((directory / "holding.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        holding = {}
+    merged = holding.get("merged") if holding.get("applied") == package_id else None
+    if merged is None:
+        try:
+            merged = container.open_package(directory / "packages" / f"{package_id}{container.SUFFIX}") \
+                .manifest.get("merged")
+        except PackageInvalid:
+            return None
+    if not isinstance(merged, dict):
+        return None
+    return sorted([int(first), int(last)] for first, last in merged.get(code, []))
 
 
 def positive(value, field: str) -> Decimal:

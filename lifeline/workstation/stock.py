@@ -1,28 +1,56 @@
-"""Local stock: the pharmacy's stock in the base data, less what this station has given out
-since that data read the HIS (its `stock_moves`, written with the events that take the drugs).
+"""Local stock: the pharmacy's stock in the base data, less what this station has given out that
+the base data's stock does not count yet (its `stock_moves`, written with the events that take
+the drugs).
 
-Rebased on every newer package: a package's stock already counts the moves the HIS knew of
-when the package read it (`Station.as_of`, the package's `built_at`), so only the moves the
-station recorded after that time are subtracted; the others would be taken twice. A station
-that does not know when its data was read (`as_of` None) subtracts every move it made.
+Rebased on every newer package. A move (event n of this station) is counted in a package's
+stock if and only if the HIS held event n merged when the package's build read it: merge-back
+writes the event's records and its row of the HIS's merge ledger in one HIS transaction, and the
+build reads that ledger in its snapshot of the HIS, before the stock (lifeline.snapshots.merged).
+The package's manifest carries it (`merged`, per station its merged sequence numbers as ranges;
+`Station.merged` holds this station's). So:
+
+- an emergency move is subtracted unless its event is in the package's merged ranges: a package
+  built when the HIS is back but before merge-back ran still has the stock from before the
+  downtime, and the moves stay subtracted until a package built after their merge; a move held
+  back by a conflict (not merged) stays subtracted past later events' merge;
+- a drill move never reaches the HIS: it is subtracted only while it was made after the package
+  read the HIS (`Station.as_of`, the package's built_at), so the drill's takings drop out with
+  the next package;
+- a package that does not say (`merged` None: built before packages carried it, or its ledger
+  could not be read) falls back to time alone, for every move: moves made after the package
+  read the HIS are subtracted, the others taken as counted (right only once they were merged).
+  A station that does not know when its data was read either (`as_of` None) subtracts every move.
+
+A merge committing between the build's ledger read and its stock read (a HIS whose snapshot is
+not one consistent read) is at worst subtracted twice: less stock is shown, never more.
 """
-from datetime import datetime
+import json
 from decimal import Decimal
 
 from lifeline.his.wording import gettext as _
 from lifeline.workstation.errors import StationRefused
 
+# The moves not counted in the base data's stock (see the module); binds: pharmacy, drug, the
+# merged ranges as JSON (NULL: the package does not say), as_of (NULL: unknown).
+_NOT_COUNTED = """
+SELECT m.quantity FROM stock_moves m JOIN journal j ON j.seq = m.seq
+WHERE m.pharmacy_code = ?1 AND m.drug_code = ?2 AND CASE
+    WHEN j.mode <> 'drill' AND ?3 IS NOT NULL THEN NOT EXISTS (
+        SELECT 1 FROM json_each(?3) r
+        WHERE m.seq BETWEEN json_extract(r.value, '$[0]') AND json_extract(r.value, '$[1]'))
+    ELSE ?4 IS NULL OR julianday(j.recorded_at) > julianday(?4) END
+"""
+
 
 def available(station, pharmacy_code: str, drug_code: str) -> Decimal:
-    """Stock left: the base data's, plus this station's moves (negative: taken) made after the
-    base data read the HIS (each move's time is its event's, in the journal)."""
+    """Stock left: the base data's, plus this station's moves (negative: taken) it does not count
+    yet (see the module); the moves counted are left out in SQL."""
     held = station.db.execute("SELECT quantity FROM base.drug_stock WHERE pharmacy_code = ? AND drug_code = ?",
                               (pharmacy_code, drug_code)).fetchall()
-    moved = station.db.execute("SELECT m.quantity, j.recorded_at FROM stock_moves m JOIN journal j ON j.seq = m.seq "
-                               "WHERE m.pharmacy_code = ? AND m.drug_code = ?", (pharmacy_code, drug_code)).fetchall()
-    since = station.as_of
-    return sum((Decimal(q) for (q,) in held), Decimal(0)) + sum(
-        (Decimal(q) for q, at in moved if since is None or datetime.fromisoformat(at) > since), Decimal(0))
+    merged = None if station.merged is None else json.dumps(station.merged)
+    since = None if station.as_of is None else station.as_of.isoformat()
+    moved = station.db.execute(_NOT_COUNTED, (pharmacy_code, drug_code, merged, since)).fetchall()
+    return sum((Decimal(q) for (q,) in held), Decimal(0)) + sum((Decimal(q) for (q,) in moved), Decimal(0))
 
 
 def drug(db, code: str, field: str) -> tuple:
