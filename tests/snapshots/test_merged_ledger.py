@@ -1,0 +1,54 @@
+"""What a package says was merged (snapshots.merged): per station the sequence numbers the HIS's
+merge ledger holds, as ranges with the holes the ledger has (drill events, events held back),
+read in the build's transaction; nothing merged ever (no ledger) is said as {}."""
+from types import SimpleNamespace
+
+import pytest
+import sqlalchemy as sa
+
+from lifeline.his.writer import LEDGER, ledger_metadata
+from lifeline.snapshots import merged
+from tests.recovery.merge_data import scratch_database
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
+def his_engine(request, tmp_path_factory):
+    url, drop = scratch_database(request.param, tmp_path_factory)
+    engine = sa.create_engine(url)
+    yield engine
+    engine.dispose()
+    drop()
+
+
+def _read(engine):
+    with engine.connect() as connection, connection.begin():
+        return merged.read(SimpleNamespace(connection=connection))
+
+
+def test_the_ledger_s_events_as_ranges_per_station(his_engine):
+    assert _read(his_engine) == {}  # no ledger: nothing was ever merged
+    ledger_metadata.create_all(his_engine)
+    assert _read(his_engine) == {}
+    held = {"收费-01": [*range(1, 341), *range(342, 501)], "收费-02": [7], "药房-01": [2, 3, 5, 6, 9]}
+    with his_engine.begin() as connection:
+        connection.execute(LEDGER.insert(), [{"event_id": f"{station}-{seq}", "station": station, "seq": seq,
+                                              "records": 1} for station, seqs in held.items() for seq in seqs])
+    assert _read(his_engine) == {"收费-01": [[1, 340], [342, 500]], "收费-02": [[7, 7]],
+                                 "药房-01": [[2, 3], [5, 6], [9, 9]]}
+
+
+def test_a_ledger_the_reader_may_not_read_says_nothing_and_the_build_reads_on(his_engine):
+    if his_engine.dialect.name != "postgresql":
+        pytest.skip("a read-only account without the ledger: shown on PostgreSQL")
+    ledger_metadata.create_all(his_engine)
+    role = f"stockmerge_reader_{id(his_engine):x}"
+    with his_engine.begin() as connection:
+        connection.exec_driver_sql(f"CREATE ROLE {role} NOLOGIN")
+    try:
+        with his_engine.connect() as connection, connection.begin():
+            connection.exec_driver_sql(f"SET LOCAL ROLE {role}")
+            assert merged.read(SimpleNamespace(connection=connection)) is None
+            assert connection.exec_driver_sql("SELECT 1").scalar_one() == 1  # the snapshot goes on
+    finally:
+        with his_engine.begin() as connection:
+            connection.exec_driver_sql(f"DROP ROLE {role}")
