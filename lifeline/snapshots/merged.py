@@ -18,6 +18,10 @@ station's code in its events) the sequence numbers merged, as ascending closed r
 back goes per station in seq order, but events held by an open conflict are left behind while
 later ones are written, so the ranges can have holes; gaps and islands are found in SQL.
 
+Known limit: a mapping that writes back through a staging table (the HIS's own job takes the
+rows in later) has an event's ledger row before the HIS's stock counts it; until that job ran a
+station takes the event as counted and shows too much stock.
+
 No ledger in the HIS: nothing was ever merged ({}). A ledger the reading account may not read:
 None, the manifest has no `merged`, and stations keep the older rule (moves made before the
 package read the HIS are taken as counted).
