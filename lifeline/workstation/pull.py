@@ -31,7 +31,9 @@ side and the workstation's own store.
 import http.client
 import json
 import os
+import re
 import secrets
+import shutil
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -142,7 +144,7 @@ def pull(server: Server, directory: Path, keystore: KeyStore, say=lambda text: N
                 raise PullFailed(_("download interrupted: %s; what arrived is kept, run again to continue")
                                  % broken) from None
             say(_("interrupted (%s); trying again") % broken)
-    base = _apply(paths, chain[-1], directory, keystore, say)
+    base = _apply(paths, chain, directory, keystore, say)
     _tidy(directory / "packages", {p.name for p in paths})
     try:
         heard = server.json(API + "stations/holding", body={
@@ -282,30 +284,106 @@ def _download(server: Server, package: dict, part: Path, have: int, say):
                 "id": package["id"], "at": f"{part.stat().st_size:,}", "reason": reason})
 
 
-def _apply(paths: list[Path], listed: dict, directory: Path, keystore: KeyStore, say) -> Path:
-    """Apply the chain into a new file and put it in place of base.sqlite3 in one step."""
-    base, holding, newest = directory / "base.sqlite3", directory / "holding.json", listed["id"]
-    if base.exists() and holding.exists() and json.loads(holding.read_text())["applied"] == newest:
+def _apply(paths: list[Path], chain: list[dict], directory: Path, keystore: KeyStore, say) -> Path:
+    """Put the newest chain's base data in place of base.sqlite3 in one step: the incrementals
+    the held chain lacks applied onto a copy of it when the chain only grew (`_extension`), else
+    the whole chain applied into a new file."""
+    base, holding, newest = directory / "base.sqlite3", directory / "holding.json", chain[-1]["id"]
+    held = _held(holding)
+    if base.exists() and held and held.get("applied") == newest:
         say(_("base data already current: %s") % newest)
         return base
     if keystore.file is None:
         raise PullFailed(_("the station's key file is needed to encrypt its base data"))
-    temp = directory / f".base-{secrets.token_hex(4)}.sqlite3"
+    _sweep(directory)
+    key = store.data_key(keystore.file)
+    temp = directory / f".base-{os.getpid()}-{secrets.token_hex(4)}.sqlite3"
     sealed = temp.with_suffix(".sealed")
     try:
-        applying.apply(paths, temp, keystore)
-        basedata.seal(temp, sealed, store.data_key(keystore.file))
+        grown = _extension(held, chain, paths) if base.exists() else 0
+        if grown:
+            try:
+                basedata.extend(base, sealed, paths[-grown - 1], paths[-grown:], keystore, key, directory)
+            except (store.WrongKey, store.Error, applying.TotalsDiffer, OSError) as held_off:
+                _remove(sealed)
+                say(_("the base data held cannot be extended (%s); applying the whole chain") % held_off)
+                grown = 0
+        if not grown:
+            applying.apply(paths, temp, keystore)
+            basedata.seal(temp, sealed, key)
     except (tables.PackageInvalid, KeyStoreError) as bad:
-        sealed.unlink(missing_ok=True)
+        _remove(sealed)
         raise PullFailed(_("the chain does not verify, the base data stays as it was: %s") % bad) from None
+    except BaseException:
+        _remove(sealed)
+        raise
     finally:
         temp.unlink(missing_ok=True)
     os.chmod(sealed, 0o600)
     os.replace(sealed, base)
-    _write(holding, {"applied": newest, "packages": [p.stem for p in paths], "built_at": listed["built_at"],
+    _write(holding, {"applied": newest, "packages": [p.stem for p in paths], "sha256": [p["sha256"] for p in chain],
+                     "built_at": chain[-1]["built_at"],
                      "price_version": price_version(container.open_package(paths[-1]).manifest)})
-    say(_("applied %(count)d packages up to %(id)s") % {"count": len(paths), "id": newest})
+    if grown:
+        say(_("applied %(count)d new incremental packages up to %(id)s") % {"count": grown, "id": newest})
+    else:
+        say(_("applied %(count)d packages up to %(id)s") % {"count": len(paths), "id": newest})
     return base
+
+
+def _held(holding: Path) -> dict | None:
+    """holding.json, or None if it is missing or unreadable."""
+    try:
+        held = json.loads(holding.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return held if isinstance(held, dict) else None
+
+
+def _extension(held: dict | None, chain: list[dict], paths: list[Path]) -> int:
+    """How many incrementals the server's chain has past the chain held, when it is that chain
+    grown: the same packages first (ids and files' SHA-256 as holding.json records them), then
+    only incrementals; 0 when not (a new full package, another chain, nothing recorded)."""
+    if not held:
+        return 0
+    ids, hashes = held.get("packages"), held.get("sha256")
+    if not isinstance(ids, list) or not ids or hashes is None or len(hashes) != len(ids) \
+            or held.get("applied") != ids[-1] or len(ids) >= len(chain):
+        return 0
+    if [p["id"] for p in chain[:len(ids)]] != ids or [p["sha256"] for p in chain[:len(ids)]] != hashes:
+        return 0
+    if any(p.get("kind") != "incremental" for p in chain[len(ids):]):
+        return 0
+    return len(chain) - len(ids)
+
+
+def _remove(path: Path):
+    for leftover in (path, path.with_name(path.name + "-journal")):
+        leftover.unlink(missing_ok=True)
+
+
+def _sweep(directory: Path):
+    """Remove what a pull killed on the way left: new base data not put in place (encrypted, or a
+    chain's plaintext) and the private directories incrementals were decrypted in, each named
+    after its process, once that process is gone."""
+    for path in directory.iterdir():
+        found = re.match(r"\.base-(\d+)-" if path.name.startswith(".") else r"(\d+)-", path.name)
+        if not found or int(found[1]) == os.getpid() or _alive(int(found[1])):
+            continue
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _write(path: Path, data: dict):

@@ -2,8 +2,9 @@
 with birth date, or the name's pinyin initials (拼音首字母, "zs" for 张三).
 
 Every way is an index lookup: `prepare` adds the indexes, and a table of each patient's
-initials, to the base data before it is sealed (`basedata.seal`); cards issued on this station
-(`new_patients`) are searched the same way, and are few.
+initials, to the base data before it is sealed (`basedata.seal`), and `refresh` keeps them
+right when a pull applies incrementals onto the base data held (`basedata.extend`); cards
+issued on this station (`new_patients`) are searched the same way, and are few.
 
 Initials come from pypinyin, a character at a time (cached: a million names share a few
 thousand characters). A surname's character is taken in every reading it has (单 gives d, s
@@ -49,11 +50,29 @@ def prepare(db):
     db.execute("CREATE INDEX IF NOT EXISTS patient_name_birth ON patient (name, birth_date)")
     db.execute("CREATE TABLE IF NOT EXISTS patient_initials (initials TEXT NOT NULL, card_no TEXT NOT NULL, "
                "PRIMARY KEY (initials, card_no)) WITHOUT ROWID")
-    cursor = db.execute("SELECT card_no, name FROM patient")
-    while batch := cursor.fetchmany(10_000):
-        db.executemany("INSERT OR IGNORE INTO patient_initials VALUES (?, ?)",
-                       [(typed, card_no) for card_no, name in batch for typed in initials(name)])
+    _add_initials(db, "main.patient")
     db.commit()
+
+
+def refresh(db, schema: str, whole: bool):
+    """Keep what `prepare` built right after an incremental was applied to prepared base data
+    (its database attached as `schema`), in the caller's transaction: the indexes follow the
+    patient table by themselves; the initials of the patients it changed, added or deleted are
+    taken again (all of them when it replaced the patients as a whole)."""
+    if whole:
+        db.execute("DELETE FROM main.patient_initials")
+        _add_initials(db, "main.patient")
+        return
+    db.execute(f"DELETE FROM main.patient_initials WHERE card_no IN (SELECT card_no FROM {schema}.patient "
+               f"UNION ALL SELECT card_no FROM {schema}.patient__deleted)")
+    _add_initials(db, f"{schema}.patient")
+
+
+def _add_initials(db, patients: str):
+    cursor = db.execute(f"SELECT card_no, name FROM {patients}")
+    while batch := cursor.fetchmany(10_000):
+        db.executemany("INSERT OR IGNORE INTO main.patient_initials VALUES (?, ?)",
+                       [(typed, card_no) for card_no, name in batch for typed in initials(name)])
 
 
 def find(db, way: str, value: str, birth_date: str = "") -> list[dict]:
