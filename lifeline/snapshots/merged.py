@@ -13,8 +13,12 @@ the ledger read and the stock read counts its events in the stock while they are
 merged, so they are subtracted twice: the station shows less stock than there is, the safe
 side, until the next package.
 
-Per station (the ledger's station: the name the server registered it under, which is the
-station's code in its events) the sequence numbers merged, as ascending closed ranges. Merge-
+Per station the sequence numbers merged, as ascending closed ranges, keyed by the station's
+code in its events (what the station knows itself by): the ledger names a station as the server
+registered it, and the app holding the received journals says which code each name's events
+carry (`codes_with`, registered by lifeline.recovery, which sits above this app). A name
+without a known code is kept as it is (the usual case: the station is registered under its
+code); a code two names claim is said to have nothing merged (less stock shown, never more). Merge-
 back goes per station in seq order, but events held by an open conflict are left behind while
 later ones are written, so the ranges can have holes; gaps and islands are found in SQL.
 
@@ -27,6 +31,7 @@ None, the manifest has no `merged`, and stations keep the older rule (moves made
 package read the HIS are taken as counted).
 """
 import logging
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
@@ -34,6 +39,12 @@ from sqlalchemy.exc import DBAPIError
 from lifeline.his.writer import LEDGER, LEDGER_NAME
 
 log = logging.getLogger("lifeline.snapshots")
+_codes: list[Callable[[], dict[str, set[str]]]] = []
+
+
+def codes_with(provider: Callable[[], dict[str, set[str]]]):
+    """`provider()`: per station name (as the ledger names it) the codes its events carry."""
+    _codes[:] = [provider]
 
 
 def read(snap) -> dict[str, list[list[int]]] | None:
@@ -43,11 +54,22 @@ def read(snap) -> dict[str, list[list[int]]] | None:
         with connection.begin_nested():  # a refusal must not end the snapshot's transaction
             if not sa.inspect(connection).has_table(LEDGER_NAME):
                 return {}
-            return ranges(connection)
+            found = ranges(connection)
     except DBAPIError as exc:
         log.warning("the merge ledger could not be read (%s): the package says nothing of merged events",
                     str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__)
         return None
+    return by_code(found, _codes[0]() if _codes else {})
+
+
+def by_code(found: dict[str, list[list[int]]], codes: dict[str, set[str]]) -> dict[str, list[list[int]]]:
+    """The ranges keyed by each name's code(s) (see the module); a code claimed twice: []."""
+    keyed, claimed = {}, {}
+    for name, held in found.items():
+        for code in codes.get(name) or {name}:
+            claimed[code] = claimed.get(code, 0) + 1
+            keyed[code] = held if claimed[code] == 1 else []
+    return dict(sorted(keyed.items()))
 
 
 def ranges(connection) -> dict[str, list[list[int]]]:

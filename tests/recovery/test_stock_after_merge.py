@@ -98,7 +98,9 @@ def test_dispensed_stock_is_subtracted_until_a_package_read_after_its_merge(his,
 
 
 def test_drill_events_are_holes_in_what_a_package_says_was_merged(his, snapshot_dir, station_keys, tmp_path, clock):
-    """The ledger never holds a drill's events: the ranges skip them (gaps and islands in SQL)."""
+    """The ledger never holds a drill's events: the ranges skip them (gaps and islands in SQL).
+    The station is registered on the server under another name than its code: the package
+    names it by the code in its events, as the station knows itself."""
     assert builder.build(his.mapping_path).status == "published"
     directory = tmp_path / NAME
     _pull(directory, station_keys)
@@ -110,7 +112,7 @@ def test_drill_events_are_holes_in_what_a_package_says_was_merged(his, snapshot_
         pharmacy.dispense_by_hand(desk.station(), PHARMACIST, slip, f.patient["card_no"], f.pharmacy,
                                   [{"drug_code": f.drugs[0][0], "quantity": "1"}])
     events = list(desk.station().journal.events())
-    receive(NAME, [asdict(e) for e in events])
+    receive("门诊收费一号", [asdict(e) for e in events])
     assert merging.run(None, clock.now()).state == MergeRun.State.DONE
     _his_takes(his, f.pharmacy, f.drugs[0][0], 2)  # the two emergency boxes, not the drill's
     clock.advance(minutes=10)

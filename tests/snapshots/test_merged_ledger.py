@@ -25,6 +25,7 @@ def _read(engine):
         return merged.read(SimpleNamespace(connection=connection))
 
 
+@pytest.mark.django_db
 def test_the_ledger_s_events_as_ranges_per_station(his_engine):
     assert _read(his_engine) == {}  # no ledger: nothing was ever merged
     ledger_metadata.create_all(his_engine)
@@ -37,6 +38,7 @@ def test_the_ledger_s_events_as_ranges_per_station(his_engine):
                                  "药房-01": [[2, 3], [5, 6], [9, 9]]}
 
 
+@pytest.mark.django_db
 def test_a_ledger_the_reader_may_not_read_says_nothing_and_the_build_reads_on(his_engine):
     if his_engine.dialect.name != "postgresql":
         pytest.skip("a read-only account without the ledger: shown on PostgreSQL")
@@ -52,3 +54,11 @@ def test_a_ledger_the_reader_may_not_read_says_nothing_and_the_build_reads_on(hi
     finally:
         with his_engine.begin() as connection:
             connection.exec_driver_sql(f"DROP ROLE {role}")
+
+
+def test_stations_are_named_by_the_code_in_their_events():
+    found = {"门诊收费一号": [[1, 9]], "收费-02": [[1, 4]], "急诊-A": [[1, 2]], "急诊-B": [[1, 7]]}
+    codes = {"门诊收费一号": {"收费-01"}, "急诊-A": {"急诊"}, "急诊-B": {"急诊"}}
+    # 收费-02 is registered under its code; two stations whose events both say 急诊: neither is
+    # taken as merged (a station subtracts what it gave until told otherwise).
+    assert merged.by_code(found, codes) == {"收费-01": [[1, 9]], "收费-02": [[1, 4]], "急诊": []}
