@@ -50,6 +50,7 @@ def prepare(db):
     db.execute("CREATE INDEX IF NOT EXISTS patient_name_birth ON patient (name, birth_date)")
     db.execute("CREATE TABLE IF NOT EXISTS patient_initials (initials TEXT NOT NULL, card_no TEXT NOT NULL, "
                "PRIMARY KEY (initials, card_no)) WITHOUT ROWID")
+    _index_initials_by_card(db)
     _add_initials(db, "main.patient")
     db.commit()
 
@@ -63,9 +64,15 @@ def refresh(db, schema: str, whole: bool):
         db.execute("DELETE FROM main.patient_initials")
         _add_initials(db, "main.patient")
         return
+    _index_initials_by_card(db)  # base data prepared before the index was
     db.execute(f"DELETE FROM main.patient_initials WHERE card_no IN (SELECT card_no FROM {schema}.patient "
                f"UNION ALL SELECT card_no FROM {schema}.patient__deleted)")
     _add_initials(db, f"{schema}.patient")
+
+
+def _index_initials_by_card(db):
+    """A patient's initials found by card no.: what `refresh` deletes when a patient changes."""
+    db.execute("CREATE INDEX IF NOT EXISTS main.patient_initials_card ON patient_initials (card_no)")
 
 
 def _add_initials(db, patients: str):
