@@ -30,27 +30,30 @@ from decimal import Decimal
 from lifeline.his.wording import gettext as _
 from lifeline.workstation.errors import StationRefused
 
-# The moves not counted in the base data's stock (see the module); binds: pharmacy, drug, the
+# The moves not counted in the base data's stock (see the module), as (quantity, how many): the
+# Decimal sum is left to Python, over a few distinct quantities. Binds: pharmacy, drug, the
 # merged ranges as JSON (NULL: the package does not say), as_of (NULL: unknown).
 _NOT_COUNTED = """
-SELECT m.quantity FROM stock_moves m JOIN journal j ON j.seq = m.seq
+WITH merged(first, last) AS MATERIALIZED (
+    SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(coalesce(?3, '[]')))
+SELECT m.quantity, count(*) FROM stock_moves m JOIN journal j ON j.seq = m.seq
 WHERE m.pharmacy_code = ?1 AND m.drug_code = ?2 AND CASE
-    WHEN j.mode <> 'drill' AND ?3 IS NOT NULL THEN NOT EXISTS (
-        SELECT 1 FROM json_each(?3) r
-        WHERE m.seq BETWEEN json_extract(r.value, '$[0]') AND json_extract(r.value, '$[1]'))
+    WHEN j.mode <> 'drill' AND ?3 IS NOT NULL
+        THEN NOT EXISTS (SELECT 1 FROM merged r WHERE m.seq BETWEEN r.first AND r.last)
     ELSE ?4 IS NULL OR julianday(j.recorded_at) > julianday(?4) END
+GROUP BY m.quantity
 """
 
 
 def available(station, pharmacy_code: str, drug_code: str) -> Decimal:
     """Stock left: the base data's, plus this station's moves (negative: taken) it does not count
-    yet (see the module); the moves counted are left out in SQL."""
+    yet (see the module); the moves are chosen and counted in SQL."""
     held = station.db.execute("SELECT quantity FROM base.drug_stock WHERE pharmacy_code = ? AND drug_code = ?",
                               (pharmacy_code, drug_code)).fetchall()
     merged = None if station.merged is None else json.dumps(station.merged)
     since = None if station.as_of is None else station.as_of.isoformat()
     moved = station.db.execute(_NOT_COUNTED, (pharmacy_code, drug_code, merged, since)).fetchall()
-    return sum((Decimal(q) for (q,) in held), Decimal(0)) + sum((Decimal(q) for (q,) in moved), Decimal(0))
+    return sum((Decimal(q) for (q,) in held), Decimal(0)) + sum((Decimal(q) * n for q, n in moved), Decimal(0))
 
 
 def drug(db, code: str, field: str) -> tuple:
