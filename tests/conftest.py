@@ -1,5 +1,9 @@
 """Shared fixtures: the database check, the injected clock, users with roles, a real Chromium."""
 import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -22,12 +26,20 @@ DJANGO_DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences
 
 
 def pytest_configure(config):
-    import tempfile
-    from pathlib import Path
-
     settings.AUDIT_KEY = os.environ["LIFELINE_AUDIT_KEY"]
     settings.AUDIT_ANCHOR_FILE = Path(tempfile.mkdtemp(prefix="lifeline-anchors-")) / "audit-anchors.log"
     db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        # A file, not SQLite's shared in-memory database: Django hands the one in-memory connection to
+        # every live-server request thread, so a page's poll ran inside whatever the test thread was
+        # doing on that connection (broken transactions, rows committed into the next test). With a
+        # file each thread has its own connection, as under gunicorn. tmpfs keeps it as fast; this
+        # process's own directory keeps parallel runs (and xdist workers) apart.
+        shm = Path("/dev/shm") if Path("/dev/shm").is_dir() else None
+        scratch = tempfile.mkdtemp(prefix="lifeline-test-", dir=shm)
+        config.add_cleanup(lambda: shutil.rmtree(scratch, ignore_errors=True))
+        db.setdefault("TEST", {})["NAME"] = str(Path(scratch) / "db.sqlite3")
+        return
     if "postgresql" not in db["ENGINE"]:
         return
     import psycopg
@@ -143,3 +155,35 @@ def default_language():
     from django.utils import translation
 
     translation.deactivate()
+
+
+
+def _live_requests():
+    import threading
+
+    return [t for t in threading.enumerate() if t.name.endswith("(process_request_thread)") and t.is_alive()]
+
+
+@pytest.fixture(autouse=True)
+def _live_server_settled(request):
+    """A test using the live server ends only when the server has answered everything it was asked.
+
+    A request still running when a test ends (a page's poll, a keep-alive socket closing) would run
+    during the next test and write into its database. So close the browser contexts the test opened
+    and wait for the live server's request threads, before the database is flushed (requesting
+    transactional_db here puts this teardown before the flush).
+    """
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    browser = request.getfixturevalue("browser") if "browser" in request.fixturenames else None
+    opened_before = set(browser.contexts) if browser else set()
+    yield
+    for context in set(browser.contexts if browser else ()) - opened_before:
+        context.close()
+    deadline = time.monotonic() + 10
+    while _live_requests() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    if _live_requests():
+        pytest.fail(f"the live server was still answering {len(_live_requests())} request(s) 10 s after the test")
