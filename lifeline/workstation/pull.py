@@ -8,11 +8,20 @@ DIR/base.sqlite3 (applying verifies every package: signature, decryption, row co
 checksums, as `container.verify` does) and reports what the station holds. A chain that does
 not verify never replaces the base data the station has.
 
+When the newest chain is the one held grown by incrementals (the same packages first, by id and
+file SHA-256 as holding.json records them), only the new incrementals are applied, onto an
+encrypted copy of base.sqlite3 (`basedata.extend`), with the same checks: each verified and
+following its parent, then every table's totals those of the newest manifest. Anything else (a
+new full package, another chain, holding.json missing or without checksums, base data that does
+not open, totals that differ from the manifest's) applies the whole chain.
+
     DIR/packages/<id>.llsnap        downloaded packages, checked
     DIR/packages/<id>.llsnap.part   a download under way; the next attempt continues it
     DIR/base.sqlite3                the chain applied: the station's base data, encrypted (SQLCipher,
                                     keyed from the station's key file; store.py)
-    DIR/holding.json                which package base.sqlite3 holds (its build time, price version)
+    DIR/holding.json                which package base.sqlite3 holds (`applied`), the chain's package
+                                    ids and files' SHA-256 (`packages`, `sha256`), its build time,
+                                    price version
     DIR/operators.json              the emergency credentials, signed by the server (operators.py)
     DIR/station.sqlite3             the journal: the number leases the server granted are received
                                     there (`numbering.receive`), so the desk issues numbers from them
@@ -25,7 +34,9 @@ does not hold yet.
 
 Patient data never rests in clear: the chain is applied into a temporary file, sealed into
 base.sqlite3 and the plaintext removed before the new base data takes the old one's place (DIR
-is 0700 for the moment between). Django-free: only the package format, the wording of the HIS
+is 0700 for the moment between); an extension works on an encrypted copy, only each
+incremental's own database decrypted, in a private directory. What a pull killed on the way
+left is removed by the next (`_sweep`). Django-free: only the package format, the wording of the HIS
 side and the workstation's own store.
 """
 import http.client

@@ -234,7 +234,7 @@ def test_a_pull_killed_while_extending_leaves_the_old_base_data_usable(holding, 
              str(holding.keystore.file), str(tmp_path / "listing.json")],
             cwd=ROOT, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
         assert worker.stdout.readline().strip() == "start"
-        time.sleep(rng.uniform(0, 0.8))  # the worker's extension takes about a second (it pauses between steps)
+        time.sleep(rng.uniform(0, 2.0))  # the worker's pull takes about two seconds (it pauses between steps)
         worker.send_signal(signal.SIGKILL)
         worker.wait()
         worker.stdout.close()
