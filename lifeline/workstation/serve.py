@@ -56,7 +56,8 @@ def main(argv=None):
     print(f"Emergency workstation on http://{args.bind}/ (station {env['LIFELINE_STATION_CODE']}, data in "
           f"{directory})", flush=True)
     command = [sys.executable, "-m", "gunicorn", "lifeline.workstation.web.wsgi:application", "--bind", args.bind,
-               "--workers", str(args.workers), "--timeout", "60", "--access-logfile", "-"]
+               "--workers", str(args.workers), "--timeout", "60", "--access-logfile", "-",
+               "--no-control-socket"]  # one path per user (~/.gunicorn/): the server's, beside it, would clash
     if not args.server:
         os.execve(sys.executable, command, env)
     if not args.token:

@@ -15,9 +15,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, bind, workers, **options):
         call_command("collectstatic", interactive=False, verbosity=0)
+        # --no-control-socket: gunicorn's control socket has one path per user (~/.gunicorn/), so a
+        # second gunicorn on the host (a station beside the server) would take it over; unused here.
         self.stdout.write(f"Lifeline listening on http://{bind}/ (data in {settings.DATA_DIR})")
         os.execv(
             sys.executable,
             [sys.executable, "-m", "gunicorn", "lifeline.wsgi:application", "--bind", bind, "--workers", str(workers),
-             "--access-logfile", "-", "--timeout", "120"],
+             "--access-logfile", "-", "--timeout", "120", "--no-control-socket"],
         )
