@@ -141,6 +141,8 @@ can_reconcile = Policy("can_reconcile", (C, D, P),
                        _("Only commanders, IT on duty and department staff work on the reconciliation"))
 can_sign_off_reconciliation = Policy("can_sign_off_reconciliation", (C,),
                                      _("Only the command centre signs the reconciliation off"))
+can_sign_off_drills = Policy("can_sign_off_drills", (C,),
+                             _("Only a commander signs off a drill report: IT on duty ran the drill"))
 can_import_journals = Policy("can_import_journals", (C, D),
                              _("Only commanders and IT on duty import a station's journal file"))
 can_merge_back = Policy("can_merge_back", (C,),

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lifeline.accounts.permissions import can_sign_off_drills
 from lifeline.core import alarms, clock
 from lifeline.core.errors import Refused
 from lifeline.drills import defaults, faults
@@ -247,7 +248,8 @@ def set_finding_status(finding: Finding, status: str) -> Finding:
 
 @transaction.atomic
 def sign_off(drill: Drill, user, note="") -> Drill:
-    """The commander's signature under an ended drill's report."""
+    """The commander's signature under an ended drill's report (not IT's, who ran it)."""
+    can_sign_off_drills.check(user)
     drill = Drill.objects.select_for_update().get(pk=drill.pk)
     _require(drill, Drill.Status.ENDED)
     drill.status, drill.signed_by, drill.signed_at = Drill.Status.SIGNED, user, clock.now()

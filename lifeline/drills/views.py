@@ -10,7 +10,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from lifeline.accounts.permissions import can_read, can_run_incidents
+from lifeline.accounts.permissions import can_read, can_run_incidents, can_sign_off_drills
 from lifeline.core import clock
 from lifeline.core.errors import Refused, add_to_form
 from lifeline.drills import printing, report, results, schedules, services
@@ -67,7 +67,8 @@ def _drill_page(request, drill, finding_form=None, status=200):
                      for f in drill.findings.all()],
         "faults": drill.faults.all(), "to_record": [r for r in rows if r.at is None],
         "finding_form": finding_form or FindingForm(), "sign_off_form": SignOffForm(),
-        "may_edit": can_run_incidents(request.user)}, status=status)
+        "may_edit": can_run_incidents(request.user), "may_sign_off": can_sign_off_drills(request.user)},
+                  status=status)
 
 
 @can_read.page
@@ -110,7 +111,7 @@ def end(request, pk):
 
 
 @require_POST
-@can_run_incidents.page
+@can_sign_off_drills.page
 def sign_off(request, pk):
     form = SignOffForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""

@@ -232,7 +232,7 @@ EXPECTED = {
     "drills:end": "C D",
     "drills:add_finding": "C D",
     "drills:finding_status": "C D",
-    "drills:sign_off": "C D",
+    "drills:sign_off": "C",
     "drills:report_file": "C D A",
     "reconciliation:index": "C D P A",
     "reconciliation:detail": "C D P A",

@@ -91,6 +91,16 @@ def test_a_commander_signs_off_an_ended_drill(drill, morning, client, people):
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
 
 
+def test_it_on_duty_who_ran_the_drill_does_not_sign_its_report_off(drill, morning, it_client):
+    it_client.post(f"/drills/{drill.pk}/start/")
+    morning.advance(minutes=40)
+    it_client.post(f"/drills/{drill.pk}/end/")
+    assert "签署" not in it_client.get(f"/drills/{drill.pk}/").content.decode()
+    refused = it_client.post(f"/drills/{drill.pk}/sign-off/", {"note": "同意"})
+    drill.refresh_from_db()
+    assert refused.status_code == 403 and drill.status == Drill.Status.ENDED and drill.signed_by is None
+
+
 def test_a_schedule_is_saved_and_its_next_drill_planned(plan_001, morning, it_client):
     response = it_client.post("/drills/schedules/", {"scenario": "internet_hospital:network_outage", "every": "month",
                                                      "day": "15", "month": "1", "time": "09:30", "remind_days": "3"})
