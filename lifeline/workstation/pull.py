@@ -332,9 +332,10 @@ def _apply(paths: list[Path], chain: list[dict], directory: Path, keystore: KeyS
         temp.unlink(missing_ok=True)
     os.chmod(sealed, 0o600)
     os.replace(sealed, base)
+    manifest = container.open_package(paths[-1]).manifest
     _write(holding, {"applied": newest, "packages": [p.stem for p in paths], "sha256": [p["sha256"] for p in chain],
-                     "built_at": chain[-1]["built_at"],
-                     "price_version": price_version(container.open_package(paths[-1]).manifest)})
+                     "built_at": chain[-1]["built_at"], "price_version": price_version(manifest),
+                     "merged": manifest.get("merged")})  # what local stock is rebased on (stock.py)
     if grown:
         say(_("applied %(count)d new incremental packages up to %(id)s") % {"count": grown, "id": newest})
     else:

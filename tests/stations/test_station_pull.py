@@ -88,6 +88,8 @@ def test_a_station_pulls_the_chain_applies_it_and_checks_in(live_server, chain, 
     assert_same_rows(workstation.rows(), source_rows(small_his.mapping))
     assert workstation.dir.stat().st_mode & 0o777 == 0o700 and base.stat().st_mode & 0o777 == 0o600
     assert held_files(workstation.dir) == sorted([f"{full.package_id}.llsnap", f"{incremental.package_id}.llsnap"])
+    # what the desk's local stock is rebased on: nothing merged, this HIS has no merge ledger yet
+    assert json.loads((workstation.dir / "holding.json").read_text())["merged"] == {}
 
     station = Station.objects.get()
     assert (station.package_id, station.package_built_at) == (incremental.package_id, incremental.started_at)
