@@ -11,13 +11,23 @@ from lifeline.snapshots import merged
 from tests.recovery.merge_data import scratch_database
 
 
-@pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
-def his_engine(request, tmp_path_factory):
-    url, drop = scratch_database(request.param, tmp_path_factory)
+def _engine(kind, tmp_path_factory):
+    url, drop = scratch_database(kind, tmp_path_factory)
     engine = sa.create_engine(url)
     yield engine
     engine.dispose()
     drop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
+def his_engine(request, tmp_path_factory):
+    yield from _engine(request.param, tmp_path_factory)
+
+
+@pytest.fixture
+def postgresql_his(tmp_path_factory):
+    """A read-only account is shown on PostgreSQL (roles without a login, SET LOCAL ROLE)."""
+    yield from _engine("postgresql", tmp_path_factory)
 
 
 def _read(engine):
@@ -39,9 +49,8 @@ def test_the_ledger_s_events_as_ranges_per_station(his_engine):
 
 
 @pytest.mark.django_db
-def test_a_ledger_the_reader_may_not_read_says_nothing_and_the_build_reads_on(his_engine):
-    if his_engine.dialect.name != "postgresql":
-        pytest.skip("a read-only account without the ledger: shown on PostgreSQL")
+def test_a_ledger_the_reader_may_not_read_says_nothing_and_the_build_reads_on(postgresql_his):
+    his_engine = postgresql_his
     ledger_metadata.create_all(his_engine)
     role = f"stockmerge_reader_{id(his_engine):x}"
     with his_engine.begin() as connection:
