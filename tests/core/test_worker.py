@@ -5,8 +5,6 @@ import subprocess
 import sys
 import time
 
-import pytest
-
 from lifeline.core import worker as worker_module
 from lifeline.core.worker import Worker
 
@@ -90,7 +88,6 @@ def test_other_database_errors_are_not_retried(monkeypatch):
     assert len(tries) == 1
 
 
-@pytest.mark.django_db(transaction=True)
 def test_worker_process_beats_and_stops_on_sigterm(tmp_path):
     env = {**os.environ, "LIFELINE_DATA_DIR": str(tmp_path), "PYTHONUNBUFFERED": "1"}
     env.pop("LIFELINE_DATABASE_URL", None)  # its own SQLite file

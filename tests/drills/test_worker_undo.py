@@ -6,8 +6,6 @@ import signal
 import sqlite3
 import time
 
-import pytest
-
 from tests.drills.test_faults import accepts, lab, until  # noqa: F401 (fixture)
 from tests.incidents.test_worker_processes import environment, run, start_worker, wait_for
 
@@ -24,7 +22,6 @@ services.start(drill)
 UNDONE = "select count(*) from drills_faultinjection where undone_at is not null"
 
 
-@pytest.mark.django_db(transaction=True)
 def test_a_killed_worker_leaves_the_undo_to_the_next_one(tmp_path, lab):
     port, start, stop = lab
     (tmp_path / "drill_targets.json").write_text(json.dumps({"lab-web": {"drill_safe": True, "start": start,
