@@ -11,6 +11,7 @@ Django-free (aware UTC datetimes, as Django's timezone.now() with USE_TZ): the H
 package format and the emergency workstation use it too.
 """
 import os
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 _frozen: datetime | None = None
@@ -37,3 +38,15 @@ def advance(**delta) -> datetime:
 def unfreeze() -> None:
     global _frozen
     _frozen = None
+
+
+@contextmanager
+def restored():
+    """Inside the block the clock may be frozen and jumped; after it the clock is as it was before
+    (running, or frozen where a test froze it), however the block ends."""
+    global _frozen
+    before = _frozen
+    try:
+        yield
+    finally:
+        _frozen = before

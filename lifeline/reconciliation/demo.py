@@ -35,9 +35,8 @@ def load_demo(start: datetime, end: datetime) -> dict:
 
 def _incident(start: datetime, end: datetime, commander) -> Incident:
     """Opened, acknowledged and resolved at the downtime's times (the clock set back meanwhile,
-    so the timeline reads as it happened; `lifeline demo` runs on the real clock, which is left
-    running again after)."""
-    try:
+    so the timeline reads as it happened; after, the clock is as it was)."""
+    with clock.restored():
         clock.freeze(start)
         incident = lifecycle.open_incident(plan_id=PLAN, title=TITLE, scenario_id=SCENARIO, level_id=LEVEL,
                                            user=commander)
@@ -46,8 +45,6 @@ def _incident(start: datetime, end: datetime, commander) -> Incident:
         clock.freeze(end)
         lifecycle.transition(incident, "resolved", user=commander, note="数据库主库恢复，HIS恢复使用",
                              confirmed=True)
-    finally:
-        clock.unfreeze()
     return Incident.objects.get(pk=incident.pk)
 
 
