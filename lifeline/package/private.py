@@ -9,6 +9,8 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+from lifeline.core import processes
+
 
 @contextmanager
 def private_dir(root: Path):
@@ -31,18 +33,8 @@ def sweep_private_dirs(root: Path) -> list[Path]:
         return removed
     for path in Path(root).iterdir():
         pid = path.name.split("-", 1)[0]
-        if pid.isdigit() and (int(pid) == os.getpid() or _alive(int(pid))):
+        if pid.isdigit() and (int(pid) == os.getpid() or processes.alive(int(pid))):
             continue
         shutil.rmtree(path, ignore_errors=True)
         removed.append(path)
     return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

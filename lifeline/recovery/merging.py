@@ -24,7 +24,6 @@ Invariants:
   patient is created as recorded.
 """
 import logging
-import os
 import socket
 from collections import Counter
 from collections.abc import Callable
@@ -39,7 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from lifeline.core import clock
+from lifeline.core import clock, processes
 from lifeline.core.errors import Refused
 from lifeline.core.worker import worker_name
 from lifeline.his import mapping as his_mapping
@@ -441,15 +440,7 @@ def _process_alive(worker: str) -> bool:
     """Whether the process `host:pid` still runs; a process of another machine is taken as alive
     (only its heartbeat tells)."""
     host, _sep, pid = worker.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return True
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process: alive
-        return True
-    return True
+    return host != socket.gethostname() or not pid.isdigit() or processes.alive(int(pid))
 
 
 def _beat(merge_run: MergeRun, **values):

@@ -53,6 +53,7 @@ from importlib.metadata import version
 from pathlib import Path
 from urllib.parse import urljoin
 
+from lifeline.core import processes
 from lifeline.his.wording import gettext as _
 from lifeline.package import applying, container, tables
 from lifeline.package.container import SUFFIX
@@ -380,22 +381,13 @@ def _sweep(directory: Path):
     after its process, once that process is gone."""
     for path in directory.iterdir():
         found = re.match(r"\.base-(\d+)-" if path.name.startswith(".") else r"(\d+)-", path.name)
-        if not found or int(found[1]) == os.getpid() or _alive(int(found[1])):
+        if not found or int(found[1]) == os.getpid() or processes.alive(int(found[1])):
             continue
         if path.is_dir():
             shutil.rmtree(path, ignore_errors=True)
         else:
             path.unlink(missing_ok=True)
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _write(path: Path, data: dict):
