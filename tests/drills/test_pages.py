@@ -95,7 +95,8 @@ def test_it_on_duty_who_ran_the_drill_does_not_sign_its_report_off(drill, mornin
     it_client.post(f"/drills/{drill.pk}/start/")
     morning.advance(minutes=40)
     it_client.post(f"/drills/{drill.pk}/end/")
-    assert "签署" not in it_client.get(f"/drills/{drill.pk}/").content.decode()
+    page = it_client.get(f"/drills/{drill.pk}/").content.decode()
+    assert f"/drills/{drill.pk}/sign-off/" not in page and "尚未签署：演练报告由指挥人员签署" in page
     refused = it_client.post(f"/drills/{drill.pk}/sign-off/", {"note": "同意"})
     drill.refresh_from_db()
     assert refused.status_code == 403 and drill.status == Drill.Status.ENDED and drill.signed_by is None
