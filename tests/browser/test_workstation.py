@@ -41,7 +41,7 @@ def _declare_downtime(page, url):
     page.fill("input[name=code]", "0901")
     page.fill("input[name=pin]", PASSWORD)
     page.fill("input[name=reason]", "HIS 数据库宕机")
-    page.click("form[action='/mode/'] button[type=submit]")
+    _submit(page, "form[action='/mode/'] button[type=submit]")  # is_visible does not wait for the answer
     assert page.locator(".bar .mode-emergency").is_visible()
 
 
