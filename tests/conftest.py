@@ -141,8 +141,8 @@ def login(live_server):
         page.goto(f"{live_server.url}/accounts/login/?next={next_path}")
         page.fill("#id_username", username)
         page.fill("#id_password", password)
-        page.click("button[type=submit]")
-        page.wait_for_load_state()
+        with page.expect_navigation():  # a goto right after would abort the login's post
+            page.click("button[type=submit]")
         return page
 
     return do

@@ -30,7 +30,8 @@ def test_duty_officer_opens_seed_003_sees_cashier_card_and_downloads_the_binder(
     assert scenarios.filter(has_text="数据库服务器集群单台故障").count() == 1
     assert scenarios.filter(has_text="门诊应急服务器").count() >= 1
 
-    page.locator("a[href$='/duty-cards/']").first.click()
+    with page.expect_navigation():
+        page.locator("a[href$='/duty-cards/']").first.click()
     cashier = page.get_by_role("heading", name="收费处")
     assert cashier.is_visible()
     assert "应急系统切换前后收款分开" in page.content()

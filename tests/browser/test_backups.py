@@ -71,8 +71,8 @@ def test_every_backup_page_in_every_role_at_desktop_and_phone_width(browser, liv
         page.goto(f"{live_server.url}/accounts/login/")
         page.fill("#id_username", f"walk_{letter}")
         page.fill("#id_password", "correct-horse-9")
-        page.click("button[type=submit]")
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.click("button[type=submit]")
         for url in backup_pages():
             for viewport in VIEWPORTS:
                 page.set_viewport_size(viewport)

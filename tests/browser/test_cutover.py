@@ -21,20 +21,20 @@ def test_it_adds_a_task_marks_it_done_and_the_board_updates(page, live_server, l
     page.fill("#id_owner", "赵科长")
     page.fill("#id_deadline", "2022-08-20T18:00")
     page.get_by_label("数据比对", exact=True).check()
-    page.click("form[action$='/tasks/'] button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("form[action$='/tasks/'] button[type=submit]")
     task = page.locator("#tasks li[data-task='发放正式上线切换通知']")
     assert task.locator(".task-status").inner_text() == "待办"
     assert "前置: 数据比对" in task.inner_text()
     assert page.locator("#task-progress").inner_text() == "已完成 0 / 3 项任务"
 
     # Its dependency is not done: refused, and the board says why.
-    task.locator("button[value=done]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        task.locator("button[value=done]").click()
     assert "依赖的任务未完成：数据比对" in page.locator(".messages").inner_text()
     for title in ("老系统基础数据迁移", "数据比对", "发放正式上线切换通知"):
-        page.locator(f"#tasks li[data-task='{title}'] button[value=done]").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.locator(f"#tasks li[data-task='{title}'] button[value=done]").click()
     task = page.locator("#tasks li[data-task='发放正式上线切换通知']")
     assert task.locator(".task-status").inner_text() == "已完成"
     assert "done" in task.get_attribute("class")

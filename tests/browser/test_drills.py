@@ -15,15 +15,15 @@ def test_it_on_duty_starts_a_drill_and_records_a_milestone_on_a_phone(page, logi
     page.set_viewport_size(PHONE)
     login(page, "zhangwei", next_path=f"/drills/{drill.pk}/")
     assert "网络中断" in page.locator("h1").inner_text()
-    page.click("button:has-text('开始演练')")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("button:has-text('开始演练')")
     assert "演练已开始" in page.locator(".messages").inner_text()
     assert page.locator("#drill-status").inner_text() == "进行中"
     assert Drill.objects.get().incident.is_drill
 
     morning.advance(minutes=2)
-    page.click("button:has-text('记录：发现故障')")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("button:has-text('记录：发现故障')")
     row = page.locator("#milestones tr", has_text="发现故障").inner_text()
     assert "≤ 1 分钟" in row and "2.0 分钟" in row and "超出目标 1 分钟" in row
     assert page.locator("button:has-text('记录：发现故障')").count() == 0

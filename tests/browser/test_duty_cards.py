@@ -33,8 +33,8 @@ def test_a_department_user_sees_and_acknowledges_their_card_and_it_sees_who(
     login(commander, "boss", next_path=f"/plans/{PLAN}/")
     assert "挂号处" in commander.locator("#unmatched-departments").inner_text()
     commander.fill("input[aria-label='挂号处']", "门诊部")
-    commander.click("table.department-map ~ button[type=submit]")
-    commander.wait_for_load_state()
+    with commander.expect_navigation():
+        commander.click("table.department-map ~ button[type=submit]")
     assert commander.locator("table.department-map tr.matched td").first.inner_text() == "挂号处"
     commander.context.close()
 
@@ -42,8 +42,8 @@ def test_a_department_user_sees_and_acknowledges_their_card_and_it_sees_who(
     card = page.locator(f"#card-{incident.pk}-registration")
     assert card.count() == 1 and page.locator("section.card").count() == 1
     assert "常备手工挂号单据" in card.inner_text()
-    card.locator("button[type=submit]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        card.locator("button[type=submit]").click()
     assert "已确认" in page.locator(f"#card-{incident.pk}-registration").inner_text()
 
     duty = browser.new_context(locale="zh-CN").new_page()

@@ -22,8 +22,8 @@ def test_a_daily_inspection_is_completed_on_a_phone_and_appears_in_the_quarterly
     assert len(manual) == 3 and daily.items.filter(kind="automatic").count() == 2
     page.set_viewport_size(PHONE)
     login(page, "zhangwei", next_path="/inspections/")
-    page.locator("ul.rounds a", has_text="机房日常巡检").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("ul.rounds a", has_text="机房日常巡检").click()
     checks = page.locator("ul.checks").inner_text()
     assert "HIS 数据库状态" in checks and "PACS 接口状态" in checks and "由 Lifeline 自动填写" in checks
     assert page.evaluate("[document.scrollingElement.scrollWidth, innerWidth]") == [390, 390]
@@ -34,16 +34,16 @@ def test_a_daily_inspection_is_completed_on_a_phone_and_appears_in_the_quarterly
         page.check(f"input[name='item-{item.pk}-passed'][value=pass]")
     temperature = f"input[name='item-{manual['机房温度'].pk}-value']"
     page.fill(temperature, "31")
-    page.click(".round-form button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click(".round-form button[type=submit]")
     error = page.locator(".field-error", has=page.locator(temperature)).inner_text()
     assert "超出合格范围 18–27 °C" in error
     assert Round.objects.get().completed_at is None and not Result.objects.exists()
 
     page.fill(temperature, "23")
     page.fill(f"input[name='item-{manual['消防设施'].pk}-note']", "灭火器压力正常")
-    page.click(".round-form button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click(".round-form button[type=submit]")
     assert page.url.endswith("/inspections/")
     assert "巡检已完成" in page.locator(".messages").inner_text()
     assert "张伟" in page.locator("ul.rounds li.done").inner_text()

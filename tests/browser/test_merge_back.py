@@ -55,8 +55,8 @@ def test_the_commander_dry_runs_confirms_a_patient_merges_and_signs_the_reconcil
     assert page.locator("h1").inner_text() == "回写到 HIS"
 
     # 1. the dry run: nothing written, every conflict listed
-    page.click("#dry-run")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("#dry-run")
     assert "试运行已排队" in page.locator(".messages").inner_text()
     assert page.locator("#active-run").is_visible()
     work(clock)
@@ -72,20 +72,20 @@ def test_the_commander_dry_runs_confirms_a_patient_merges_and_signs_the_reconcil
     # 2. the temporary patient is the HIS's patient; the other conflicts written as recorded
     real = facts(his).patient["card_no"]
     match.locator("select[name=card_no]").select_option(real)
-    match.locator(f"button[data-confirm='{conflicted['card']}']").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        match.locator(f"button[data-confirm='{conflicted['card']}']").click()
     decided = page.locator(f"tr[data-conflict=patient_match][data-key='{conflicted['card']}']").inner_text()
     assert f"已确认为 HIS 患者（{real}）" in decided and "李强" in decided
     assert not page.locator(f"button[data-confirm='{conflicted['card']}']").count()  # the conflict is decided
     for kind in ("invoice_used", "price_changed", "stock_negative"):
-        page.click(f"button[data-accept-all={kind}]")
-        page.wait_for_load_state()
+        with page.expect_navigation():  # wait_for_load_state alone may see the page before the post
+            page.click(f"button[data-accept-all={kind}]")
     assert not page.locator("button[data-accept-all]").count() and page.locator("#merge").is_enabled()
     shot(page, "2-decided")
 
     # 3. the merge: every event written once, the counts shown
-    page.click("#merge")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("#merge")
     work(clock)
     merged = MergeRun.objects.get(dry_run=False)
     page.locator(f"tr[data-run='{merged.pk}'][data-state=done]").wait_for()
@@ -104,14 +104,14 @@ def test_the_commander_dry_runs_confirms_a_patient_merges_and_signs_the_reconcil
     # 4. the reconciliation of that downtime, signed off by the commander
     page.goto(f"{live_server.url}/reconciliation/")
     page.select_option("#id_incident", str(downtime.pk))
-    page.click("button:has-text('开始对账')")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("button:has-text('开始对账')")
     assert "HIS 数据库宕机" in page.locator("h1").inner_text()
     patient = page.locator("#table-patients tr", has_text=conflicted["card"]).inner_text()
     assert "确认为既有患者" in patient and real in patient
     page.fill("#id_note", "回写与收款已核对")
-    page.click("button:has-text('签署对账')")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("button:has-text('签署对账')")
     assert "对账已签署" in page.locator(".messages").inner_text()
     signed = page.locator("#signed-off").inner_text()
     assert "李强" in signed and "2026-12-06 11:30" in signed and "回写与收款已核对" in signed

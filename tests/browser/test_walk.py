@@ -171,8 +171,8 @@ def walk_role(browser, live_server, who, username, world) -> tuple[list[str], in
             page.goto(f"{live_server.url}/accounts/login/")
             page.fill("#id_username", username)
             page.fill("#id_password", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_load_state()
+            with page.expect_navigation():
+                page.click("button[type=submit]")
         for row, url in pages_for(who, world):
             for viewport in VIEWPORTS:
                 page.set_viewport_size(viewport)

@@ -18,8 +18,8 @@ def test_a_commander_signs_off_the_reconciliation(browser, login, downtime, make
 
     cashier = browser.new_page(viewport=PHONE)
     login(cashier, "wang", next_path=f"/reconciliation/{rec.pk}/")
-    cashier.locator("#table-insurance tr", has_text="K7").locator("button").click()
-    cashier.wait_for_load_state()
+    with cashier.expect_navigation():
+        cashier.locator("#table-insurance tr", has_text="K7").locator("button").click()
     assert "收费单 K7 已重新结算" in cashier.locator(".messages").inner_text()
     assert "wang" in cashier.locator("#table-insurance tr", has_text="K7").inner_text()
     assert cashier.locator("button:has-text('签署对账')").count() == 0
@@ -30,12 +30,12 @@ def test_a_commander_signs_off_the_reconciliation(browser, login, downtime, make
     assert "1002" in page.locator("#table-invoices").inner_text()
     assert "K99" in page.locator("#table-pharmacy").inner_text()
     page.fill("#id_note", "收款与发票已核对")
-    page.click("button:has-text('签署对账')")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("button:has-text('签署对账')")
     assert "对账已签署" in page.locator(".messages").inner_text()
     signed = page.locator("#signed-off").inner_text()
     assert "liu" in signed and "133.00" in signed and "收款与发票已核对" in signed
     assert Reconciliation.objects.get().signed_off_by.username == "liu"
-    page.locator("main a", has_text="故障分析").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("main a", has_text="故障分析").click()
     assert "对账（已签署）" in page.content()

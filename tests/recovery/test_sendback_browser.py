@@ -41,8 +41,8 @@ def test_it_on_duty_imports_a_usb_file_and_everyone_who_may_reads_the_page(page,
     page.click("#sendback-link a")
     assert page.locator("h1").inner_text() == "回写"
     page.set_input_files("#id_file", str(exported.path))
-    page.click("#import-journal button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("#import-journal button[type=submit]")
     assert "工作站 收费-01：接收 4 个事件" in page.locator(".messages").inner_text()
     assert page.locator('tr[data-station="收费-01"] td.received').inner_text() == "4"
     assert "2 个未接收" in page.locator('tr[data-station="挂号-01"] td.held').inner_text()
@@ -50,8 +50,8 @@ def test_it_on_duty_imports_a_usb_file_and_everyone_who_may_reads_the_page(page,
     shoot(page, "sendback-duty")
 
     page.set_input_files("#id_file", str(exported.path))  # the same file again: nothing new
-    page.click("#import-journal button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("#import-journal button[type=submit]")
     assert "接收 0 个事件，4 个此前已接收" in page.locator(".messages").inner_text()
 
     tampered = tmp_path / "tampered.lljournal"
@@ -59,8 +59,8 @@ def test_it_on_duty_imports_a_usb_file_and_everyone_who_may_reads_the_page(page,
     data[-80] ^= 1
     tampered.write_bytes(bytes(data))
     page.set_input_files("#id_file", str(tampered))
-    page.click("#import-journal button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("#import-journal button[type=submit]")
     assert "日志文件未通过校验" in page.locator("#import-journal").inner_text()
     shoot(page, "sendback-refused")
 

@@ -15,7 +15,8 @@ def test_duty_opens_emergency_data_from_the_menu_and_sees_builds_and_charts(page
     registry.create(name="挂号-01", department="门诊挂号")
     make_user("zhangwei", Role.DUTY)
     login(page, "zhangwei")
-    page.click("nav >> text=应急数据")
+    with page.expect_navigation():
+        page.click("nav >> text=应急数据")
     assert page.url == f"{live_server.url}/continuity/"
     assert page.locator("h1").inner_text() == "应急数据"
     builds = page.locator("table.builds tbody tr")

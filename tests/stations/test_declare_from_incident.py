@@ -109,11 +109,13 @@ def test_in_chromium_the_commander_declares_from_the_incident_and_is_back_on_it(
     login(page, "wangwei", next_path=f"/incidents/{incident.pk}/")
     page.click(f"text={BUTTON}")
     assert page.locator("#for-incident").inner_text() == f"所属事件 #{incident.pk} HIS 数据库宕机"
-    page.click("#confirm-declare")  # not confirmed yet: refused beside the box, nothing declared
+    with page.expect_navigation():
+        page.click("#confirm-declare")  # not confirmed yet: refused beside the box, nothing declared
     assert page.url.endswith(f"/continuity/declare/?incident={incident.pk}")
     assert modes(*stations) == ["ready", "ready", "ready"]
     page.check("input[name=confirm]")
-    page.click("#confirm-declare")
+    with page.expect_navigation():
+        page.click("#confirm-declare")
     assert page.url == f"{live_server.url}/incidents/{incident.pk}/"
     assert "已向 2 台工作站宣布应急" in page.locator(".messages").inner_text()
     assert "已向 2 台应急工作站宣布应急（挂号-01、收费-01）" in page.locator("#timeline").inner_text()
