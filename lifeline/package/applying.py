@@ -118,11 +118,11 @@ def _check_totals(db, manifest: dict):
                                f"with {stated['total_digest']}")
 
 
-def stored_digest(db, name: str, schema: str = "main") -> Digest:
+def stored_digest(db, name: str) -> Digest:
     """The checksum of a table from its rows' stored hashes: the sum modulo 2**64, taken as the
     sums of the high and the low 32 bits (neither overflows SQLite's 64-bit integers)."""
     count, high, low = db.execute(f'SELECT count(*), coalesce(sum("{HASH}" >> 32), 0), '
-                                  f'coalesce(sum("{HASH}" & 4294967295), 0) FROM {schema}."{name}"').fetchone()
+                                  f'coalesce(sum("{HASH}" & 4294967295), 0) FROM main."{name}"').fetchone()
     digest = Digest(count=count)
     digest.total = (high << 32) + low
     return digest
